@@ -1,0 +1,236 @@
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/joho/godotenv"
+)
+
+// Environment variables, one per setting.
+const (
+	envURL          = "KOMODO_URL"
+	envAuthMode     = "KOMODO_AUTH_MODE"
+	envAPIKey       = "KOMODO_API_KEY"
+	envAPISecret    = "KOMODO_API_SECRET"
+	envUsername     = "KOMODO_USERNAME"
+	envPassword     = "KOMODO_PASSWORD"
+	envJWT          = "KOMODO_JWT"
+	envRetryCount   = "KOMODO_RETRY_COUNT"
+	envRetryDelay   = "KOMODO_RETRY_DELAY"
+	envTimeout      = "KOMODO_TIMEOUT"
+	envToolsets     = "KOMODO_TOOLSETS"
+	envTools        = "KOMODO_TOOLS"
+	envExcludeTools = "KOMODO_EXCLUDE_TOOLS"
+	envReadOnly     = "KOMODO_READ_ONLY"
+	envDemo         = "KOMODO_DEMO"
+	envLogLevel     = "KOMODO_LOG_LEVEL"
+	envHTTPAddr     = "KOMODO_HTTP_ADDR"
+	envEnvFile      = "KOMODO_ENV_FILE"
+)
+
+// flagDefs lists the settings that can be given on the command line. Secrets are left out on
+// purpose: a command line is visible to every user of the machine.
+var flagDefs = []struct {
+	name, env, usage string
+	isBool           bool
+}{
+	{"url", envURL, "Komodo Core address, e.g. https://komodo.example.com", false},
+	{"auth-mode", envAuthMode, "authentication: api-key (default), jwt or hmac", false},
+	{"retry-count", envRetryCount, "retries of a failed request, 0..10 (default 3)", false},
+	{"retry-delay", envRetryDelay, "delay before the first retry: a duration like 500ms, or seconds (default 1s)", false},
+	{"timeout", envTimeout, "timeout of one request to Komodo: a duration like 45s, or seconds (default 30s)", false},
+	{"toolsets", envToolsets, "comma-separated toolsets to offer", false},
+	{"tools", envTools, "comma-separated tools to offer in addition to the toolsets", false},
+	{"exclude-tools", envExcludeTools, "comma-separated tools never to offer", false},
+	{"read-only", envReadOnly, "offer only tools that change nothing", true},
+	{"demo", envDemo, "use the embedded Komodo simulator; no URL or credentials needed", true},
+	{"log-level", envLogLevel, "debug, info (default), warn or error; logs go to stderr", false},
+	{"http", envHTTPAddr, "serve streamable HTTP on this host:port instead of stdio", false},
+	{"env-file", envEnvFile, "the .env file to read (default .env in the working directory, optional)", false},
+}
+
+// Flags are the configuration flags registered on a caller's flag.FlagSet. After the caller
+// has parsed the set, Load combines them with the environment and the .env file.
+type Flags struct {
+	// Offline makes URL and credentials optional, for verbs that never contact Komodo
+	// (listing tools, printing the OpenAPI document). Their syntax is still checked.
+	Offline bool
+
+	byEnv map[string]*flagValue
+}
+
+// NewFlags registers the configuration flags on fs (each usage line names its environment
+// variable) and returns a handle to read them back with Load.
+func NewFlags(fs *flag.FlagSet) *Flags {
+	f := &Flags{byEnv: make(map[string]*flagValue, len(flagDefs))}
+	for _, d := range flagDefs {
+		v := &flagValue{isBool: d.isBool}
+		fs.Var(v, d.name, d.usage+" [$"+d.env+"]")
+		f.byEnv[d.env] = v
+		v.name = "--" + d.name
+	}
+	return f
+}
+
+// Load reads the configuration: the flags set on the command line win over the environment
+// (read through getenv, so tests need not touch the real one), which wins over the .env file.
+// Mistakes come back as *Error.
+func (f *Flags) Load(getenv func(string) string) (*Config, error) {
+	s := &settings{flags: f.byEnv, getenv: getenv}
+	if err := s.readEnvFile(); err != nil {
+		return nil, err
+	}
+	return build(s, f.Offline)
+}
+
+// Load parses args (without the program name) as configuration flags and reads the
+// configuration with Flags.Load. It returns flag.ErrHelp unwrapped when -h or --help is given,
+// and an *Error for a flag mistake or for any argument that is not a flag.
+func Load(args []string, getenv func(string) string) (*Config, error) {
+	fs := flag.NewFlagSet("komodo-mcp", flag.ContinueOnError)
+	f := NewFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, err
+		}
+		return nil, &Error{Msg: err.Error()}
+	}
+	if fs.NArg() > 0 {
+		return nil, &Error{Msg: fmt.Sprintf("unexpected argument %q: only flags are accepted here (see --help)", fs.Arg(0))}
+	}
+	return f.Load(getenv)
+}
+
+// flagValue is a string flag that remembers whether it was set, so that an unset flag falls
+// through to the environment. Boolean flags share it (IsBoolFlag) and are parsed like env values.
+type flagValue struct {
+	name, val string
+	isBool    bool
+	isSet     bool
+}
+
+func (v *flagValue) String() string {
+	if v == nil {
+		return ""
+	}
+	return v.val
+}
+
+func (v *flagValue) Set(s string) error {
+	if v.isBool { // reject "--demo=maybe" now, with the flag package's usual message
+		if _, err := strconv.ParseBool(s); err != nil {
+			return errors.New("use true or false")
+		}
+	}
+	v.val, v.isSet = s, true
+	return nil
+}
+
+func (v *flagValue) IsBoolFlag() bool { return v.isBool }
+
+// settings looks a setting up in its three sources.
+type settings struct {
+	flags   map[string]*flagValue
+	getenv  func(string) string
+	dotenv  map[string]string
+	envFile string // path of the .env file read, if any
+}
+
+// value is one raw setting and where it came from.
+type value struct {
+	env   string // canonical name, e.g. KOMODO_RETRY_COUNT
+	name  string // as the user wrote it: "--retry-count" or "KOMODO_RETRY_COUNT"
+	where string // "" or " in <path>" for the .env file
+	raw   string // trimmed of surrounding white space
+}
+
+func (v value) set() bool { return v.raw != "" }
+
+// invalid reports a bad value, quoting it. Never use it for a secret.
+func (v value) invalid(what string) *Error {
+	return &Error{Setting: v.env, Msg: fmt.Sprintf("%s=%q%s %s", v.name, v.raw, v.where, what)}
+}
+
+// invalidSecretly reports a bad value without quoting it.
+func (v value) invalidSecretly(what string) *Error {
+	return &Error{Setting: v.env, Msg: v.name + v.where + " " + what}
+}
+
+func (s *settings) get(env string) value {
+	if f, ok := s.flags[env]; ok && f.isSet {
+		return value{env: env, name: f.name, raw: strings.TrimSpace(f.val)}
+	}
+	if s.getenv != nil {
+		if raw := strings.TrimSpace(s.getenv(env)); raw != "" {
+			return value{env: env, name: env, raw: raw}
+		}
+	}
+	if raw := strings.TrimSpace(s.dotenv[env]); raw != "" {
+		return value{env: env, name: env, where: " in " + s.envFile, raw: raw}
+	}
+	return value{env: env, name: env}
+}
+
+// secret reads a secret from env or from the file named by env_FILE; setting both is a mistake.
+func (s *settings) secret(env string) (string, error) {
+	direct, file := s.get(env), s.get(env+"_FILE")
+	switch {
+	case direct.set() && file.set():
+		return "", &Error{Setting: env, Msg: fmt.Sprintf("%s%s and %s%s are both set: keep only one of them", direct.name, direct.where, file.name, file.where)}
+	case direct.set():
+		return direct.raw, nil
+	case !file.set():
+		return "", nil
+	}
+	b, err := os.ReadFile(file.raw)
+	if err != nil {
+		return "", file.invalid("cannot be read: " + pathErr(err))
+	}
+	secret := strings.TrimSuffix(strings.TrimSuffix(string(b), "\n"), "\r")
+	if secret == "" {
+		return "", file.invalid("names an empty file: put the secret in it, or unset " + file.env)
+	}
+	return secret, nil
+}
+
+// readEnvFile reads the .env file named by --env-file or KOMODO_ENV_FILE, or the optional
+// default one. It never changes the process environment.
+func (s *settings) readEnvFile() error {
+	v := s.get(envEnvFile) // s.dotenv is still empty: only flag and environment count
+	path, explicit := v.raw, v.set()
+	if !explicit {
+		path = DefaultEnvFile
+	}
+	fh, err := os.Open(path)
+	if err != nil {
+		if !explicit && errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		if !explicit {
+			return &Error{Setting: envEnvFile, Msg: fmt.Sprintf("%s cannot be read: %s (point %s at another file or remove it)", path, pathErr(err), envEnvFile)}
+		}
+		return v.invalid("cannot be read: " + pathErr(err))
+	}
+	defer fh.Close()
+	m, err := godotenv.Parse(fh)
+	if err != nil { // godotenv's message quotes the file's contents, secrets included: leave it out
+		return &Error{Setting: envEnvFile, Msg: path + " cannot be parsed: write one KEY=value per line and close every quote"}
+	}
+	s.dotenv, s.envFile = m, path
+	return nil
+}
+
+// pathErr drops the path an *fs.PathError repeats, since the message already names the file.
+func pathErr(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
+}
