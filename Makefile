@@ -1,0 +1,56 @@
+# komodo-mcp: one target for each thing a person does. CI calls the same targets.
+SHELL := /bin/bash
+GO ?= go
+NODE_DIR := tools/specgen/node
+# The Komodo version lives in one place: tools/specgen/node/package.json. Bump it with
+#   make spec KOMODO_VERSION=2.4.0
+KOMODO_VERSION ?=
+
+.PHONY: all build test spec check-spec generate check-generate bench lint node-deps clean
+
+all: build
+
+build:
+	$(GO) build ./...
+
+## test: vet and run every test (the same command CI runs)
+test:
+	$(GO) vet ./...
+	$(GO) test ./...
+
+## node-deps: install the pinned node tooling of the spec generator (package-lock.json)
+node-deps:
+	cd $(NODE_DIR) && npm ci --no-audit --no-fund --loglevel=error
+
+## spec: regenerate api/komodo.openapi.json from komodo_client (optionally bumping KOMODO_VERSION)
+spec:
+ifneq ($(KOMODO_VERSION),)
+	cd $(NODE_DIR) && npm install --save-exact --no-audit --no-fund --loglevel=error komodo_client@$(KOMODO_VERSION)
+else
+	$(MAKE) node-deps
+endif
+	$(GO) run ./tools/specgen
+
+## check-spec: fail when the committed document differs from a fresh generation
+check-spec: node-deps
+	$(GO) run ./tools/specgen -check
+
+## generate: regenerate gen/ (typed client and MCP tool catalog) from api/
+generate:
+	$(GO) generate ./...
+
+## check-generate: fail when the committed gen/ differs from a fresh generation
+check-generate: generate
+	@git diff --exit-code -- gen/ || { echo "gen/ is out of date: run 'make generate' and commit the result" >&2; exit 1; }
+	@test -z "$$(git status --porcelain -- gen/)" || { git status --porcelain -- gen/; echo "gen/ has untracked or changed files: run 'make generate' and commit the result" >&2; exit 1; }
+
+## bench: run the benchmarks and print their figures
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./...
+
+lint:
+	$(GO) vet ./...
+	@bad=$$(gofmt -l $$(git ls-files '*.go' | grep -v '\.gen\.go$$')); if [ -n "$$bad" ]; then echo "gofmt needed: $$bad" >&2; exit 1; fi
+
+clean:
+	rm -rf bin $(NODE_DIR)/node_modules
