@@ -76,6 +76,7 @@ type Error struct {
 	Msg     string // the complete message
 }
 
+// Error returns the one-line message.
 func (e *Error) Error() string { return e.Msg }
 
 // IsConfigError reports whether err is, or wraps, a configuration *Error.

@@ -1,0 +1,393 @@
+package auth
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+const testPassword = "hunter2-pw"
+
+// fakeKomodo serves LoginLocalUser and an API that accepts only the tokens it considers valid.
+// It is mounted under /komodo, so a login URL that forgets the base path fails.
+type fakeKomodo struct {
+	srv *httptest.Server
+
+	mu          sync.Mutex
+	logins      int
+	loginBodies []string
+	loginTypes  []string
+	valid       map[string]bool
+	api         []seen
+	gate        chan struct{} // when set, logins wait for it to close
+	// answer, when set, replaces the normal login answer ({"type":"Jwt"} with token jwt-<n>).
+	answer func(n int) (status int, body string)
+}
+
+func newFakeKomodo(t *testing.T, valid ...string) *fakeKomodo {
+	t.Helper()
+	f := &fakeKomodo{valid: map[string]bool{}}
+	for _, v := range valid {
+		f.valid[v] = true
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /komodo/auth/login/LoginLocalUser", f.login)
+	mux.HandleFunc("/komodo/", f.serveAPI)
+	f.srv = httptest.NewServer(mux)
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+func (f *fakeKomodo) url() string { return f.srv.URL + "/komodo" }
+
+func (f *fakeKomodo) login(w http.ResponseWriter, r *http.Request) {
+	b, _ := io.ReadAll(r.Body)
+	f.mu.Lock()
+	f.logins++
+	n := f.logins
+	f.loginBodies = append(f.loginBodies, string(b))
+	f.loginTypes = append(f.loginTypes, r.Header.Get("Content-Type"))
+	gate, answer := f.gate, f.answer
+	f.mu.Unlock()
+	if gate != nil {
+		<-gate
+	}
+	status, body := http.StatusOK, ""
+	if answer != nil {
+		status, body = answer(n)
+	} else {
+		var in struct{ Username, Password string }
+		if json.Unmarshal(b, &in) != nil || in.Username != "admin" || in.Password != testPassword {
+			status, body = http.StatusUnauthorized, `{"error":"Invalid user credentials","trace":[]}`
+		} else {
+			tok := fmt.Sprintf("jwt-%d", n)
+			f.mu.Lock()
+			f.valid[tok] = true
+			f.mu.Unlock()
+			body = fmt.Sprintf(`{"type":"Jwt","data":{"jwt":%q}}`, tok)
+		}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	io.WriteString(w, body)
+}
+
+func (f *fakeKomodo) serveAPI(w http.ResponseWriter, r *http.Request) {
+	b, _ := io.ReadAll(r.Body)
+	f.mu.Lock()
+	f.api = append(f.api, seen{r.Method, r.RequestURI, r.Header.Clone(), string(b)})
+	ok := f.valid[r.Header.Get("Authorization")]
+	f.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json")
+	if !ok {
+		w.WriteHeader(http.StatusUnauthorized)
+		io.WriteString(w, `{"error":"Invalid JWT","trace":[]}`)
+		return
+	}
+	io.WriteString(w, "{}")
+}
+
+func (f *fakeKomodo) invalidate(tok string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.valid, tok)
+}
+
+func (f *fakeKomodo) stats() (logins int, api []seen) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.logins, append([]seen(nil), f.api...)
+}
+
+func newJWT(t *testing.T, f *fakeKomodo, c Credentials) *JWT {
+	t.Helper()
+	rt, err := NewJWT(f.url(), c, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rt
+}
+
+var adminCreds = Credentials{Username: "admin", Password: testPassword}
+
+func TestJWT_GivenToken(t *testing.T) {
+	f := newFakeKomodo(t, "given-token")
+	rt := newJWT(t, f, Credentials{JWT: "given-token"})
+	if !rt.HasSession() {
+		t.Error("HasSession() = false with a given token")
+	}
+	resp := do(t, rt, newRequest(t, "POST", f.url()+"/read/ListServers", "{}"))
+	logins, api := f.stats()
+	if resp.StatusCode != 200 || logins != 0 {
+		t.Fatalf("status %d, %d logins", resp.StatusCode, logins)
+	}
+	if got := api[0].header.Get("Authorization"); got != "given-token" {
+		t.Errorf("authorization = %q, want the raw token", got)
+	}
+}
+
+func TestJWT_LogsInLazilyOnce(t *testing.T) {
+	f := newFakeKomodo(t)
+	rt := newJWT(t, f, adminCreds)
+	if rt.HasSession() {
+		t.Error("HasSession() before the first request")
+	}
+	if logins, _ := f.stats(); logins != 0 {
+		t.Fatal("logged in at construction")
+	}
+	for range 3 {
+		if resp := do(t, rt, newRequest(t, "POST", f.url()+"/read/ListServers", "{}")); resp.StatusCode != 200 {
+			t.Fatalf("status %d", resp.StatusCode)
+		}
+	}
+	logins, api := f.stats()
+	if logins != 1 {
+		t.Errorf("%d logins, want 1", logins)
+	}
+	if got := f.loginBodies[0]; got != `{"username":"admin","password":"hunter2-pw"}` {
+		t.Errorf("login body %s", got)
+	}
+	if f.loginTypes[0] != "application/json" {
+		t.Errorf("login content-type %q", f.loginTypes[0])
+	}
+	for _, s := range api {
+		if s.header.Get("Authorization") != "jwt-1" {
+			t.Errorf("authorization %q", s.header.Get("Authorization"))
+		}
+	}
+	if !rt.HasSession() {
+		t.Error("HasSession() = false after login")
+	}
+}
+
+func TestJWT_ConcurrentRequestsShareOneLogin(t *testing.T) {
+	f := newFakeKomodo(t)
+	f.gate = make(chan struct{})
+	rt := newJWT(t, f, adminCreds)
+
+	const n = 20
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for range n {
+		req := newRequest(t, "POST", f.url()+"/read/ListStacks", "{}")
+		wg.Go(func() {
+			resp, err := rt.RoundTrip(req)
+			if err != nil {
+				errs <- err
+				return
+			}
+			resp.Body.Close()
+			if resp.StatusCode != 200 {
+				errs <- fmt.Errorf("status %d", resp.StatusCode)
+			}
+		})
+	}
+	time.Sleep(50 * time.Millisecond) // let the requests pile up behind the login
+	close(f.gate)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if logins, api := f.stats(); logins != 1 || len(api) != n {
+		t.Errorf("%d logins and %d API calls, want 1 and %d", logins, len(api), n)
+	}
+}
+
+func TestJWT_ReloginOn401(t *testing.T) {
+	tests := []struct {
+		name       string
+		creds      Credentials
+		prepare    func(*testing.T, *fakeKomodo, *JWT) // runs before the request under test
+		wantLogins int                                 // in total
+		wantToken  string                              // on the resent request
+	}{
+		{"given token expired", Credentials{JWT: "expired", Username: "admin", Password: testPassword},
+			func(*testing.T, *fakeKomodo, *JWT) {}, 1, "jwt-1"},
+		{"session token expired", adminCreds,
+			func(t *testing.T, f *fakeKomodo, rt *JWT) {
+				do(t, rt, newRequest(t, "POST", f.url()+"/read/ListServers", "{}"))
+				f.invalidate("jwt-1")
+			}, 2, "jwt-2"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFakeKomodo(t)
+			rt := newJWT(t, f, tt.creds)
+			tt.prepare(t, f, rt)
+			_, before := f.stats()
+
+			req := newRequest(t, "POST", f.url()+"/execute/Deploy", `{"deployment":"web"}`)
+			req.GetBody = nil // the transport must cope with a body it cannot rewind itself
+			resp := do(t, rt, req)
+
+			logins, api := f.stats()
+			api = api[len(before):]
+			if resp.StatusCode != 200 || logins != tt.wantLogins || len(api) != 2 {
+				t.Fatalf("status %d, %d logins, %d API calls", resp.StatusCode, logins, len(api))
+			}
+			if api[0].header.Get("Authorization") == tt.wantToken || api[1].header.Get("Authorization") != tt.wantToken {
+				t.Errorf("tokens sent: %q then %q", api[0].header.Get("Authorization"), api[1].header.Get("Authorization"))
+			}
+			for _, s := range api {
+				if s.body != `{"deployment":"web"}` {
+					t.Errorf("body %q", s.body)
+				}
+			}
+			if req.Header.Get("Authorization") != "" {
+				t.Error("caller's request was modified")
+			}
+		})
+	}
+}
+
+func TestJWT_RejectedTwiceReturns401(t *testing.T) {
+	f := newFakeKomodo(t)
+	f.answer = func(n int) (int, string) {
+		return 200, fmt.Sprintf(`{"type":"Jwt","data":{"jwt":"never-valid-%d"}}`, n)
+	}
+	rt := newJWT(t, f, adminCreds)
+	resp := do(t, rt, newRequest(t, "POST", f.url()+"/read/ListServers", "{}"))
+	logins, api := f.stats()
+	if resp.StatusCode != http.StatusUnauthorized || logins != 2 || len(api) != 2 {
+		t.Errorf("status %d, %d logins, %d API calls; want 401, 2, 2", resp.StatusCode, logins, len(api))
+	}
+}
+
+func TestJWT_GivenTokenRejectedWithoutCredentials(t *testing.T) {
+	f := newFakeKomodo(t)
+	rt := newJWT(t, f, Credentials{JWT: "expired"})
+	resp := do(t, rt, newRequest(t, "POST", f.url()+"/read/ListServers", "{}"))
+	if logins, _ := f.stats(); resp.StatusCode != http.StatusUnauthorized || logins != 0 {
+		t.Errorf("status %d, %d logins", resp.StatusCode, logins)
+	}
+}
+
+func TestJWT_LoginErrors(t *testing.T) {
+	tests := []struct {
+		name    string
+		status  int
+		body    string
+		is      error  // nil: no sentinel
+		wantMsg string // substring
+	}{
+		{"wrong password", 401, `{"error":"Invalid user credentials","trace":[]}`, ErrInvalidCredentials,
+			`komodo login as "admin": invalid username or password: check KOMODO_USERNAME and KOMODO_PASSWORD`},
+		{"totp", 200, `{"type":"Totp","data":{"token":"abc"}}`, ErrSecondFactor, "two-factor authentication"},
+		{"passkey", 200, `{"type":"Passkey","data":{}}`, ErrSecondFactor, "use an API key instead"},
+		{"komodo error echoing the password", 500, `{"error":"Local login disabled (password hunter2-pw)","trace":["at login"]}`, nil,
+			`komodo login as "admin": HTTP 500: Local login disabled (password REDACTED)`},
+		{"proxy page", 502, `<html>Bad Gateway</html>`, nil, "HTTP 502: the answer is not a Komodo error (a proxy in the way?)"},
+		{"not json", 200, `<html>login</html>`, nil, "the answer is not the JSON Komodo sends"},
+		{"no token", 200, `{"type":"Jwt","data":{}}`, nil, "the answer holds no token"},
+		{"unknown type", 200, `{"type":"Magic","data":{}}`, nil, `unexpected answer type "Magic"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFakeKomodo(t)
+			f.answer = func(int) (int, string) { return tt.status, tt.body }
+			rt := newJWT(t, f, adminCreds)
+			_, err := rt.RoundTrip(newRequest(t, "POST", f.url()+"/read/ListServers", "{}"))
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if tt.is != nil && !errors.Is(err, tt.is) {
+				t.Errorf("errors.Is(%v, %v) = false", err, tt.is)
+			}
+			if !strings.Contains(err.Error(), tt.wantMsg) {
+				t.Errorf("error %q lacks %q", err, tt.wantMsg)
+			}
+			if strings.Contains(err.Error(), testPassword) || strings.Contains(err.Error(), "\n") {
+				t.Errorf("error leaks the password or spans lines: %q", err)
+			}
+			if _, api := f.stats(); len(api) != 0 {
+				t.Error("request sent without a session")
+			}
+			if rt.HasSession() {
+				t.Error("HasSession() after a failed login")
+			}
+		})
+	}
+}
+
+func TestJWT_LogoutAndRefresh(t *testing.T) {
+	f := newFakeKomodo(t)
+	rt := newJWT(t, f, adminCreds)
+	send := func() string {
+		t.Helper()
+		do(t, rt, newRequest(t, "POST", f.url()+"/read/ListServers", "{}"))
+		_, api := f.stats()
+		return api[len(api)-1].header.Get("Authorization")
+	}
+
+	if tok := send(); tok != "jwt-1" {
+		t.Fatalf("token %q", tok)
+	}
+	rt.Logout()
+	if rt.HasSession() {
+		t.Error("HasSession() after Logout")
+	}
+	if tok := send(); tok != "jwt-2" {
+		t.Errorf("after Logout the next request used %q, want a new login", tok)
+	}
+	if err := rt.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if tok := send(); tok != "jwt-3" {
+		t.Errorf("after Refresh: %q", tok)
+	}
+	if logins, _ := f.stats(); logins != 3 {
+		t.Errorf("%d logins, want 3", logins)
+	}
+}
+
+func TestJWT_TokenOnlyLogout(t *testing.T) {
+	f := newFakeKomodo(t, "given")
+	rt := newJWT(t, f, Credentials{JWT: "given"})
+	if err := rt.Refresh(context.Background()); !errors.Is(err, ErrNoSession) {
+		t.Errorf("Refresh without credentials: %v", err)
+	}
+	rt.Logout()
+	_, err := rt.RoundTrip(newRequest(t, "POST", f.url()+"/read/ListServers", "{}"))
+	if !errors.Is(err, ErrNoSession) {
+		t.Errorf("after Logout: err = %v, want ErrNoSession", err)
+	}
+}
+
+// A request that gives up while a shared login is under way does not cancel the login for
+// the others, and does not wait for it.
+func TestJWT_CancelWhileWaitingForLogin(t *testing.T) {
+	f := newFakeKomodo(t)
+	f.gate = make(chan struct{})
+	rt := newJWT(t, f, adminCreds)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	req := newRequest(t, "POST", f.url()+"/read/ListServers", "{}").WithContext(ctx)
+	if _, err := rt.RoundTrip(req); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v, want deadline exceeded", err)
+	}
+	close(f.gate)
+	do(t, rt, newRequest(t, "POST", f.url()+"/read/ListServers", "{}"))
+	if logins, _ := f.stats(); logins != 1 {
+		t.Errorf("%d logins, want the first one reused", logins)
+	}
+}
+
+func TestJWT_StringHidesSecrets(t *testing.T) {
+	f := newFakeKomodo(t, "tok-secret")
+	rt := newJWT(t, f, Credentials{JWT: "tok-secret", Username: "admin", Password: testPassword})
+	for _, s := range []string{fmt.Sprint(rt), fmt.Sprintf("%+v", rt), fmt.Sprintf("%#v", rt)} {
+		if strings.Contains(s, testPassword) || strings.Contains(s, "tok-secret") {
+			t.Errorf("rendering leaks a secret: %s", s)
+		}
+	}
+}
