@@ -1,0 +1,296 @@
+// Package errcode turns a failed Komodo call into one of the usage guide's
+// error codes and renders it as the tool result {"error": ..., "code": ...}.
+//
+// Komodo answers its application errors with HTTP 500 and a JSON body
+// {"error": ..., "trace": [...]}, so the HTTP status alone says little: the
+// code comes from the status where it is specific (401, 403, 400, 415, 408,
+// 504) and otherwise from Komodo's words, which are kept verbatim in the
+// message. An answer that is not Komodo's JSON comes from a proxy in front of
+// Komodo and is reported as NETWORK_ERROR (Komodo itself was not reached), or
+// TIMEOUT for a gateway timeout.
+package errcode
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+)
+
+// Code is one of the error codes of the usage guide.
+type Code string
+
+// The usage guide's error codes.
+const (
+	AuthError       Code = "AUTH_ERROR"
+	NotFound        Code = "NOT_FOUND"
+	ValidationError Code = "VALIDATION_ERROR"
+	NetworkError    Code = "NETWORK_ERROR"
+	ServerError     Code = "SERVER_ERROR"
+	Timeout         Code = "TIMEOUT"
+)
+
+// Limits that keep an error short enough for a tool result; Komodo's trace
+// can carry whole command outputs.
+const (
+	maxMessage    = 2000
+	maxTrace      = 5
+	maxTraceEntry = 300
+)
+
+// Error is a classified failure of a Komodo call.
+type Error struct {
+	// Code is the guide's error code.
+	Code Code
+	// Message is Komodo's own "error" text when Komodo answered, otherwise a
+	// description of what failed. Shortened when very long.
+	Message string
+	// Status is the HTTP status of Komodo's or a proxy's answer; 0 when no
+	// answer arrived.
+	Status int
+	// Trace is Komodo's error chain (its "trace" array), shortened.
+	Trace []string
+	// Hint tells the user or the model what to check next.
+	Hint string
+	// Err is the underlying transport error, if any.
+	Err error
+}
+
+// Error returns "CODE: message".
+func (e *Error) Error() string {
+	return string(e.Code) + ": " + e.Message
+}
+
+// Unwrap returns the underlying transport error, so errors.Is(err,
+// context.Canceled) and the like keep working.
+func (e *Error) Unwrap() error {
+	return e.Err
+}
+
+// toolResult is the guide's error shape plus optional detail. "error" and
+// "code" are exactly the guide's; the rest is omitted when empty.
+type toolResult struct {
+	Error  string   `json:"error"`
+	Code   Code     `json:"code"`
+	Status int      `json:"status,omitempty"`
+	Hint   string   `json:"hint,omitempty"`
+	Trace  []string `json:"trace,omitempty"`
+}
+
+// MarshalJSON renders the guide's shape {"error", "code"} with the optional
+// "status", "hint" and "trace". It does not redact: use ToolJSON, or Redacted
+// first, when secrets are known.
+func (e *Error) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // keep Komodo's `<`, `>` and `&` readable
+	err := enc.Encode(toolResult{Error: e.Message, Code: e.Code, Status: e.Status, Hint: e.Hint, Trace: e.Trace})
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), err
+}
+
+// ToolJSON is the tool-result rendering of e with every given secret
+// replaced by [redacted] (see Redact), for example
+// {"error":"Did not find any Server matching prod-9","code":"NOT_FOUND","status":500,"hint":"..."}.
+func (e *Error) ToolJSON(secrets ...string) []byte {
+	b, err := e.Redacted(secrets...).MarshalJSON()
+	if err != nil { // only strings and ints: cannot happen
+		return []byte(`{"error":"unrenderable error","code":"SERVER_ERROR"}`)
+	}
+	return b
+}
+
+// FromResponse classifies a non-2xx answer from Komodo (or from a proxy in
+// front of it) given its status and body. It returns nil for a 2xx status.
+//
+//	401                                  AUTH_ERROR (credentials)
+//	403                                  AUTH_ERROR (permission)
+//	408; 504/524 not from Komodo          TIMEOUT
+//	3xx                                  NETWORK_ERROR (KOMODO_URL redirects)
+//	5xx or 404 not from Komodo           NETWORK_ERROR (a proxy answered; Komodo not reached)
+//	429                                  SERVER_ERROR (rate limited)
+//	Komodo JSON, by its words:
+//	  serde / request errors             VALIDATION_ERROR
+//	  "Did not find any ...", "No x found", "not found"  NOT_FOUND
+//	  permission words                   AUTH_ERROR
+//	  otherwise: 4xx VALIDATION_ERROR (404 NOT_FOUND), 5xx SERVER_ERROR
+//	other 4xx (400, 405, 413, 415, 422)  VALIDATION_ERROR
+func FromResponse(status int, body []byte) *Error {
+	if status >= 200 && status < 300 {
+		return nil
+	}
+	msg, trace, komodo := parseBody(body)
+	e := &Error{Status: status, Trace: shortenTrace(trace, msg)}
+	if !komodo {
+		msg = describeForeign(status, body)
+	}
+	e.Message = truncate(msg, maxMessage)
+
+	switch {
+	case status == http.StatusUnauthorized:
+		e.Code, e.Hint = AuthError, hintCredentials
+	case status == http.StatusForbidden:
+		e.Code, e.Hint = AuthError, hintPermission
+	case status == http.StatusRequestTimeout:
+		e.Code, e.Hint = Timeout, hintTimeout
+	case status == http.StatusTooManyRequests:
+		e.Code, e.Hint = ServerError, hintRateLimit
+	case status >= 300 && status < 400:
+		e.Code, e.Hint = NetworkError, hintRedirect
+	case !komodo && (status == http.StatusGatewayTimeout || status == 524):
+		e.Code, e.Hint = Timeout, hintGatewayTimeout
+	case !komodo && status >= 500:
+		e.Code, e.Hint = NetworkError, hintProxy
+	case !komodo && status == http.StatusNotFound:
+		e.Code, e.Hint = NetworkError, hintNoRoute
+	case !komodo && status == http.StatusUnsupportedMediaType:
+		e.Code, e.Hint = ValidationError, hintContentType
+	case !komodo:
+		e.Code, e.Hint = ValidationError, hintValidation
+	default:
+		e.Code, e.Hint = classifyWords(status, msg, trace)
+	}
+	return e
+}
+
+// classifyWords classifies Komodo's own answer by its message and trace.
+// Serde words are checked first: "missing field `permission`" is a malformed
+// request, not a permission failure.
+func classifyWords(status int, msg string, trace []string) (Code, string) {
+	text := strings.ToLower(msg + "\n" + strings.Join(trace, "\n"))
+	switch {
+	case containsAny(text, validationWords):
+		return ValidationError, hintValidation
+	case containsAny(text, notFoundWords) || notFoundRe.MatchString(text):
+		return NotFound, hintNotFound
+	case permissionDenied(text):
+		return AuthError, hintPermission
+	case status == http.StatusNotFound:
+		return NotFound, hintNotFound
+	case status >= 400 && status < 500:
+		return ValidationError, hintValidation
+	}
+	return ServerError, hintServer
+}
+
+var (
+	// Serde's and axum's words for a request that does not fit the
+	// operation's type, and Komodo's own input checks.
+	validationWords = []string{
+		"missing field", "unknown field", "unknown variant", "duplicate field",
+		"invalid type", "invalid value", "invalid length",
+		"failed to deserialize", "failed to parse the request body",
+		"expected value at line", "eof while parsing", "trailing characters at line",
+		"key must be a string", "must provide", "already exists",
+	}
+	// Komodo's "did not find any Server matching X", and generic phrasings.
+	notFoundWords = []string{"did not find any", "not found", "could not find", "cannot find", "failed to find", "does not exist"}
+	// "No server found", "no stack found matching ...".
+	notFoundRe = regexp.MustCompile(`\bno\s+[\w-]+(?:\s+[\w-]+){0,2}\s+found\b`)
+	// Komodo's "User does not have required permissions on this Server..."
+	// and kin. A bare "permission denied" is the host OS or SSH speaking
+	// ("Permission denied (os error 13)"), a server-side problem, so it does
+	// not count.
+	permissionWords = []string{
+		"user does not have", "unauthorized", "not authorized", "forbidden",
+		"admin only", "admin-only", "only admins", "must be admin", "permission",
+	}
+)
+
+func permissionDenied(text string) bool {
+	return containsAny(strings.ReplaceAll(text, "permission denied", ""), permissionWords)
+}
+
+func containsAny(s string, subs []string) bool {
+	for _, sub := range subs {
+		if strings.Contains(s, sub) {
+			return true
+		}
+	}
+	return false
+}
+
+// Hints: what to check next, in the guide's words where it has them.
+const (
+	hintCredentials    = "Komodo rejected the credentials: check KOMODO_API_KEY and KOMODO_API_SECRET (or the JWT / login settings of the configured auth mode)."
+	hintPermission     = "The Komodo user behind these credentials lacks permission for this operation or resource; a Komodo admin can grant it."
+	hintNotFound       = "Check the id or name; use the list tools to find valid ids or names."
+	hintValidation     = "Check the tool's parameters (required fields, types, allowed values) against its input schema."
+	hintContentType    = "Komodo requires Content-Type: application/json on API requests."
+	hintServer         = "Komodo reported an error of its own (message and trace are Komodo's); repeating the call will not help until the cause is fixed."
+	hintRateLimit      = "Requests are being rate-limited by Komodo or a proxy; wait before trying again."
+	hintTimeout        = "The request timed out; a write or execute may still have been applied, so check recent updates before repeating it."
+	hintGatewayTimeout = "A proxy in front of Komodo gave up waiting; the operation may still be running in Komodo, so check recent updates before repeating a write or execute."
+	hintProxy          = "A proxy in front of Komodo answered instead of Komodo Core: check that Komodo Core is running and reachable from the proxy, and that KOMODO_URL is correct."
+	hintNoRoute        = "No Komodo API at this address: KOMODO_URL must be the Komodo Core base URL (for example https://komodo.example.com), with no extra path."
+	hintRedirect       = "KOMODO_URL redirects: set it to the final address (often https:// instead of http://)."
+)
+
+// parseBody reads Komodo's {"error": string, "trace": [string]}. komodo is
+// false for anything else: HTML, plain text, empty, other JSON.
+func parseBody(body []byte) (msg string, trace []string, komodo bool) {
+	var kb struct {
+		Error *string         `json:"error"`
+		Trace json.RawMessage `json:"trace"`
+	}
+	if json.Unmarshal(body, &kb) != nil || kb.Error == nil {
+		return "", nil, false
+	}
+	_ = json.Unmarshal(kb.Trace, &trace) // a malformed trace is dropped, the message kept
+	return strings.TrimSpace(*kb.Error), trace, true
+}
+
+var titleRe = regexp.MustCompile(`(?is)<title[^>]*>(.*?)</title>`)
+
+// describeForeign describes an answer that is not Komodo's JSON: plain text
+// (axum's own rejections, such as a 415) is kept; an HTML page is reduced to
+// its title.
+func describeForeign(status int, body []byte) string {
+	head := strings.TrimSpace(fmt.Sprintf("HTTP %d %s", status, http.StatusText(status)))
+	text := strings.TrimSpace(string(body))
+	if text == "" {
+		return head
+	}
+	if text[0] == '<' || strings.Contains(strings.ToLower(text), "<html") {
+		if m := titleRe.FindStringSubmatch(text); m != nil {
+			title := strings.Join(strings.Fields(m[1]), " ")
+			if title != "" && title != fmt.Sprintf("%d %s", status, http.StatusText(status)) {
+				return head + ": " + title
+			}
+		}
+		return head
+	}
+	return text
+}
+
+// shortenTrace keeps the first maxTrace entries of Komodo's error chain,
+// each at most maxTraceEntry bytes, and drops entries that repeat the message.
+func shortenTrace(trace []string, msg string) []string {
+	var out []string
+	for i, t := range trace {
+		t = strings.TrimSpace(t)
+		if t == "" || t == msg {
+			continue
+		}
+		if len(out) == maxTrace {
+			out = append(out, fmt.Sprintf("... %d more", len(trace)-i))
+			break
+		}
+		out = append(out, truncate(t, maxTraceEntry))
+	}
+	return out
+}
+
+// truncate cuts s to at most n bytes on a rune boundary, marking the cut.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + fmt.Sprintf(" ... [%d bytes cut]", len(s)-cut)
+}
