@@ -1,0 +1,59 @@
+// Package catalog is the MCP tool catalog of the Komodo API: one tool per Komodo
+// operation with its input schema, output schema, annotations and toolsets, generated
+// by tools/toolgen from api/komodo.openapi.json and api/mcp.yaml (catalog.gen.go).
+// Schemas are precomputed JSON so that serving tools/list costs no conversion at start-up.
+package catalog
+
+import "encoding/json"
+
+// Tool describes one MCP tool and the Komodo operation it calls.
+type Tool struct {
+	Name        string // komodo_{module}_{Operation}
+	Title       string // human-readable title
+	Description string
+	Module      string // read, write, execute, user
+	Operation   string // the Komodo request type, e.g. ListServers
+	Method      string // HTTP method
+	Path        string // HTTP path, e.g. /read/ListServers
+	Toolset     string // the family toolset, e.g. servers
+
+	ReadOnly    bool // readOnlyHint
+	Destructive bool // destructiveHint
+	Idempotent  bool // idempotentHint
+
+	// InputSchema is the JSON Schema of the arguments: a "type": "object" root with
+	// everything inlined (no $ref), as MCP clients require.
+	InputSchema json.RawMessage
+	// OutputSchema is the JSON Schema of structuredContent, or nil when the response
+	// schema is too large to be worth sending in tools/list.
+	OutputSchema json.RawMessage
+	// ResultWrap says how Komodo's answer becomes structuredContent, which must be an
+	// object: "" (it is one), "items" (an array, wrapped as {"items": [...]}) or
+	// "value" (anything else, wrapped as {"value": ...}).
+	ResultWrap string
+	// Paged is true when the operation takes Komodo's page/limit parameters.
+	Paged bool
+}
+
+// Toolset is a named group of tools that can be enabled together.
+type Toolset struct {
+	ID          string
+	Description string
+}
+
+// ByName returns the tool with the given name.
+func ByName(name string) (*Tool, bool) {
+	i, ok := index[name]
+	if !ok {
+		return nil, false
+	}
+	return &Tools[i], true
+}
+
+var index = func() map[string]int {
+	m := make(map[string]int, len(Tools))
+	for i, t := range Tools {
+		m[t.Name] = i
+	}
+	return m
+}()
