@@ -1,0 +1,171 @@
+package sim
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// authenticate finds the calling user from x-api-key/x-api-secret, a raw JWT in
+// authorization, or (with Options.AcceptHMAC) the usage guide's signed headers.
+func (s *Server) authenticate(r *http.Request, body []byte) (*user, *apiError) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if key := r.Header.Get("x-api-key"); key != "" {
+		secret := r.Header.Get("x-api-secret")
+		for _, u := range s.w.users {
+			if u.APIKey != "" && u.APIKey == key && subtle.ConstantTimeCompare([]byte(u.APISecret), []byte(secret)) == 1 {
+				return u, nil
+			}
+		}
+		return nil, unauthorized("Invalid user credentials")
+	}
+	if tok := r.Header.Get("authorization"); tok != "" {
+		id, ok := s.verifyJWT(tok)
+		if !ok {
+			return nil, unauthorized("Invalid user credentials")
+		}
+		if u := s.w.findUser(id); u != nil {
+			return u, nil
+		}
+		return nil, unauthorized("Invalid user credentials")
+	}
+	if s.opts.AcceptHMAC {
+		if key := r.Header.Get("X-Komodo-Api-Key"); key != "" {
+			return s.verifyHMAC(r, key, body)
+		}
+	}
+	return nil, unauthorized("Request is not authenticated")
+}
+
+func unauthorized(msg string) *apiError {
+	return &apiError{Status: http.StatusUnauthorized, Msg: msg}
+}
+
+// verifyHMAC checks X-Komodo-Signature = hex(HMAC-SHA256(METHOD + PATH + BODY + TIMESTAMP, secret)).
+func (s *Server) verifyHMAC(r *http.Request, key string, body []byte) (*user, *apiError) {
+	ts := r.Header.Get("X-Komodo-Timestamp")
+	sec, err := strconv.ParseInt(ts, 10, 64)
+	if err != nil {
+		return nil, unauthorized("Invalid X-Komodo-Timestamp")
+	}
+	if d := time.Since(time.Unix(sec, 0)); d > s.opts.HMACSkew || d < -s.opts.HMACSkew {
+		return nil, unauthorized("X-Komodo-Timestamp is outside the accepted window")
+	}
+	got, err := hex.DecodeString(r.Header.Get("X-Komodo-Signature"))
+	if err != nil {
+		return nil, unauthorized("Invalid X-Komodo-Signature")
+	}
+	for _, u := range s.w.users {
+		if u.APIKey == "" || u.APIKey != key {
+			continue
+		}
+		mac := hmac.New(sha256.New, []byte(u.APISecret))
+		mac.Write([]byte(r.Method + r.URL.Path))
+		mac.Write(body)
+		mac.Write([]byte(ts))
+		if hmac.Equal(mac.Sum(nil), got) {
+			return u, nil
+		}
+	}
+	return nil, unauthorized("Invalid user credentials")
+}
+
+var b64 = base64.RawURLEncoding
+
+// issueJWT makes an HS256 JWT for a user id, valid for a day.
+func (s *Server) issueJWT(userID string) string {
+	header := b64.EncodeToString([]byte(`{"alg":"HS256","typ":"JWT"}`))
+	now := time.Now().Unix()
+	claims, _ := json.Marshal(map[string]any{"id": userID, "iat": now, "exp": now + 86400})
+	payload := header + "." + b64.EncodeToString(claims)
+	mac := hmac.New(sha256.New, s.jwtKey)
+	mac.Write([]byte(payload))
+	return payload + "." + b64.EncodeToString(mac.Sum(nil))
+}
+
+func (s *Server) verifyJWT(tok string) (string, bool) {
+	parts := strings.Split(tok, ".")
+	if len(parts) != 3 {
+		return "", false
+	}
+	mac := hmac.New(sha256.New, s.jwtKey)
+	mac.Write([]byte(parts[0] + "." + parts[1]))
+	sig, err := b64.DecodeString(parts[2])
+	if err != nil || !hmac.Equal(mac.Sum(nil), sig) {
+		return "", false
+	}
+	raw, err := b64.DecodeString(parts[1])
+	if err != nil {
+		return "", false
+	}
+	var claims struct {
+		ID  string `json:"id"`
+		Exp int64  `json:"exp"`
+	}
+	if json.Unmarshal(raw, &claims) != nil || claims.Exp < time.Now().Unix() {
+		return "", false
+	}
+	return claims.ID, true
+}
+
+// checkPermission: admins may do anything; other users may read, and may not write or
+// execute (the seeded world grants them no permissions beyond the base Read).
+func (s *Server) checkPermission(c *call) *apiError {
+	if c.user == nil || c.user.Admin || c.op.Module == "read" || strings.HasPrefix(c.op.Module, "auth") || c.op.Module == "" ||
+		c.op.ID == "PushRecentlyViewed" || c.op.ID == "SetLastSeenUpdate" {
+		return nil
+	}
+	return errf("User does not have required permissions on this resource")
+}
+
+func init() {
+	handle("GetLoginOptions", func(s *Server, c *call) (any, *apiError) {
+		return map[string]any{"local": true, "oidc": false, "github": false, "google": false, "registration_disabled": true, "oidc_auto_redirect": false}, nil
+	})
+	handle("LoginLocalUser", func(s *Server, c *call) (any, *apiError) {
+		name, _ := c.body["username"].(string)
+		pass, _ := c.body["password"].(string)
+		u := s.w.findUser(name)
+		if u == nil || u.Password == "" || subtle.ConstantTimeCompare([]byte(u.Password), []byte(pass)) != 1 {
+			return nil, unauthorized("Invalid user credentials")
+		}
+		return map[string]any{"type": "Jwt", "data": map[string]any{"jwt": s.issueJWT(u.ID)}}, nil
+	})
+	handle("GetUser", func(s *Server, c *call) (any, *apiError) { return s.w.userJSON(c.user), nil })
+	handle("GetCoreVersionText", func(s *Server, c *call) (any, *apiError) { return Version, nil })
+	handle("GetVersion", func(s *Server, c *call) (any, *apiError) { return map[string]any{"version": Version}, nil })
+}
+
+// userJSON is a User as Komodo sends it (password hash blanked).
+func (w *world) userJSON(u *user) map[string]any {
+	config := map[string]any{"type": "Local", "data": map[string]any{"password": ""}}
+	if u.Service {
+		config = map[string]any{"type": "Service", "data": map[string]any{"description": u.Description}}
+	}
+	return map[string]any{
+		"_id":                       map[string]any{"$oid": u.ID},
+		"username":                  u.Username,
+		"enabled":                   true,
+		"admin":                     u.Admin,
+		"super_admin":               u.SuperAdmin,
+		"create_server_permissions": u.Admin,
+		"create_build_permissions":  u.Admin,
+		"config":                    config,
+		"external_skip_2fa":         false,
+		"last_update_view":          seedBase,
+		"recents":                   map[string]any{},
+		"all":                       map[string]any{},
+		"linked_logins":             map[string]any{},
+		"passkey":                   nil,
+		"totp":                      nil,
+		"updated_at":                u.UpdatedAt,
+	}
+}

@@ -1,0 +1,380 @@
+package sim
+
+import (
+	"path"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Get, List, ListFull, Create, Update, Rename, Copy and Delete for every resource type.
+
+func init() {
+	for i := range kinds {
+		k := kinds[i]
+		handle("Get"+k.Kind, func(s *Server, c *call) (any, *apiError) {
+			r, err := s.w.mustFind(k.Kind, str(c.body, k.Field))
+			if err != nil {
+				return nil, err
+			}
+			return s.w.fullJSON(r), nil
+		})
+		handle("List"+k.Plural, func(s *Server, c *call) (any, *apiError) {
+			items := []any{}
+			for _, r := range s.w.query(k.Kind, c.body) {
+				items = append(items, s.w.listItem(r))
+			}
+			return items, nil
+		})
+		handle("ListFull"+k.Plural, func(s *Server, c *call) (any, *apiError) {
+			items := []any{}
+			for _, r := range s.w.query(k.Kind, c.body) {
+				items = append(items, s.w.fullJSON(r))
+			}
+			return items, nil
+		})
+		handle("Create"+k.Kind, func(s *Server, c *call) (any, *apiError) {
+			name := str(c.body, "name")
+			if err := s.w.checkName(k.Kind, name); err != nil {
+				return nil, err
+			}
+			cfg, _ := c.body["config"].(map[string]any)
+			r := s.w.newResource(s.sp, k.Kind, name, cfg)
+			s.recordWrite(c, "Create"+k.Kind, r)
+			return s.w.fullJSON(r), nil
+		})
+		handle("Copy"+k.Kind, func(s *Server, c *call) (any, *apiError) {
+			src, err := s.w.mustFind(k.Kind, str(c.body, "id"))
+			if err != nil {
+				return nil, err
+			}
+			name := str(c.body, "name")
+			if err := s.w.checkName(k.Kind, name); err != nil {
+				return nil, err
+			}
+			r := s.w.newResource(s.sp, k.Kind, name, deepCopy(src.Config).(map[string]any))
+			r.Description, r.Tags = src.Description, append([]string(nil), src.Tags...)
+			s.recordWrite(c, "Create"+k.Kind, r)
+			return s.w.fullJSON(r), nil
+		})
+		handle("Update"+k.Kind, func(s *Server, c *call) (any, *apiError) {
+			r, err := s.w.mustFind(k.Kind, str(c.body, "id"))
+			if err != nil {
+				return nil, err
+			}
+			if cfg, ok := c.body["config"].(map[string]any); ok {
+				if t, ok := cfg["type"].(string); ok && t != str(r.Config, "type") {
+					// A union config (Builder) switching variant starts from that variant's defaults.
+					r.Config = fullOf(s.sp, k.Kind+"Config", cfg)
+				}
+				mergePartial(r.Config, cfg)
+				if k.Kind == "Server" {
+					if enabled, ok := cfg["enabled"].(bool); ok {
+						r.State = map[bool]string{true: "Ok", false: "Disabled"}[enabled]
+					}
+				}
+			}
+			r.UpdatedAt = time.Now().UnixMilli()
+			s.recordWrite(c, "Update"+k.Kind, r)
+			return s.w.fullJSON(r), nil
+		})
+		handle("Rename"+k.Kind, func(s *Server, c *call) (any, *apiError) {
+			r, err := s.w.mustFind(k.Kind, str(c.body, "id"))
+			if err != nil {
+				return nil, err
+			}
+			name := str(c.body, "name")
+			if err := s.w.checkName(k.Kind, name); err != nil {
+				return nil, err
+			}
+			old := r.Name
+			r.Name = name
+			r.UpdatedAt = time.Now().UnixMilli()
+			u := s.recordWrite(c, "Rename"+k.Kind, r)
+			u.Logs[0].Stdout = "Renamed " + k.Kind + " from " + old + " to " + name
+			return u.full(), nil
+		})
+		handle("Delete"+k.Kind, func(s *Server, c *call) (any, *apiError) {
+			r, err := s.w.mustFind(k.Kind, str(c.body, "id"))
+			if err != nil {
+				return nil, err
+			}
+			out := s.w.fullJSON(r)
+			s.w.remove(r)
+			s.recordWrite(c, "Delete"+k.Kind, r)
+			return out, nil
+		})
+	}
+	handle("UpdateResourceMeta", func(s *Server, c *call) (any, *apiError) {
+		t, _ := c.body["target"].(map[string]any)
+		kind, _ := t["type"].(string)
+		id, _ := t["id"].(string)
+		r, err := s.w.mustFind(kind, id)
+		if err != nil {
+			return nil, err
+		}
+		if d, ok := c.body["description"].(string); ok {
+			r.Description = d
+		}
+		if tmpl, ok := c.body["template"].(bool); ok {
+			r.Template = tmpl
+		}
+		if tags, ok := c.body["tags"].([]any); ok {
+			r.Tags = s.w.tagIDs(strs(tags))
+		}
+		return map[string]any{}, nil
+	})
+}
+
+func (w *world) checkName(kind, name string) *apiError {
+	if strings.TrimSpace(name) == "" {
+		return errf("Must provide non-empty name for %s", kind)
+	}
+	if w.find(kind, name) != nil {
+		return errf("Must provide unique name for %s. %s already exists", kind, name)
+	}
+	return nil
+}
+
+func (w *world) newResource(sp *spec, kind, name string, cfg map[string]any) *resource {
+	r := &resource{Kind: kind, ID: w.newID(), Name: name, Tags: []string{}, UpdatedAt: time.Now().UnixMilli()}
+	r.Config = mergeInto(fullOf(sp, kind+"Config", cfg), stripNulls(cfg))
+	r.Info = fullOf(sp, kind+"Info", nil)
+	switch kind {
+	case "Server":
+		r.State = "Ok"
+		if enabled, _ := r.Config["enabled"].(bool); !enabled {
+			r.State = "Disabled"
+		}
+	case "Deployment":
+		r.State = "not_deployed"
+	case "Stack":
+		r.State = "down"
+	case "ResourceSync", "Build", "Repo", "Procedure", "Action":
+		r.State = "Ok"
+	}
+	w.resources[kind] = append(w.resources[kind], r)
+	return r
+}
+
+// recordWrite adds the completed Update of a write operation to the history.
+func (s *Server) recordWrite(c *call, operation string, r *resource) *update {
+	now := time.Now().UnixMilli()
+	u := &update{ID: s.w.newID(), Operation: operation, StartTS: now, EndTS: now, Success: true, Status: "Complete",
+		Target: target{Type: r.Kind, ID: r.ID}}
+	if c.user != nil {
+		u.Operator, u.Username = c.user.ID, c.user.Username
+	}
+	u.Logs = []logEntry{{Stage: operation, Stdout: operation + " " + r.Name, Success: true, StartTS: now, EndTS: now}}
+	s.w.updates = append(s.w.updates, u)
+	s.emit(u)
+	return u
+}
+
+// fullJSON is the full resource, as Get* and ListFull* answer it.
+func (w *world) fullJSON(r *resource) map[string]any {
+	info := r.Info
+	switch r.Kind {
+	case "Stack":
+		info = w.stackInfo(r)
+	case "Build":
+		info = mergeInto(map[string]any{}, r.Info)
+	}
+	return map[string]any{
+		"_id":             map[string]any{"$oid": r.ID},
+		"name":            r.Name,
+		"description":     r.Description,
+		"template":        r.Template,
+		"tags":            nonNil(r.Tags),
+		"info":            info,
+		"config":          r.Config,
+		"base_permission": "None",
+		"updated_at":      r.UpdatedAt,
+	}
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// query filters, sorts and pages the resources of a List* / ListFull* request.
+func (w *world) query(kind string, body map[string]any) []*resource {
+	q, _ := body["query"].(map[string]any)
+	var out []*resource
+	for _, r := range w.list(kind) {
+		if w.matches(r, q) {
+			out = append(out, r)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	if desc, _ := body["sort_desc"].(bool); desc {
+		for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+			out[i], out[j] = out[j], out[i]
+		}
+	}
+	return paginate(out, body)
+}
+
+func (w *world) matches(r *resource, q map[string]any) bool {
+	if q == nil {
+		return true
+	}
+	if names, ok := q["names"].([]any); ok && len(names) > 0 {
+		found := false
+		for _, n := range strs(names) {
+			if n == r.Name || n == r.ID {
+				found = true
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	if terms, ok := q["terms"].([]any); ok {
+		for _, t := range strs(terms) {
+			if !strings.Contains(strings.ToLower(r.Name), strings.ToLower(t)) {
+				return false
+			}
+		}
+	}
+	switch q["templates"] {
+	case "Exclude":
+		if r.Template {
+			return false
+		}
+	case "Only":
+		if !r.Template {
+			return false
+		}
+	}
+	if tags, ok := q["tags"].([]any); ok && len(tags) > 0 {
+		any := q["tag_behavior"] == "Any"
+		hits := 0
+		for _, t := range strs(tags) {
+			tg := w.findTag(t)
+			if tg != nil && contains(r.Tags, tg.ID) {
+				hits++
+			}
+		}
+		if any && hits == 0 || !any && hits < len(tags) {
+			return false
+		}
+	}
+	return true
+}
+
+// paginate applies 2.3's page (0-based) and limit (default 30, 0 = all).
+func paginate[T any](items []T, body map[string]any) []T {
+	limit := 30
+	if v, ok := body["limit"].(float64); ok {
+		limit = int(v)
+	}
+	page := 0
+	if v, ok := body["page"].(float64); ok {
+		page = int(v)
+	}
+	if limit <= 0 {
+		return items
+	}
+	start := page * limit
+	if start >= len(items) {
+		return items[:0]
+	}
+	end := min(start+limit, len(items))
+	return items[start:end]
+}
+
+// matchPattern is Komodo's batch pattern: comma or newline separated ids, names,
+// wildcards (foo-*), or regexes wrapped in backslashes (\^foo-\d+$\).
+func matchPattern(pattern string, r *resource) bool {
+	for _, p := range strings.FieldsFunc(pattern, func(c rune) bool { return c == ',' || c == '\n' }) {
+		p = strings.TrimSpace(p)
+		switch {
+		case p == "" || strings.HasPrefix(p, "#"):
+		case len(p) > 2 && strings.HasPrefix(p, "\\") && strings.HasSuffix(p, "\\"):
+			if re, err := regexp.Compile(p[1 : len(p)-1]); err == nil && re.MatchString(r.Name) {
+				return true
+			}
+		case p == r.ID || p == r.Name:
+			return true
+		default:
+			if ok, _ := path.Match(p, r.Name); ok {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func str(m map[string]any, k string) string {
+	s, _ := m[k].(string)
+	return s
+}
+
+func strs(a []any) []string {
+	out := make([]string, 0, len(a))
+	for _, v := range a {
+		if s, ok := v.(string); ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// mergePartial applies a partial config: null means "leave as is", objects merge.
+func mergePartial(dst, src map[string]any) {
+	for k, v := range src {
+		switch x := v.(type) {
+		case nil:
+		case map[string]any:
+			if d, ok := dst[k].(map[string]any); ok && str(d, "type") == str(x, "type") {
+				mergePartial(d, x)
+			} else {
+				dst[k] = stripNulls(x)
+			}
+		default:
+			dst[k] = v
+		}
+	}
+}
+
+func stripNulls(m map[string]any) map[string]any {
+	out := map[string]any{}
+	for k, v := range m {
+		if v != nil {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+func deepCopy(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		m := make(map[string]any, len(x))
+		for k, e := range x {
+			m[k] = deepCopy(e)
+		}
+		return m
+	case []any:
+		a := make([]any, len(x))
+		for i, e := range x {
+			a[i] = deepCopy(e)
+		}
+		return a
+	}
+	return v
+}

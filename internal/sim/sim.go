@@ -1,0 +1,222 @@
+// Package sim is a stateful simulator of Komodo Core v2.3.2, driven by the OpenAPI
+// document in api/: it refuses what Komodo refuses, answers every one of the document's
+// operations, keeps a seeded world that executions change over time, and injects faults
+// for reliability tests. It backs the tests, `komodo-mcp sim` and `komodo-mcp --demo`.
+package sim
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Demo credentials of the seeded world. The admin user owns the API key; the viewer is a
+// non-admin (it sees secret variables masked and may not write or execute).
+const (
+	DemoUsername  = "admin"
+	DemoPassword  = "komodo-demo"
+	DemoAPIKey    = "K-demo-admin-3f9c2a7e51b04d8c"
+	DemoAPISecret = "S-demo-admin-8b1e6d40c92f4a17a5e3"
+
+	ViewerUsername  = "viewer"
+	ViewerPassword  = "viewer-demo"
+	ViewerAPIKey    = "K-demo-viewer-7c41e09b3a2d"
+	ViewerAPISecret = "S-demo-viewer-1d9f5b82e7c0"
+)
+
+// Version is the Komodo Core version the simulator reports.
+const Version = "2.3.2"
+
+// ControlPrefix is the path prefix of the simulator's own control endpoints (faults and
+// counts); real Komodo serves nothing under it.
+const ControlPrefix = "/__sim/"
+
+// Options configure a simulator. The zero value is usable.
+type Options struct {
+	// Logger receives the simulator's logs; nil discards them. Never stdout.
+	Logger *slog.Logger
+	// ExecDuration is how long an execution takes from Queued to Complete
+	// (default 1.5s). Tests use a few tens of milliseconds.
+	ExecDuration time.Duration
+	// AcceptHMAC also accepts the usage guide's signed headers (X-Komodo-Api-Key,
+	// X-Komodo-Timestamp, X-Komodo-Signature), which real Komodo does not know.
+	AcceptHMAC bool
+	// HMACSkew is the accepted clock difference for HMAC timestamps (default 5 minutes).
+	HMACSkew time.Duration
+	// DisableControl hides the /__sim/ control endpoints.
+	DisableControl bool
+}
+
+// Server is one simulated Komodo Core. Create it with New (then serve Handler) or with
+// Start in tests.
+type Server struct {
+	opts   Options
+	log    *slog.Logger
+	sp     *spec
+	jwtKey []byte
+
+	mu      sync.Mutex
+	w       *world
+	timers  map[*time.Timer]struct{}
+	closed  bool
+	subs    map[int]func(UpdateEvent)
+	nextSub int
+	pending []func()
+
+	faults faultTable
+
+	url string
+	hs  *httptest.Server
+}
+
+// New builds a simulator with the seeded world. It panics only if the embedded document
+// or seed is broken, which the package's tests rule out.
+func New(opts Options) *Server {
+	if opts.ExecDuration <= 0 {
+		opts.ExecDuration = 1500 * time.Millisecond
+	}
+	if opts.HMACSkew <= 0 {
+		opts.HMACSkew = 5 * time.Minute
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	sp, err := loadSpec()
+	if err != nil {
+		panic(err)
+	}
+	w, err := seedWorld(sp)
+	if err != nil {
+		panic(err)
+	}
+	key := make([]byte, 32)
+	_, _ = rand.Read(key)
+	s := &Server{opts: opts, log: log, sp: sp, jwtKey: key, w: w, timers: map[*time.Timer]struct{}{}, subs: map[int]func(UpdateEvent){}}
+	s.faults.init()
+	return s
+}
+
+// Handler is the simulator as an http.Handler, for embedding in another server.
+func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serveHTTP) }
+
+// Start runs a simulator on 127.0.0.1 with a random port for the duration of a test.
+func Start(t testing.TB, opts ...func(*Options)) *Server {
+	t.Helper()
+	var o Options
+	for _, f := range opts {
+		f(&o)
+	}
+	s := New(o)
+	s.hs = httptest.NewServer(s.Handler())
+	s.url = s.hs.URL
+	t.Cleanup(s.Close)
+	return s
+}
+
+// WithExecDuration is a Start option setting Options.ExecDuration.
+func WithExecDuration(d time.Duration) func(*Options) {
+	return func(o *Options) { o.ExecDuration = d }
+}
+
+// WithHMAC is a Start option setting Options.AcceptHMAC.
+func WithHMAC() func(*Options) { return func(o *Options) { o.AcceptHMAC = true } }
+
+// WithLogger is a Start option setting Options.Logger.
+func WithLogger(l *slog.Logger) func(*Options) { return func(o *Options) { o.Logger = l } }
+
+// URL is the base URL of a simulator started with Start or ListenAndServe ("" otherwise).
+func (s *Server) URL() string { return s.url }
+
+// Close stops pending executions and, for Start, the HTTP server.
+func (s *Server) Close() {
+	s.mu.Lock()
+	s.closed = true
+	for t := range s.timers {
+		t.Stop()
+	}
+	s.timers = map[*time.Timer]struct{}{}
+	s.mu.Unlock()
+	if s.hs != nil {
+		s.hs.Close()
+	}
+}
+
+// ListenAndServe serves a simulator on addr until ctx is done. ready, when not nil, is
+// called with the base URL once the listener is bound (addr may use port 0).
+func ListenAndServe(ctx context.Context, addr string, opts Options, ready func(url string)) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	s := New(opts)
+	s.url = "http://" + ln.Addr().String()
+	hs := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	if ready != nil {
+		ready(s.url)
+	}
+	s.log.Info("komodo simulator listening", "url", s.url, "version", Version)
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case <-ctx.Done():
+		shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		s.Close()
+		err := hs.Shutdown(shutdownCtx)
+		<-errc
+		return err
+	case err := <-errc:
+		s.Close()
+		if errors.Is(err, http.ErrServerClosed) {
+			return nil
+		}
+		return err
+	}
+}
+
+// Subscribe registers fn to be called (outside the simulator's lock, in order per
+// simulator) each time an Update is created or changes. It returns a function that
+// unsubscribes. This is the hook the /ws/update websocket builds on.
+func (s *Server) Subscribe(fn func(UpdateEvent)) (unsubscribe func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id := s.nextSub
+	s.nextSub++
+	s.subs[id] = fn
+	return func() {
+		s.mu.Lock()
+		delete(s.subs, id)
+		s.mu.Unlock()
+	}
+}
+
+// emit queues an event for subscribers; call with mu held. The events are delivered by
+// unlock, outside the lock, so that a subscriber may call back into the simulator.
+func (s *Server) emit(u *update) {
+	if len(s.subs) == 0 {
+		return
+	}
+	ev := UpdateEvent{ID: u.ID, Status: u.Status, Update: u.full()}
+	for _, fn := range s.subs {
+		s.pending = append(s.pending, func() { fn(ev) })
+	}
+}
+
+// unlock releases mu and delivers the events queued while it was held.
+func (s *Server) unlock() {
+	pending := s.pending
+	s.pending = nil
+	s.mu.Unlock()
+	for _, fn := range pending {
+		fn()
+	}
+}
