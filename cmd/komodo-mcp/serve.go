@@ -1,0 +1,117 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/komodo-mcp/komodo-mcp/internal/config"
+	"github.com/komodo-mcp/komodo-mcp/internal/rpc"
+	"github.com/komodo-mcp/komodo-mcp/internal/server"
+	"github.com/komodo-mcp/komodo-mcp/internal/sim"
+)
+
+// serve runs the MCP server on stdio, or on streamable HTTP with --http.
+func serve(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) error {
+	fs, cf := newFlagSet("serve", stderr)
+	cfg, err := parseConfig(fs, cf, args, getenv)
+	if err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError("unexpected argument %q", fs.Arg(0))
+	}
+	logger := newLogger(stderr, cfg.LogLevel)
+	srv, cleanup, err := build(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+
+	if cfg.HTTPAddr != "" {
+		return serveHTTP(ctx, srv.MCP(), cfg.HTTPAddr, logger)
+	}
+	logger.Debug("serving MCP on stdio")
+	t := &mcp.IOTransport{Reader: io.NopCloser(stdin), Writer: nopWriteCloser{stdout}}
+	if err := srv.MCP().Run(ctx, t); err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, io.EOF) {
+		return err
+	}
+	return nil
+}
+
+type nopWriteCloser struct{ io.Writer }
+
+func (nopWriteCloser) Close() error { return nil }
+
+// build connects the configuration to a Komodo - the embedded simulator with --demo - and
+// creates the MCP server. cleanup stops the simulator.
+func build(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*server.Server, func(), error) {
+	cleanup := func() {}
+	if cfg.Demo {
+		url, stop, err := startDemo(ctx, logger)
+		if err != nil {
+			return nil, nil, err
+		}
+		cleanup = stop
+		cfg.URL, cfg.AuthMode, cfg.APIKey, cfg.APISecret = url, config.AuthAPIKey, sim.DemoAPIKey, sim.DemoAPISecret
+		logger.Info("demo mode: using the embedded Komodo simulator", "url", url)
+	}
+	client, err := rpc.New(cfg, logger)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	srv, err := server.New(client, selection(cfg), logger)
+	if err != nil {
+		cleanup()
+		return nil, nil, usageError("%v", err)
+	}
+	return srv, cleanup, nil
+}
+
+// selection is the tool selection a configuration asks for.
+func selection(cfg *config.Config) server.Selection {
+	return server.Selection{Toolsets: cfg.Toolsets, Tools: cfg.Tools, Exclude: cfg.ExcludeTools, ReadOnly: cfg.ReadOnly}
+}
+
+// startDemo starts the simulator on a random loopback port.
+func startDemo(ctx context.Context, logger *slog.Logger) (url string, stop func(), err error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, fmt.Errorf("start the demo simulator: %w", err)
+	}
+	s := sim.New(sim.Options{Logger: logger.With("component", "sim")})
+	hs := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	go hs.Serve(ln)
+	return "http://" + ln.Addr().String(), func() { hs.Close(); s.Close() }, nil
+}
+
+// serveHTTP serves MCP over streamable HTTP at /mcp until ctx is done.
+func serveHTTP(ctx context.Context, srv *mcp.Server, addr string, logger *slog.Logger) error {
+	handler := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return srv }, nil)
+	mux := http.NewServeMux()
+	mux.Handle("/mcp", handler)
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	logger.Info("serving MCP over streamable HTTP", "url", "http://"+ln.Addr().String()+"/mcp")
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case <-ctx.Done():
+		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		return hs.Shutdown(shutdown)
+	case err := <-errc:
+		return err
+	}
+}

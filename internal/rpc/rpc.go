@@ -1,0 +1,143 @@
+// Package rpc calls Komodo Core: it assembles the HTTP stack (signing under retry) from
+// the configuration and sends request bodies to Komodo byte for byte, turning every
+// failure into an *errcode.Error.
+package rpc
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/komodo-mcp/komodo-mcp/gen/komodo"
+	"github.com/komodo-mcp/komodo-mcp/internal/auth"
+	"github.com/komodo-mcp/komodo-mcp/internal/config"
+	"github.com/komodo-mcp/komodo-mcp/internal/errcode"
+	"github.com/komodo-mcp/komodo-mcp/internal/retry"
+)
+
+// maxResponse bounds what one answer may weigh in memory; Komodo's largest answers
+// (full resource lists, logs) stay far below it.
+const maxResponse = 64 << 20
+
+// Client sends requests to one Komodo Core.
+type Client struct {
+	base    string
+	http    *http.Client
+	timeout time.Duration
+	secrets []string
+	session *auth.JWT // nil unless the auth mode is jwt
+	logger  *slog.Logger
+}
+
+// New builds the client for cfg: the signing transport of cfg.AuthMode under the
+// Komodo-aware retry transport, so that every attempt is signed afresh.
+func New(cfg *config.Config, logger *slog.Logger) (*Client, error) {
+	if logger == nil {
+		logger = slog.Default()
+	}
+	creds := auth.Credentials{APIKey: cfg.APIKey, APISecret: cfg.APISecret, Username: cfg.Username, Password: cfg.Password, JWT: cfg.JWT}
+	signer, err := auth.New(auth.Mode(cfg.AuthMode), cfg.URL, creds, http.DefaultTransport)
+	if err != nil {
+		return nil, err
+	}
+	transport := retry.New(signer, retry.Options{
+		Retries:   cfg.RetryCount,
+		BaseDelay: cfg.RetryDelay,
+		Logger:    logger,
+	})
+	c := &Client{
+		base:    cfg.URL,
+		http:    &http.Client{Transport: transport},
+		timeout: cfg.Timeout,
+		logger:  logger,
+	}
+	for _, s := range []string{cfg.APISecret, cfg.Password, cfg.JWT} {
+		if s != "" {
+			c.secrets = append(c.secrets, s)
+		}
+	}
+	c.session, _ = signer.(*auth.JWT)
+	return c, nil
+}
+
+// URL is the Komodo Core address.
+func (c *Client) URL() string { return c.base }
+
+// Secrets are the configured secret values, for redacting anything shown to a user.
+func (c *Client) Secrets() []string { return c.secrets }
+
+// Session is the JWT session in jwt mode, nil otherwise.
+func (c *Client) Session() *auth.JWT { return c.session }
+
+// HTTPClient is the signed, retrying HTTP client, for callers that stream.
+func (c *Client) HTTPClient() *http.Client { return c.http }
+
+// Typed returns the generated typed client over the same HTTP stack.
+func (c *Client) Typed() *komodo.ClientWithResponses {
+	tc, err := komodo.NewClientWithResponses(c.base, komodo.WithHTTPClient(c.http))
+	if err != nil { // only for an unparsable URL, which config has already refused
+		panic(fmt.Sprintf("rpc: typed client for %q: %v", c.base, err))
+	}
+	return tc
+}
+
+// Call sends body to Komodo (POST with a JSON body, or GET when body is nil and method
+// is GET) and returns the answer of a 200. Any other outcome is an *errcode.Error with
+// Komodo's own message, secrets redacted.
+func (c *Client) Call(ctx context.Context, method, path string, body []byte) ([]byte, error) {
+	if c.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.timeout)
+		defer cancel()
+	}
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
+	if err != nil {
+		return nil, &errcode.Error{Code: errcode.ValidationError, Message: err.Error()}
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("Accept", "application/json")
+	start := time.Now()
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, c.fail(errcode.FromTransport(err))
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse+1))
+	if err != nil {
+		return nil, c.fail(errcode.FromTransport(err))
+	}
+	c.logger.Debug("komodo call", "method", method, "path", path, "status", resp.StatusCode, "bytes", len(data), "took", time.Since(start))
+	if len(data) > maxResponse {
+		return nil, &errcode.Error{Code: errcode.ServerError, Status: resp.StatusCode,
+			Message: fmt.Sprintf("Komodo's answer to %s is larger than %d MiB", path, maxResponse>>20),
+			Hint:    "narrow the request (a query, a page limit)"}
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, c.fail(errcode.FromResponse(resp.StatusCode, data))
+	}
+	return data, nil
+}
+
+func (c *Client) fail(e *errcode.Error) error {
+	return e.Redacted(c.secrets...)
+}
+
+// AsError returns err as an *errcode.Error, classifying anything else as a server fault.
+func AsError(err error) *errcode.Error {
+	var e *errcode.Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return &errcode.Error{Code: errcode.ServerError, Message: err.Error(), Err: err}
+}

@@ -1,0 +1,158 @@
+// Package server is the MCP server of komodo-mcp: it registers the selected tools of the
+// generated catalog (and the hand-written ones), validates arguments against each tool's
+// input schema, calls Komodo through internal/rpc, and shapes answers and errors into
+// tool results.
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/komodo-mcp/komodo-mcp/gen/catalog"
+	"github.com/komodo-mcp/komodo-mcp/internal/rpc"
+)
+
+// Version is reported to MCP clients; cmd sets it from build information.
+var Version = "dev"
+
+// instructions tell the assistant how the tools fit together.
+const instructions = `Tools operate a Komodo build-and-deploy installation. Resources (servers, deployments, stacks, builds, repos, procedures, actions) are named by id or by name. Read tools are safe. Execute tools start work in Komodo and answer an Update: follow it with komodo_read_GetUpdate until status is Complete, and check success - a failed execution still answers HTTP 200. Errors come as {"error", "code"} with codes AUTH_ERROR, NOT_FOUND, VALIDATION_ERROR, NETWORK_ERROR, SERVER_ERROR, TIMEOUT.`
+
+// Server is an MCP server bound to one Komodo.
+type Server struct {
+	mcp        *mcp.Server
+	rpc        *rpc.Client
+	logger     *slog.Logger
+	validators validators
+	redact     redactor
+	exposed    []entry
+}
+
+// extraTool is a hand-written tool (seed aliases, auth, terminal, waiting).
+type extraTool struct {
+	def       *mcp.Tool
+	module    string
+	toolset   string
+	isDefault bool
+	// handler is built once the server exists, so that it can use it.
+	handler func(s *Server) mcp.ToolHandler
+}
+
+// New builds the server exposing the tools that sel selects.
+func New(client *rpc.Client, sel Selection, logger *slog.Logger) (*Server, error) {
+	if logger == nil {
+		logger = slog.Default()
+	}
+	extras := extraTools()
+	chosen, err := selectEntries(entries(extras), defaultNames(extras), sel)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		rpc:     client,
+		logger:  logger,
+		redact:  newRedactor(client.Secrets()),
+		exposed: chosen,
+	}
+	opts := &mcp.ServerOptions{Instructions: instructions}
+	if logger.Enabled(context.Background(), slog.LevelDebug) {
+		opts.Logger = logger // the SDK logs every session at info: only worth it when debugging
+	}
+	s.mcp = mcp.NewServer(&mcp.Implementation{Name: "komodo-mcp", Title: "Komodo", Version: Version}, opts)
+	for _, e := range chosen {
+		if e.tool != nil {
+			s.mcp.AddTool(toolDef(e.tool), s.generatedHandler(e.tool))
+		} else {
+			s.mcp.AddTool(e.extra.def, e.extra.handler(s))
+		}
+	}
+	s.addPrompts()
+	return s, nil
+}
+
+// MCP is the underlying go-sdk server, to run on a transport.
+func (s *Server) MCP() *mcp.Server { return s.mcp }
+
+// toolDef is the MCP definition of a catalog tool; schemas are used as precomputed.
+func toolDef(t *catalog.Tool) *mcp.Tool {
+	openWorld := true
+	destructive := t.Destructive
+	def := &mcp.Tool{
+		Name:        t.Name,
+		Title:       t.Title,
+		Description: t.Description,
+		InputSchema: json.RawMessage(t.InputSchema),
+		Annotations: &mcp.ToolAnnotations{
+			Title:           t.Title,
+			ReadOnlyHint:    t.ReadOnly,
+			DestructiveHint: &destructive,
+			IdempotentHint:  t.Idempotent,
+			OpenWorldHint:   &openWorld,
+		},
+	}
+	if t.OutputSchema != nil {
+		def.OutputSchema = json.RawMessage(t.OutputSchema)
+	}
+	return def
+}
+
+// generatedHandler calls the Komodo operation of a catalog tool with the validated
+// arguments, byte for byte as the client sent them.
+func (s *Server) generatedHandler(t *catalog.Tool) mcp.ToolHandler {
+	return func(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		args, err := decodeArgs(req.Params.Arguments)
+		if err != nil {
+			return validationFailure(err.Error(), "pass the arguments as a JSON object"), nil
+		}
+		body := []byte(req.Params.Arguments)
+		if coerceJSONStrings(args, t.InputSchema) {
+			// Some clients send nested objects as JSON strings; Komodo needs the objects.
+			if body, err = marshalCompact(args); err != nil {
+				return nil, err
+			}
+		}
+		if len(body) == 0 || string(body) == "null" {
+			body = []byte("{}")
+		}
+		if err := s.validators.validate(t.Name, t.InputSchema, args); err != nil {
+			return validationFailure(err.Error(), "check the tool's input schema"), nil
+		}
+		if t.Method == "GET" {
+			body = nil
+		}
+		return s.callKomodo(ctx, t, body), nil
+	}
+}
+
+// callKomodo sends body to t's operation and shapes the answer.
+func (s *Server) callKomodo(ctx context.Context, t *catalog.Tool, body []byte) *mcp.CallToolResult {
+	data, err := s.rpc.Call(ctx, t.Method, t.Path, body)
+	if err != nil {
+		return failure(rpc.AsError(err), s.rpc.Secrets())
+	}
+	v, err := decodeJSON(data)
+	if err != nil {
+		return validationFailure(err.Error(), "")
+	}
+	return success(wrap(t.ResultWrap, s.redact.value(v)))
+}
+
+// wrap makes Komodo's answer an object, as structuredContent must be.
+func wrap(how string, v any) map[string]any {
+	switch how {
+	case "items":
+		if v == nil {
+			v = []any{}
+		}
+		return map[string]any{"items": v}
+	case "value":
+		return map[string]any{"value": v}
+	}
+	if m, ok := v.(map[string]any); ok {
+		return m
+	}
+	return map[string]any{"value": v}
+}

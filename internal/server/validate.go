@@ -1,0 +1,169 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/santhosh-tekuri/jsonschema/v6/kind"
+)
+
+// validators compiles input schemas on first use and keeps them: compiling all of them
+// at start-up would cost what the catalog's precomputed schemas save.
+type validators struct {
+	mu       sync.Mutex
+	compiled map[string]*jsonschema.Schema
+}
+
+func (v *validators) get(name string, schema []byte) (*jsonschema.Schema, error) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if s, ok := v.compiled[name]; ok {
+		return s, nil
+	}
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(schema))
+	if err != nil {
+		return nil, err
+	}
+	c := jsonschema.NewCompiler()
+	url := "mem:///" + name + ".json"
+	if err := c.AddResource(url, doc); err != nil {
+		return nil, err
+	}
+	s, err := c.Compile(url)
+	if err != nil {
+		return nil, err
+	}
+	if v.compiled == nil {
+		v.compiled = map[string]*jsonschema.Schema{}
+	}
+	v.compiled[name] = s
+	return s, nil
+}
+
+// validate checks args against a tool's input schema. The error names each offending
+// argument by its path, e.g. "`deployment`: got number, want string".
+func (v *validators) validate(name string, schema []byte, args any) error {
+	s, err := v.get(name, schema)
+	if err != nil {
+		return fmt.Errorf("input schema of %s does not compile: %w", name, err)
+	}
+	err = s.Validate(args)
+	if err == nil {
+		return nil
+	}
+	ve, ok := err.(*jsonschema.ValidationError)
+	if !ok {
+		return err
+	}
+	var msgs []string
+	collect(ve, &msgs)
+	sort.Strings(msgs)
+	return fmt.Errorf("invalid arguments: %s", strings.Join(dedupe(msgs), "; "))
+}
+
+// collect gathers the leaf causes of a validation error: those are the specific ones.
+func collect(e *jsonschema.ValidationError, out *[]string) {
+	if len(e.Causes) > 0 {
+		for _, c := range e.Causes {
+			collect(c, out)
+		}
+		return
+	}
+	where := "arguments"
+	if len(e.InstanceLocation) > 0 {
+		where = "`" + strings.Join(e.InstanceLocation, ".") + "`"
+	}
+	msg := e.ErrorKind.LocalizedString(printer)
+	switch k := e.ErrorKind.(type) {
+	case *kind.AdditionalProperties:
+		msg = "unknown argument(s) " + quoteAll(k.Properties) + ": this tool does not take them"
+	case *kind.Required:
+		msg = "missing required argument(s) " + quoteAll(k.Missing)
+	}
+	*out = append(*out, where+": "+msg)
+}
+
+func quoteAll(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = "`" + n + "`"
+	}
+	return strings.Join(q, ", ")
+}
+
+func dedupe(s []string) []string {
+	out := s[:0]
+	for i, v := range s {
+		if i == 0 || v != s[i-1] {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// decodeArgs parses tool arguments; absent arguments are an empty object.
+func decodeArgs(raw json.RawMessage) (map[string]any, error) {
+	if len(bytes.TrimSpace(raw)) == 0 || string(bytes.TrimSpace(raw)) == "null" {
+		return map[string]any{}, nil
+	}
+	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
+	if err != nil {
+		return nil, fmt.Errorf("arguments are not valid JSON: %v", err)
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("arguments must be a JSON object, got %T", v)
+	}
+	return m, nil
+}
+
+// structuredArgs lists, per tool, the top-level arguments whose schema type is object or
+// array; computed on first use.
+var structuredArgs sync.Map // tool input schema (string) -> map[string]string
+
+// coerceJSONStrings replaces a top-level argument that should be an object or an array
+// but arrived as a string holding that JSON (some clients send nested objects that way).
+// It reports whether it changed anything.
+func coerceJSONStrings(args map[string]any, schema []byte) bool {
+	key := string(schema)
+	kinds, ok := structuredArgs.Load(key)
+	if !ok {
+		var s struct {
+			Properties map[string]struct {
+				Type any `json:"type"`
+			} `json:"properties"`
+		}
+		m := map[string]string{}
+		if json.Unmarshal(schema, &s) == nil {
+			for name, p := range s.Properties {
+				if t, _ := p.Type.(string); t == "object" || t == "array" {
+					m[name] = t
+				}
+			}
+		}
+		kinds, _ = structuredArgs.LoadOrStore(key, m)
+	}
+	changed := false
+	for name, want := range kinds.(map[string]string) {
+		str, isString := args[name].(string)
+		if !isString {
+			continue
+		}
+		v, err := jsonschema.UnmarshalJSON(strings.NewReader(str))
+		if err != nil {
+			continue
+		}
+		_, isObject := v.(map[string]any)
+		_, isArray := v.([]any)
+		if (want == "object" && isObject) || (want == "array" && isArray) {
+			args[name] = v
+			changed = true
+		}
+	}
+	return changed
+}
