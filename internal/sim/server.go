@@ -220,6 +220,10 @@ func (s *Server) dispatch(w http.ResponseWriter, c *call) {
 	if aerr = s.checkPermission(c); aerr == nil {
 		if h, ok := handlers[c.op.ID]; ok {
 			out, aerr = h(s, c)
+		} else if c.op.Module == "execute" && c.op.RespType == "Update" {
+			out, aerr = s.execute(c)
+		} else if c.op.Module == "execute" && c.op.RespType == "BatchExecutionResponse" {
+			out, aerr = s.batch(c)
 		} else {
 			out = minimal(c.op.Resp)
 		}

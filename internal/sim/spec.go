@@ -18,7 +18,7 @@ type operation struct {
 	Module string // "read", "write", "execute", "auth/login", "auth/manage", or "" for the rest
 	Method string
 	Path   string
-	Public bool             // security: [] in the document
+	Public bool                // security: [] in the document
 	Req    *openapi3.SchemaRef // request body schema, nil for GET
 	Resp   *openapi3.SchemaRef // 200 schema
 	// RespType is the component name of the 200 schema ("Update", "ListServersResponse"), or "".
@@ -33,6 +33,8 @@ type spec struct {
 	byPath  map[string]*operation
 	byID    map[string]*operation
 	modules map[string][]string // module -> sorted operation names, for serde's "expected one of"
+	// operations is the Operation enum: the values an Update's operation may take.
+	operations map[string]bool
 }
 
 var (
@@ -87,6 +89,14 @@ func parseSpec(data []byte) (*spec, error) {
 			sp.byID[o.ID] = o
 			if o.Module != "" {
 				sp.modules[o.Module] = append(sp.modules[o.Module], o.ID)
+			}
+		}
+	}
+	sp.operations = map[string]bool{}
+	if enum := sp.schema("Operation"); enum != nil {
+		for _, v := range enum.Enum {
+			if name, ok := v.(string); ok {
+				sp.operations[name] = true
 			}
 		}
 	}

@@ -74,9 +74,23 @@ func exampleBody(s *Server, op *operation) map[string]any {
 	if _, ok := body["name"]; ok {
 		body["name"] = "new-" + strings.ToLower(op.ID)
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	switch op.ID {
 	case "LoginLocalUser":
 		body["username"], body["password"] = DemoUsername, DemoPassword
+	case "GetAlert", "CloseAlert":
+		body["id"] = s.w.alerts[0].ID
+	case "GetUpdate":
+		body["id"] = s.w.updates[0].ID
+	case "GetUsername":
+		body["user_id"] = s.w.users[0].ID
+	case "GetVariable", "UpdateVariableDescription", "UpdateVariableIsSecret", "UpdateVariableValue", "DeleteVariable":
+		body["name"] = "LOG_LEVEL"
+	case "RenameTag":
+		body["id"] = s.w.findTag("staging").ID
+	case "DeleteTag":
+		body["id"] = s.w.findTag("edge").ID
 	case "UpdateResourceMeta":
 		body["target"] = map[string]any{"type": "Stack", "id": "monitoring"}
 	}

@@ -228,8 +228,8 @@ func (w *world) tagIDs(names []string) []string {
 // configs and alert data are references, replaced with the id of that resource.
 func seedWorld(sp *spec) (*world, error) {
 	var seed struct {
-		Tags      []struct{ Name, Color string }
-		Users     []struct {
+		Tags  []struct{ Name, Color string }
+		Users []struct {
 			Username, Password, Description string
 			Admin, Service                  bool
 			SuperAdmin                      bool   `json:"super_admin"`
@@ -306,11 +306,11 @@ func seedWorld(sp *spec) (*world, error) {
 
 type seedResource struct {
 	Name, Description, State, Status, Server, Builder, Err string
-	Tags                                                    []string
-	Config, Info                                            map[string]any
-	Services                                                []stackService
-	Stats                                                   map[string]float64
-	LastRunAt                                               int64 `json:"last_run_at"`
+	Tags                                                   []string
+	Config, Info                                           map[string]any
+	Services                                               []stackService
+	Stats                                                  map[string]float64
+	LastRunAt                                              int64 `json:"last_run_at"`
 }
 
 // fullOf is the complete config/info object Komodo would serialize for a schema, with

@@ -1,0 +1,398 @@
+package sim
+
+import (
+	"crypto/sha1"
+	"encoding/hex"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Executions: every execute operation answers an Update that goes Queued -> InProgress
+// -> Complete over Options.ExecDuration, then changes its target. Problems of the target
+// (server NotOk or disabled, resource busy) complete the Update with success: false and a
+// "Task Error" stage, as Komodo does; only an unknown target is an HTTP error.
+
+// execDef is what an execution does besides the generic lifecycle.
+type execDef struct {
+	stages  []string
+	running string                                                           // target state while in progress
+	effect  func(s *Server, r *resource, u *update, p map[string]any) string // "" or a failure
+}
+
+var execDefs = map[string]execDef{
+	"Deploy":            {stages: []string{"Pull Image", "Remove Container", "Deploy Container"}, running: "deploying", effect: setState("running", "Up 1 second")},
+	"PullDeployment":    {stages: []string{"Pull Image"}},
+	"StartDeployment":   {stages: []string{"Start Container"}, effect: needsContainer("running", "Up 1 second")},
+	"RestartDeployment": {stages: []string{"Restart Container"}, effect: needsContainer("running", "Up 1 second")},
+	"PauseDeployment":   {stages: []string{"Pause Container"}, effect: needsContainer("paused", "Up 2 hours (Paused)")},
+	"UnpauseDeployment": {stages: []string{"Unpause Container"}, effect: needsContainer("running", "Up 2 hours")},
+	"StopDeployment":    {stages: []string{"Stop Container"}, running: "stopping", effect: needsContainer("exited", "Exited (0) 1 second ago")},
+	"DestroyDeployment": {stages: []string{"Stop Container", "Remove Container"}, running: "removing", effect: setState("not_deployed", "")},
+
+	"DeployStack":          {stages: []string{"Clone Repo", "Compose Pull", "Compose Up"}, running: "deploying", effect: deployStack},
+	"DeployStackIfChanged": {stages: []string{"Clone Repo", "Compose Pull", "Compose Up"}, running: "deploying", effect: deployStack},
+	"PullStack":            {stages: []string{"Compose Pull"}},
+	"StartStack":           {stages: []string{"Compose Start"}, effect: stackState("running")},
+	"RestartStack":         {stages: []string{"Compose Restart"}, running: "restarting", effect: stackState("running")},
+	"PauseStack":           {stages: []string{"Compose Pause"}, effect: stackState("paused")},
+	"UnpauseStack":         {stages: []string{"Compose Unpause"}, effect: stackState("running")},
+	"StopStack":            {stages: []string{"Compose Stop"}, effect: stackState("stopped")},
+	"DestroyStack":         {stages: []string{"Compose Down"}, running: "removing", effect: stackState("down")},
+	"RunStackService":      {stages: []string{"Compose Run"}},
+
+	"RunBuild":    {stages: []string{"Clone Repo", "Build Image", "Push Image"}, running: "Building", effect: runBuild},
+	"CancelBuild": {stages: []string{"Cancel Build"}},
+	"CloneRepo":   {stages: []string{"Clone Repo"}, running: "Cloning", effect: pullRepo},
+	"PullRepo":    {stages: []string{"Pull Repo"}, running: "Pulling", effect: pullRepo},
+	"BuildRepo":   {stages: []string{"Clone Repo", "Build Repo"}, running: "Building", effect: buildRepo},
+	"RunAction":   {stages: []string{"Execute Action"}, running: "Running", effect: ranAt},
+	"RunSync":     {stages: []string{"Sync Resources"}, running: "Syncing", effect: setState("Ok", "")},
+
+	"StartAllContainers":   {stages: []string{"Start All Containers"}, effect: allContainers("running", "running")},
+	"RestartAllContainers": {stages: []string{"Restart All Containers"}, effect: allContainers("running", "running")},
+	"UnpauseAllContainers": {stages: []string{"Unpause All Containers"}, effect: allContainers("running", "running")},
+	"PauseAllContainers":   {stages: []string{"Pause All Containers"}, effect: allContainers("paused", "paused")},
+	"StopAllContainers":    {stages: []string{"Stop All Containers"}, effect: allContainers("exited", "stopped")},
+	"StartContainer":       {stages: []string{"Start Container"}, effect: oneContainer("running")},
+	"RestartContainer":     {stages: []string{"Restart Container"}, effect: oneContainer("running")},
+	"UnpauseContainer":     {stages: []string{"Unpause Container"}, effect: oneContainer("running")},
+	"PauseContainer":       {stages: []string{"Pause Container"}, effect: oneContainer("paused")},
+	"StopContainer":        {stages: []string{"Stop Container"}, effect: oneContainer("exited")},
+	"DestroyContainer":     {stages: []string{"Destroy Container"}, effect: oneContainer("not_deployed")},
+}
+
+// execute answers an execute operation that returns an Update.
+func (s *Server) execute(c *call) (any, *apiError) {
+	r, aerr := s.w.targetOf(c.op, c.body)
+	if aerr != nil {
+		return nil, aerr
+	}
+	return s.startExecution(c.op.ID, r, c.user, c.body, nil).full(), nil
+}
+
+// targetOf finds the resource a request names by its kind's field (deployment, stack,
+// server, ...); nil for system-wide operations.
+func (w *world) targetOf(op *operation, body map[string]any) (*resource, *apiError) {
+	if op.Req == nil || op.Req.Value == nil {
+		return nil, nil
+	}
+	for _, field := range op.Req.Value.Required {
+		if k := kindByField(field); k != nil {
+			return w.mustFind(k.Kind, str(body, field))
+		}
+	}
+	return nil, nil
+}
+
+// startExecution creates the Update and schedules its progress. Call with mu held.
+func (s *Server) startExecution(opName string, r *resource, usr *user, params map[string]any, onDone func(*update)) *update {
+	now := time.Now().UnixMilli()
+	u := &update{ID: s.w.newID(), Operation: opName, StartTS: now, Status: "Queued", Target: target{Type: "System"}, onDone: onDone}
+	if !s.sp.operations[opName] {
+		u.Operation = "None"
+	}
+	if usr != nil {
+		u.Operator, u.Username = usr.ID, usr.Username
+	}
+	if r != nil {
+		u.Target = target{Type: r.Kind, ID: r.ID}
+	}
+	s.w.updates = append(s.w.updates, u)
+	s.emit(u)
+	s.log.Debug("execution queued", "op", opName, "update", u.ID)
+
+	d := s.opts.ExecDuration
+	def := execDefs[opName]
+	var prevState string
+	s.after(d/3, func() {
+		u.Status = "InProgress"
+		if r != nil && r.busy == "" {
+			r.busy = opName
+			if def.running != "" {
+				prevState, r.State = r.State, def.running
+			}
+		} else if r != nil {
+			s.finish(u, r, false, []logEntry{taskError(fmt.Sprintf("%s busy: %s is running", r.Kind, r.busy))})
+			return
+		}
+		s.emit(u)
+		if opName == "RunProcedure" && r != nil {
+			s.runProcedure(u, r, usr)
+			return
+		}
+		s.after(d-d/3, func() {
+			if prevState != "" && r.State == def.running {
+				r.State = prevState
+			}
+			logs, ok := s.runStages(opName, r, u, def, params)
+			s.finish(u, r, ok, logs)
+		})
+	})
+	return u
+}
+
+// runStages checks the target's server and applies the execution's effect.
+func (s *Server) runStages(opName string, r *resource, u *update, def execDef, params map[string]any) ([]logEntry, bool) {
+	if r != nil {
+		if srv := s.w.serverOf(r); srv != nil {
+			switch srv.State {
+			case "NotOk":
+				return []logEntry{taskError(fmt.Sprintf("Failed to get Periphery client for Server %s\n\nCaused by:\n\t%s", srv.Name, srv.Err))}, false
+			case "Disabled":
+				return []logEntry{taskError(fmt.Sprintf("Cannot execute %s: Server %s is disabled", opName, srv.Name))}, false
+			}
+		}
+	}
+	stages := def.stages
+	if len(stages) == 0 {
+		stages = []string{humanize(opName)}
+	}
+	var logs []logEntry
+	ts := u.StartTS
+	step := max(int64(s.opts.ExecDuration/time.Millisecond)/int64(len(stages)), 1)
+	for _, st := range stages {
+		logs = append(logs, logEntry{Stage: st, Command: commandFor(st), Stdout: stageOutput(st, r), Success: true, StartTS: ts, EndTS: ts + step})
+		ts += step
+	}
+	if def.effect != nil && r != nil {
+		if msg := def.effect(s, r, u, params); msg != "" {
+			last := &logs[len(logs)-1]
+			last.Success, last.Stdout, last.Stderr = false, "", msg
+			return logs, false
+		}
+	}
+	return logs, true
+}
+
+func (s *Server) finish(u *update, r *resource, ok bool, logs []logEntry) {
+	u.Logs = append(u.Logs, logs...)
+	u.Success = ok
+	u.Status = "Complete"
+	u.EndTS = time.Now().UnixMilli()
+	if r != nil && r.busy == u.Operation {
+		r.busy = ""
+	}
+	s.log.Debug("execution complete", "op", u.Operation, "update", u.ID, "success", ok)
+	s.emit(u)
+	if u.onDone != nil {
+		u.onDone(u)
+	}
+}
+
+func taskError(msg string) logEntry {
+	now := time.Now().UnixMilli()
+	return logEntry{Stage: "Task Error", Stderr: msg, Success: false, StartTS: now, EndTS: now}
+}
+
+// after runs fn with mu held once d has passed, unless the simulator was closed.
+func (s *Server) after(d time.Duration, fn func()) {
+	var t *time.Timer
+	t = time.AfterFunc(d, func() {
+		s.mu.Lock()
+		if s.closed {
+			s.mu.Unlock()
+			return
+		}
+		delete(s.timers, t)
+		fn()
+		s.unlock()
+	})
+	s.timers[t] = struct{}{}
+}
+
+// batch answers Batch* operations: the inner execution for every resource matching the
+// pattern. An injected FaultKomodo on the inner operation turns its items into Err items.
+func (s *Server) batch(c *call) (any, *apiError) {
+	inner := strings.TrimPrefix(c.op.ID, "Batch")
+	innerOp := s.sp.byID[inner]
+	if innerOp == nil {
+		return []any{}, nil
+	}
+	var kind *kindMeta
+	for _, f := range innerOp.Req.Value.Required {
+		if k := kindByField(f); k != nil {
+			kind = k
+		}
+	}
+	items := []any{}
+	if kind == nil {
+		return items, nil
+	}
+	pattern := str(c.body, "pattern")
+	var matched []*resource
+	for _, r := range s.w.list(kind.Kind) {
+		if matchPattern(pattern, r) && s.w.matches(r, map[string]any{"tags": c.body["tags"]}) {
+			matched = append(matched, r)
+		}
+	}
+	sort.Slice(matched, func(i, j int) bool { return matched[i].Name < matched[j].Name })
+	for _, r := range matched {
+		if msg := s.faults.komodoErr(inner); msg != "" {
+			items = append(items, map[string]any{"status": "Err", "data": map[string]any{"name": r.Name, "error": map[string]any{"error": msg, "trace": []string{}}}})
+			continue
+		}
+		u := s.startExecution(inner, r, c.user, map[string]any{kind.Field: r.ID}, nil)
+		items = append(items, map[string]any{"status": "Ok", "data": u.full()})
+	}
+	return items, nil
+}
+
+// Effects.
+
+func setState(state, status string) func(*Server, *resource, *update, map[string]any) string {
+	return func(_ *Server, r *resource, _ *update, _ map[string]any) string {
+		r.State, r.Status = state, status
+		return ""
+	}
+}
+
+func needsContainer(state, status string) func(*Server, *resource, *update, map[string]any) string {
+	return func(_ *Server, r *resource, _ *update, _ map[string]any) string {
+		if r.State == "not_deployed" {
+			return "Error response from daemon: No such container: " + r.Name
+		}
+		r.State, r.Status = state, status
+		return ""
+	}
+}
+
+func stackState(state string) func(*Server, *resource, *update, map[string]any) string {
+	return func(_ *Server, r *resource, _ *update, _ map[string]any) string {
+		if r.State == "down" && state != "down" {
+			return "no containers to start: compose project " + r.Name + " is not deployed"
+		}
+		r.State = state
+		r.Status = stackStatus(state, len(r.Services))
+		return ""
+	}
+}
+
+func stackStatus(state string, n int) string {
+	switch state {
+	case "down":
+		return ""
+	case "stopped":
+		return fmt.Sprintf("exited(%d)", n)
+	}
+	return fmt.Sprintf("%s(%d)", state, n)
+}
+
+func deployStack(_ *Server, r *resource, u *update, _ map[string]any) string {
+	r.State, r.Status = "running", stackStatus("running", len(r.Services))
+	if h, ok := r.Info["latest_hash"].(string); ok && h != "" {
+		r.Info["deployed_hash"] = h
+		r.Info["deployed_message"] = r.Info["latest_message"]
+		u.CommitHash = h
+	}
+	return ""
+}
+
+func runBuild(_ *Server, r *resource, u *update, _ map[string]any) string {
+	v, _ := r.Config["version"].(map[string]any)
+	if v == nil {
+		v = map[string]any{"major": 0, "minor": 0, "patch": 0}
+	}
+	if auto, _ := r.Config["auto_increment_version"].(bool); auto {
+		v = map[string]any{"major": num(v["major"]), "minor": num(v["minor"]), "patch": num(v["patch"]) + 1}
+		r.Config["version"] = v
+	}
+	u.Version = v
+	r.State = "Ok"
+	r.Info["last_built_at"] = time.Now().UnixMilli()
+	if h, ok := r.Info["latest_hash"].(string); ok {
+		r.Info["built_hash"], r.Info["built_message"] = h, r.Info["latest_message"]
+		u.CommitHash = h
+	}
+	return ""
+}
+
+func pullRepo(s *Server, r *resource, u *update, _ map[string]any) string {
+	sum := sha1.Sum([]byte(fmt.Sprintf("%s-%d", r.ID, len(s.w.updates))))
+	h := hex.EncodeToString(sum[:])[:7]
+	r.Info["latest_hash"], r.Info["latest_message"] = h, "sim: upstream commit "+h
+	r.Info["last_pulled_at"] = time.Now().UnixMilli()
+	r.State = "Ok"
+	u.CommitHash = h
+	return ""
+}
+
+func buildRepo(s *Server, r *resource, u *update, p map[string]any) string {
+	pullRepo(s, r, u, p)
+	r.Info["built_hash"], r.Info["built_message"] = r.Info["latest_hash"], r.Info["latest_message"]
+	r.Info["last_built_at"] = time.Now().UnixMilli()
+	return ""
+}
+
+func ranAt(_ *Server, r *resource, _ *update, _ map[string]any) string {
+	r.LastRunAt = time.Now().UnixMilli()
+	r.State = "Ok"
+	return ""
+}
+
+// allContainers moves every deployment and stack on a server to a state.
+func allContainers(deployState, stackSt string) func(*Server, *resource, *update, map[string]any) string {
+	return func(s *Server, srv *resource, u *update, _ map[string]any) string {
+		var names []string
+		for _, d := range s.w.list("Deployment") {
+			if str(d.Config, "server_id") == srv.ID && d.State != "not_deployed" {
+				d.State, d.Status = deployState, ""
+				names = append(names, d.Name)
+			}
+		}
+		for _, st := range s.w.list("Stack") {
+			if str(st.Config, "server_id") == srv.ID && st.State != "down" {
+				st.State, st.Status = stackSt, stackStatus(stackSt, len(st.Services))
+				for _, sv := range st.Services {
+					names = append(names, st.Name+"-"+sv.Service+"-1")
+				}
+			}
+		}
+		s.log.Debug("containers changed", "server", srv.Name, "containers", strings.Join(names, ","))
+		return ""
+	}
+}
+
+func oneContainer(state string) func(*Server, *resource, *update, map[string]any) string {
+	return func(s *Server, srv *resource, _ *update, p map[string]any) string {
+		name := str(p, "container")
+		for _, d := range s.w.list("Deployment") {
+			if str(d.Config, "server_id") == srv.ID && d.Name == name {
+				d.State, d.Status = state, ""
+				return ""
+			}
+		}
+		return "Error response from daemon: No such container: " + name
+	}
+}
+
+func stageOutput(stage string, r *resource) string {
+	name := ""
+	if r != nil {
+		name = r.Name
+	}
+	switch stage {
+	case "Pull Image":
+		return "latest: Pulling from " + name + "\nDigest: sha256:4c1e6bd2f3d8a3f0c7b1e92f7a5d8e6b1c0f9a8e7d6c5b4a3f2e1d0c9b8a7f6e\nStatus: Image is up to date"
+	case "Deploy Container":
+		return "3f9c2a7e51b04d8c6e1a7b90d2c4f8e1a5b3c7d9e0f2a4b6c8d0e2f4a6b8c0d2"
+	case "Compose Up":
+		return " Container " + name + "-1  Started"
+	case "Build Image":
+		return "#12 exporting to image\n#12 naming to " + name + " done"
+	}
+	return stage + ": ok"
+}
+
+// humanize turns "PruneImages" into "Prune Images" for a log stage.
+func humanize(op string) string {
+	var b strings.Builder
+	for i, c := range op {
+		if i > 0 && c >= 'A' && c <= 'Z' {
+			b.WriteByte(' ')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
