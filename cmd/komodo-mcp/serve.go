@@ -53,6 +53,9 @@ func (nopWriteCloser) Close() error { return nil }
 // build connects the configuration to a Komodo - the embedded simulator with --demo - and
 // creates the MCP server. cleanup stops the simulator.
 func build(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*server.Server, func(), error) {
+	if _, err := server.List(selection(cfg)); err != nil { // refuse a bad selection before starting anything
+		return nil, nil, usageError("%v", err)
+	}
 	cleanup := func() {}
 	if cfg.Demo {
 		url, stop, err := startDemo(ctx, logger)
