@@ -124,7 +124,7 @@ func simEnv(s *sim.Server, extra ...string) []string {
 	}, extra...)
 }
 
-func (p *process) tools(t *testing.T) []string {
+func (p *process) tools(t testing.TB) []string {
 	t.Helper()
 	var names []string
 	for tool, err := range p.session.Tools(context.Background(), nil) {
@@ -136,7 +136,7 @@ func (p *process) tools(t *testing.T) []string {
 	return names
 }
 
-func (p *process) call(t *testing.T, name, args string) *mcp.CallToolResult {
+func (p *process) call(t testing.TB, name, args string) *mcp.CallToolResult {
 	t.Helper()
 	res, err := p.session.CallTool(context.Background(), &mcp.CallToolParams{Name: name, Arguments: json.RawMessage(args)})
 	if err != nil {
@@ -318,5 +318,40 @@ func TestCLI_CallDemo(t *testing.T) {
 	var res struct{ Items []map[string]any }
 	if err := json.Unmarshal(out, &res); err != nil || len(res.Items) < 3 {
 		t.Errorf("call printed %q (%v)", out, err)
+	}
+}
+
+func TestHTTP_StreamableServe(t *testing.T) {
+	s := sim.Start(t)
+	cmd := exec.Command(binary, "--http", "127.0.0.1:0")
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH")}, simEnv(s)...)
+	cmd.Dir = t.TempDir()
+	stderr, _ := cmd.StderrPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	// The listening URL is logged on stderr.
+	sc := bufio.NewScanner(stderr)
+	url := ""
+	for sc.Scan() {
+		if i := strings.Index(sc.Text(), "url=http://"); i >= 0 {
+			url = strings.Fields(sc.Text()[i+4:])[0]
+			break
+		}
+	}
+	go io.Copy(io.Discard, stderr)
+	if url == "" {
+		t.Fatal("the server did not log its URL")
+	}
+	cs, err := mcp.NewClient(&mcp.Implementation{Name: "http-e2e", Version: "1"}, nil).
+		Connect(context.Background(), &mcp.StreamableClientTransport{Endpoint: url}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cs.Close()
+	res, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: "komodo_read_ListServers", Arguments: map[string]any{}})
+	if err != nil || res.IsError {
+		t.Fatalf("call over streamable HTTP: %v %+v", err, res)
 	}
 }
