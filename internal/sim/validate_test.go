@@ -91,6 +91,9 @@ func exampleBody(s *Server, op *operation) map[string]any {
 		body["id"] = s.w.findTag("staging").ID
 	case "DeleteTag":
 		body["id"] = s.w.findTag("edge").ID
+	case "ExecuteTerminal":
+		body["target"] = map[string]any{"type": "Server", "params": map[string]any{"server": "prod-1"}}
+		body["command"] = "uptime"
 	case "UpdateResourceMeta":
 		body["target"] = map[string]any{"type": "Stack", "id": "monitoring"}
 	}
