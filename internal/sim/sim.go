@@ -183,8 +183,8 @@ func ListenAndServe(ctx context.Context, addr string, opts Options, ready func(u
 	}
 }
 
-// Subscribe registers fn to be called (outside the simulator's lock, in order per
-// simulator) each time an Update is created or changes. It returns a function that
+// Subscribe registers fn to be called, outside the simulator's lock, each time an Update
+// is created or changes; the events of one Update arrive in order. It returns a function that
 // unsubscribes. This is the hook the /ws/update websocket builds on.
 func (s *Server) Subscribe(fn func(UpdateEvent)) (unsubscribe func()) {
 	s.mu.Lock()
