@@ -28,11 +28,21 @@ type Tool struct {
 	// schema is too large to be worth sending in tools/list.
 	OutputSchema json.RawMessage
 	// ResultWrap says how Komodo's answer becomes structuredContent, which must be an
-	// object: "" (it is one), "items" (an array, wrapped as {"items": [...]}) or
-	// "value" (anything else, wrapped as {"value": ...}).
+	// object: "" (it is one), "items" (an array, wrapped as {"items": [...]}), "value"
+	// (anything else, wrapped as {"value": ...}) or "envelope" (a list, paged as the usage
+	// guide's {"items", "total", "page", "pageSize"}).
 	ResultWrap string
 	// Paged is true when the operation takes Komodo's page/limit parameters.
 	Paged bool
+	// ListKey is, for a list answered as {KEY: [...], "next_page": n}, the key of the
+	// items (ListAlerts: "alerts"); empty for lists answered as arrays.
+	ListKey string
+	// TargetField is the request field naming the resource acted on ("deployment"),
+	// which the usage guide's `id` parameter fills; empty when the tool has none.
+	TargetField string
+	// Params are the MCP-only parameters of the tool's input schema: they are translated
+	// by the server, never sent to Komodo as they are.
+	Params []string
 }
 
 // Toolset is a named group of tools that can be enabled together.

@@ -1,7 +1,10 @@
 package server
 
-// extraTools are the hand-written tools: none yet beyond the generated catalog.
-func extraTools() []*extraTool { return nil }
-
-// addPrompts registers the MCP prompts.
-func (s *Server) addPrompts() {}
+// extraTools are the hand-written tools, beside the generated catalog. Each group comes
+// from its own file; append further groups here.
+func extraTools() []*extraTool {
+	var tools []*extraTool
+	tools = append(tools, authTools()...)
+	tools = append(tools, waitUpdateTool())
+	return tools
+}

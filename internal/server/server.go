@@ -7,7 +7,9 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
@@ -21,8 +23,18 @@ var Version = "dev"
 // instructions tell the assistant how the tools fit together.
 const instructions = `Tools operate a Komodo build-and-deploy installation. Resources (servers, deployments, stacks, builds, repos, procedures, actions) are named by id or by name. Read tools are safe. Execute tools start work in Komodo and answer an Update: follow it with komodo_read_GetUpdate until status is Complete, and check success - a failed execution still answers HTTP 200. Errors come as {"error", "code"} with codes AUTH_ERROR, NOT_FOUND, VALIDATION_ERROR, NETWORK_ERROR, SERVER_ERROR, TIMEOUT.`
 
+// Options tune the server; the zero value means the defaults.
+type Options struct {
+	// WaitCap bounds how long an execute tool waits for its Update (default 50s: below
+	// the ~60s after which MCP clients give up on a call).
+	WaitCap time.Duration
+	// PollInterval is how often a wait polls Komodo (default 1s, as Komodo's own client).
+	PollInterval time.Duration
+}
+
 // Server is an MCP server bound to one Komodo.
 type Server struct {
+	opts       Options
 	mcp        *mcp.Server
 	rpc        *rpc.Client
 	logger     *slog.Logger
@@ -42,9 +54,19 @@ type extraTool struct {
 }
 
 // New builds the server exposing the tools that sel selects.
-func New(client *rpc.Client, sel Selection, logger *slog.Logger) (*Server, error) {
+func New(client *rpc.Client, sel Selection, logger *slog.Logger, opts ...Options) (*Server, error) {
 	if logger == nil {
 		logger = slog.Default()
+	}
+	var o Options
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	if o.WaitCap <= 0 {
+		o.WaitCap = 50 * time.Second
+	}
+	if o.PollInterval <= 0 {
+		o.PollInterval = time.Second
 	}
 	extras := extraTools()
 	chosen, err := selectEntries(entries(extras), defaultNames(extras), sel)
@@ -52,21 +74,22 @@ func New(client *rpc.Client, sel Selection, logger *slog.Logger) (*Server, error
 		return nil, err
 	}
 	s := &Server{
+		opts:    o,
 		rpc:     client,
 		logger:  logger,
 		redact:  newRedactor(client.Secrets()),
 		exposed: chosen,
 	}
-	opts := &mcp.ServerOptions{Instructions: instructions}
+	sdkOpts := &mcp.ServerOptions{Instructions: instructions}
 	if logger.Enabled(context.Background(), slog.LevelDebug) {
-		opts.Logger = logger // the SDK logs every session at info: only worth it when debugging
+		sdkOpts.Logger = logger // the SDK logs every session at info: only worth it when debugging
 	}
-	s.mcp = mcp.NewServer(&mcp.Implementation{Name: "komodo-mcp", Title: "Komodo", Version: Version}, opts)
+	s.mcp = mcp.NewServer(&mcp.Implementation{Name: "komodo-mcp", Title: "Komodo", Version: Version}, sdkOpts)
 	for _, e := range chosen {
 		if e.tool != nil {
 			s.mcp.AddTool(toolDef(e.tool), s.generatedHandler(e.tool))
 		} else {
-			s.mcp.AddTool(e.extra.def, e.extra.handler(s))
+			s.mcp.AddTool(e.extra.def, s.validated(e.extra.def, e.extra.handler(s)))
 		}
 	}
 	s.addPrompts()
@@ -100,44 +123,74 @@ func toolDef(t *catalog.Tool) *mcp.Tool {
 }
 
 // generatedHandler calls the Komodo operation of a catalog tool with the validated
-// arguments, byte for byte as the client sent them.
+// arguments: byte for byte as the client sent them, unless one of our own parameters
+// (the usage guide's id, page, filters, options, wait) had to be translated.
 func (s *Server) generatedHandler(t *catalog.Tool) mcp.ToolHandler {
+	translate := seedTranslations[t.Name]
 	return func(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 		args, err := decodeArgs(req.Params.Arguments)
 		if err != nil {
 			return validationFailure(err.Error(), "pass the arguments as a JSON object"), nil
 		}
-		body := []byte(req.Params.Arguments)
-		if coerceJSONStrings(args, t.InputSchema) {
-			// Some clients send nested objects as JSON strings; Komodo needs the objects.
-			if body, err = marshalCompact(args); err != nil {
-				return nil, err
-			}
-		}
-		if len(body) == 0 || string(body) == "null" {
-			body = []byte("{}")
-		}
+		coerced := coerceJSONStrings(args, t.InputSchema)
 		if err := s.validators.validate(t.Name, t.InputSchema, args); err != nil {
 			return validationFailure(err.Error(), "check the tool's input schema"), nil
+		}
+		r, refused := newRequest(t, args)
+		if refused != nil {
+			return refused, nil
+		}
+		r.rewritten = r.rewritten || coerced
+		if v, _ := r.params["wait"].(bool); v {
+			r.wait.enabled = true
+		}
+		if translate != nil {
+			if refused := translate(ctx, s, r); refused != nil {
+				return refused, nil
+			}
+		}
+		if t.ResultWrap == "envelope" {
+			return s.callList(ctx, r, req.Params.Arguments), nil
+		}
+		body, err := r.body(req.Params.Arguments)
+		if err != nil {
+			return nil, err
 		}
 		if t.Method == "GET" {
 			body = nil
 		}
-		return s.callKomodo(ctx, t, body), nil
+		data, err := s.rpc.Call(ctx, t.Method, t.Path, body)
+		if err != nil {
+			return failure(rpc.AsError(err), s.rpc.Secrets()), nil
+		}
+		v, err := decodeJSON(data)
+		if err != nil {
+			return failure(rpc.AsError(err), nil), nil
+		}
+		v = s.redact.value(v)
+		if t.Module == "execute" {
+			return s.afterExecute(ctx, req, r, v), nil
+		}
+		return success(wrap(t.ResultWrap, v)), nil
 	}
 }
 
-// callKomodo sends body to t's operation and shapes the answer.
-func (s *Server) callKomodo(ctx context.Context, t *catalog.Tool, body []byte) *mcp.CallToolResult {
-	data, err := s.rpc.Call(ctx, t.Method, t.Path, body)
+// validated checks a hand-written tool's arguments against its input schema first.
+func (s *Server) validated(def *mcp.Tool, h mcp.ToolHandler) mcp.ToolHandler {
+	schema, err := json.Marshal(def.InputSchema)
 	if err != nil {
-		return failure(rpc.AsError(err), s.rpc.Secrets())
+		panic(fmt.Sprintf("tool %s: input schema: %v", def.Name, err))
 	}
-	v, err := decodeJSON(data)
-	if err != nil {
-		return validationFailure(err.Error(), "")
+	return func(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		args, err := decodeArgs(req.Params.Arguments)
+		if err != nil {
+			return validationFailure(err.Error(), "pass the arguments as a JSON object"), nil
+		}
+		if err := s.validators.validate(def.Name, schema, args); err != nil {
+			return validationFailure(err.Error(), "check the tool's input schema"), nil
+		}
+		return h(ctx, req)
 	}
-	return success(wrap(t.ResultWrap, s.redact.value(v)))
 }
 
 // wrap makes Komodo's answer an object, as structuredContent must be.

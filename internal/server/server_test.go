@@ -105,7 +105,8 @@ func TestServer_ToolSelection(t *testing.T) {
 		}
 		return out
 	}
-	if got := names(server.Selection{}); len(got) != len(catalog.Default) || !slices.Contains(got, "komodo_read_ListServers") {
+	defaults, _ := server.List(server.Selection{})
+	if got := names(server.Selection{}); len(got) != len(defaults) || len(got) < len(catalog.Default) || !slices.Contains(got, "komodo_read_ListServers") {
 		t.Errorf("default surface = %d tools %v", len(got), got)
 	}
 	if got := names(server.Selection{Toolsets: []string{"all"}}); len(got) < len(catalog.Tools) {
@@ -162,9 +163,17 @@ func TestServer_Errors(t *testing.T) {
 	}
 
 	s.ResetCounts()
-	code, msg = toolError(t, call(t, cs, "komodo_execute_Deploy", `{"id":"api"}`))
+	code, msg = toolError(t, call(t, cs, "komodo_execute_Deploy", `{"id":"api","deployment":"api"}`))
 	if code != "VALIDATION_ERROR" || !strings.Contains(msg, "`deployment`") || !strings.Contains(msg, "`id`") {
-		t.Errorf("Deploy with id: %s %q", code, msg)
+		t.Errorf("Deploy with id and deployment: %s %q", code, msg)
+	}
+	code, msg = toolError(t, call(t, cs, "komodo_execute_Deploy", `{"stop_time":5}`))
+	if code != "VALIDATION_ERROR" || !strings.Contains(msg, "`id`") {
+		t.Errorf("Deploy without a target: %s %q", code, msg)
+	}
+	code, msg = toolError(t, call(t, cs, "komodo_execute_Deploy", `{"deployment":"api","options":{"force":true,"nuke":true}}`))
+	if code != "VALIDATION_ERROR" || !strings.Contains(msg, "`nuke`") {
+		t.Errorf("Deploy with an unknown option: %s %q", code, msg)
 	}
 	code, msg = toolError(t, call(t, cs, "komodo_execute_Deploy", `{"deployment":5}`))
 	if code != "VALIDATION_ERROR" || !strings.Contains(msg, "`deployment`") {
@@ -246,8 +255,8 @@ func TestServer_ByteFaithful(t *testing.T) {
 		t.Errorf("Komodo received\n%s\nwant exactly\n%s", got, args)
 	}
 	// A nested object sent as a JSON string (some clients do) arrives as the object.
-	structured(t, call(t, cs, "komodo_read_ListServers", `{"query":"{\"names\":[\"a\"]}"}`))
-	if string(got) != `{"query":{"names":["a"]}}` {
+	structured(t, call(t, cs, "komodo_write_UpdateDeployment", `{"id":"api","config":"{\"send_alerts\":true}"}`))
+	if string(got) != `{"config":{"send_alerts":true},"id":"api"}` {
 		t.Errorf("stringified object arrived as %s", got)
 	}
 }

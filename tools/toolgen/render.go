@@ -40,6 +40,15 @@ func render(tools []tool, cur *curation) ([]byte, error) {
 		if t.ResultWrap != "" {
 			fmt.Fprintf(&b, "\t\tResultWrap: %q,\n", t.ResultWrap)
 		}
+		if t.ListKey != "" {
+			fmt.Fprintf(&b, "\t\tListKey: %q,\n", t.ListKey)
+		}
+		if t.TargetField != "" {
+			fmt.Fprintf(&b, "\t\tTargetField: %q,\n", t.TargetField)
+		}
+		if len(t.Params) > 0 {
+			fmt.Fprintf(&b, "\t\tParams: %#v,\n", t.Params)
+		}
 		fmt.Fprintf(&b, "\t\tInputSchema: []byte(%s),\n", quote(t.InputSchema))
 		if t.OutputSchema != nil {
 			fmt.Fprintf(&b, "\t\tOutputSchema: []byte(%s),\n", quote(t.OutputSchema))

@@ -102,7 +102,7 @@ func convertAt(ref *openapi3.SchemaRef, m mode, stack []string, depth int) map[s
 		if len(s.Required) > 0 {
 			req := slices.Clone(s.Required)
 			slices.Sort(req)
-			out["required"] = req
+			out["required"] = req // []string: tools.go edits it
 		}
 	}
 	if ap := s.AdditionalProperties.Schema; ap != nil {

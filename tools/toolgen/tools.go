@@ -18,11 +18,19 @@ type curation struct {
 		Description string   `yaml:"description"`
 		Words       []string `yaml:"words"`
 	} `yaml:"toolsets"`
-	Operations           map[string]string `yaml:"operations"`
-	Default              []string          `yaml:"default"`
-	AdditiveVerbs        []string          `yaml:"additive_verbs"`
-	IdempotentVerbs      []string          `yaml:"idempotent_verbs"`
-	MaxOutputSchemaBytes int               `yaml:"max_output_schema_bytes"`
+	Operations           map[string]string                    `yaml:"operations"`
+	Default              []string                             `yaml:"default"`
+	Aliases              map[string]alias                     `yaml:"aliases"`
+	Parameters           map[string]map[string]map[string]any `yaml:"parameters"`
+	AdditiveVerbs        []string                             `yaml:"additive_verbs"`
+	IdempotentVerbs      []string                             `yaml:"idempotent_verbs"`
+	MaxOutputSchemaBytes int                                  `yaml:"max_output_schema_bytes"`
+}
+
+// alias is a usage-guide tool name for an operation named differently in Komodo.
+type alias struct {
+	Operation   string `yaml:"operation"`
+	Description string `yaml:"description"`
 }
 
 // tool is one generated catalog entry.
@@ -34,6 +42,9 @@ type tool struct {
 	InputSchema, OutputSchema         []byte
 	ResultWrap                        string
 	Paged                             bool
+	ListKey                           string
+	TargetField                       string
+	Params                            []string
 }
 
 // modules maps a path prefix to the tool module. Auth paths are not tools: they carry
@@ -44,6 +55,7 @@ var modules = []struct{ prefix, module string }{
 
 func buildTools(doc *openapi3.T, cur *curation) ([]tool, error) {
 	var tools []tool
+	ops := map[string]tool{}
 	for _, path := range doc.Paths.InMatchingOrder() {
 		item := doc.Paths.Value(path)
 		module := ""
@@ -62,37 +74,69 @@ func buildTools(doc *openapi3.T, cur *curation) ([]tool, error) {
 		default:
 			continue // auth, version, terminal: served by hand-written tools
 		}
-		t, err := buildTool(module, method, path, op, cur)
+		name := "komodo_" + module + "_" + op.OperationID
+		t, err := buildTool(name, module, method, path, op, cur)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
 		tools = append(tools, t)
+		ops[op.OperationID] = t
+	}
+	for _, name := range sortedKeys(cur.Aliases) {
+		a := cur.Aliases[name]
+		target, ok := ops[a.Operation]
+		if !ok {
+			return nil, fmt.Errorf("alias %s: no operation %s", name, a.Operation)
+		}
+		op := doc.Paths.Value(target.Path).Post
+		t, err := buildTool(name, target.Module, target.Method, target.Path, op, cur)
+		if err != nil {
+			return nil, fmt.Errorf("alias %s: %w", name, err)
+		}
+		t.Title = title(strings.TrimPrefix(name, "komodo_"+t.Module+"_"))
+		if a.Description != "" {
+			t.Description = a.Description
+		}
+		tools = append(tools, t)
 	}
 	sort.Slice(tools, func(i, j int) bool { return tools[i].Name < tools[j].Name })
+	known := map[string]bool{}
+	for _, t := range tools {
+		known[t.Name] = true
+	}
 	for _, name := range cur.Default {
-		if !slices.ContainsFunc(tools, func(t tool) bool { return t.Name == name }) {
+		if !known[name] {
 			return nil, fmt.Errorf("default tool %s is not in the catalog", name)
+		}
+	}
+	for name := range cur.Parameters {
+		if !known[name] {
+			return nil, fmt.Errorf("parameters for %s, which is not in the catalog", name)
 		}
 	}
 	return tools, nil
 }
 
-func buildTool(module, method, path string, op *openapi3.Operation, cur *curation) (tool, error) {
-	name := op.OperationID
+// targetFields are the request fields that name the resource an operation acts on; a tool
+// whose operation takes exactly one of them also takes the usage guide's `id` for it.
+var targetFields = []string{"server", "deployment", "stack", "build", "repo", "procedure", "action", "builder", "alerter", "sync", "swarm"}
+
+func buildTool(name, module, method, path string, op *openapi3.Operation, cur *curation) (tool, error) {
+	opName := op.OperationID
 	t := tool{
-		Name:      "komodo_" + module + "_" + name,
-		Title:     title(name),
+		Name:      name,
+		Title:     title(opName),
 		Module:    module,
-		Operation: name,
+		Operation: opName,
 		Method:    method,
 		Path:      path,
 		ReadOnly:  module == "read" || module == "user",
 	}
-	words := splitWords(name)
+	words := splitWords(opName)
 	verb := words[0]
 	t.Destructive = !t.ReadOnly && !slices.Contains(cur.AdditiveVerbs, verb)
 	t.Idempotent = t.ReadOnly || slices.Contains(cur.IdempotentVerbs, verb)
-	toolset, err := toolsetOf(name, words, cur)
+	toolset, err := toolsetOf(opName, words, cur)
 	if err != nil {
 		return t, err
 	}
@@ -106,23 +150,73 @@ func buildTool(module, method, path string, op *openapi3.Operation, cur *curatio
 		if input["type"] != "object" {
 			return t, fmt.Errorf("request schema is not an object")
 		}
-		props, _ := input["properties"].(map[string]any)
-		_, hasPage := props["page"]
-		_, hasLimit := props["limit"]
-		t.Paged = hasPage && hasLimit
 	}
 	delete(input, "description") // the tool description says it
-	// Komodo ignores unknown fields; refuse them so that a misspelt option is named, not lost.
-	input["additionalProperties"] = false
-	if t.InputSchema, err = marshal(input); err != nil {
-		return t, err
+	if input["properties"] == nil {
+		input["properties"] = map[string]any{}
 	}
+	props := input["properties"].(map[string]any)
+	_, hasPage := props["page"]
+	_, hasLimit := props["limit"]
+	t.Paged = hasPage && hasLimit
 
 	resp := op.Responses.Status(200).Value.Content.Get("application/json")
 	if resp == nil {
 		return t, fmt.Errorf("no JSON 200 response")
 	}
 	output := convert(resp.Schema, outputMode, nil)
+
+	// The usage guide's parameters, common to families of tools.
+	if field := targetField(input); field != "" {
+		t.TargetField = field
+		p := props[field].(map[string]any)
+		props["id"] = map[string]any{"type": "string", "description": fmt.Sprintf("The %s's id or name (the usage guide's name for `%s`; give one of the two).", field, field)}
+		if d, ok := p["description"].(string); !ok || d == "" || d == "Name or id" || d == "Id or name" {
+			p["description"] = fmt.Sprintf("The %s's id or name.", field)
+		}
+		input["required"] = slices.DeleteFunc(slices.Clone(input["required"].([]string)), func(r string) bool { return r == field })
+		if len(input["required"].([]string)) == 0 {
+			delete(input, "required")
+		}
+		t.Params = append(t.Params, "id")
+	}
+	if items, key, ok := listItems(opName, module, output); ok {
+		t.ResultWrap, t.ListKey = "envelope", key
+		if t.Paged || key != "" {
+			delete(props, "page")
+			delete(props, "limit")
+		}
+		props["page"] = map[string]any{"type": "integer", "minimum": 1, "default": 1, "description": "Page number, 1-based (default 1)."}
+		props["page_size"] = map[string]any{"type": "integer", "minimum": 1, "maximum": 1000, "default": 50, "description": "Items per page (default 50)."}
+		t.Params = append(t.Params, "page", "page_size")
+		output = map[string]any{
+			"type":     "object",
+			"required": []string{"items", "total", "page", "pageSize"},
+			"properties": map[string]any{
+				"items":    items,
+				"total":    map[string]any{"type": "integer", "description": "Number of items matching, over all pages."},
+				"page":     map[string]any{"type": "integer"},
+				"pageSize": map[string]any{"type": "integer"},
+			},
+		}
+	}
+	if module == "execute" {
+		props["wait"] = map[string]any{"type": "boolean", "description": "Follow the Update until it completes (bounded; resume with komodo_read_WaitForUpdate) and answer the final Update. Without it the tool answers at once with the Update to follow."}
+		t.Params = append(t.Params, "wait")
+	}
+	for _, pname := range sortedKeys(cur.Parameters[name]) {
+		if _, clash := props[pname]; clash {
+			return t, fmt.Errorf("curated parameter %s clashes with a Komodo field", pname)
+		}
+		props[pname] = cur.Parameters[name][pname]
+		t.Params = append(t.Params, pname)
+	}
+	// Komodo ignores unknown fields; refuse them so that a misspelt option is named, not lost.
+	input["additionalProperties"] = false
+	if t.InputSchema, err = marshal(input); err != nil {
+		return t, err
+	}
+
 	switch rootType(output) {
 	case "object":
 	case "array":
@@ -142,6 +236,49 @@ func buildTool(module, method, path string, op *openapi3.Operation, cur *curatio
 		}
 	}
 	return t, nil
+}
+
+// targetField is the one required resource field of a request, or "".
+func targetField(input map[string]any) string {
+	req, _ := input["required"].([]string)
+	props, _ := input["properties"].(map[string]any)
+	found := ""
+	for _, r := range req {
+		if slices.Contains(targetFields, r) {
+			if p, _ := props[r].(map[string]any); p["type"] != "string" || found != "" {
+				return ""
+			}
+			found = r
+		}
+	}
+	if _, hasID := props["id"]; hasID {
+		return ""
+	}
+	return found
+}
+
+// listItems recognises a list operation (a read named List... answering an array, or an
+// object with next_page and one array) and returns the schema of its items and, for the
+// object form, the key holding them.
+func listItems(op, module string, output map[string]any) (items any, key string, ok bool) {
+	if module != "read" || !strings.HasPrefix(op, "List") {
+		return nil, "", false
+	}
+	switch rootType(output) {
+	case "array":
+		return output["items"], "", true
+	case "object":
+		props, _ := output["properties"].(map[string]any)
+		if _, paged := props["next_page"]; !paged {
+			return nil, "", false
+		}
+		for k, v := range props {
+			if rootType(v.(map[string]any)) == "array" {
+				return v.(map[string]any)["items"], k, true
+			}
+		}
+	}
+	return nil, "", false
 }
 
 // rootType is the non-null type of a converted schema ("" when it has none).
@@ -227,4 +364,13 @@ func marshal(v any) ([]byte, error) {
 		return nil, err
 	}
 	return []byte(strings.TrimSuffix(b.String(), "\n")), nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
