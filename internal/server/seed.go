@@ -451,3 +451,9 @@ func nested(m map[string]any, keys ...string) any {
 	}
 	return v
 }
+
+// HandlesParam reports whether the server translates the curated parameter of a tool
+// (tests use it to prove that no parameter is silently ignored).
+func HandlesParam(tool, param string) bool {
+	return seedTranslations[tool] != nil && slices.Contains(handledParams[tool], param)
+}

@@ -32,13 +32,13 @@ func testConfig(url string) *config.Config {
 }
 
 // connect serves the server in-process and returns a connected MCP client session.
-func connect(t *testing.T, cfg *config.Config, sel server.Selection) *mcp.ClientSession {
+func connect(t *testing.T, cfg *config.Config, sel server.Selection, opts ...server.Options) *mcp.ClientSession {
 	t.Helper()
 	client, err := rpc.New(cfg, quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := server.New(client, sel, quiet)
+	srv, err := server.New(client, sel, quiet, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
