@@ -1,0 +1,265 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/komodo-mcp/komodo-mcp/internal/auth"
+	"github.com/komodo-mcp/komodo-mcp/internal/errcode"
+	"github.com/komodo-mcp/komodo-mcp/internal/rpc"
+)
+
+// The auth module: the usage guide's planned "Login, logout, token refresh", plus a status
+// tool. The tools act on the server's own session and take no arguments, so that no secret
+// ever travels in a tool call: credentials come only from the server's configuration, and
+// results name the user but never carry a token, key, secret or password.
+
+// Auth modes as the auth tools report them. The rpc client only tells a JWT session apart
+// from the rest, and api-key and hmac modes both authenticate every request with the
+// configured API key and secret, so both are reported as modeAPIKey.
+const (
+	modeJWT    = "jwt"
+	modeAPIKey = "api-key"
+)
+
+// noArgsSchema is the input schema of the auth tools.
+const noArgsSchema = `{"type":"object","properties":{},"additionalProperties":false}`
+
+// authTools are the tools of the auth toolset, off by default.
+func authTools() []*extraTool {
+	return []*extraTool{
+		authTool("komodo_auth_Login", "Log in to Komodo",
+			"Establish the server's session with Komodo using the credentials in the server's configuration, and report the user they belong to. "+
+				"In jwt mode this logs in with KOMODO_USERNAME/KOMODO_PASSWORD (when no session is held). "+
+				"In api-key mode there is no session: every request carries the API key, so this only checks that Komodo accepts it. "+
+				"Takes no arguments: credentials never travel through tool calls.",
+			false, true, true, (*Server).authLogin),
+		authTool("komodo_auth_Logout", "Log out of Komodo",
+			"Forget the server's JWT session. Komodo keeps no server-side session, so nothing is sent to Komodo; the next call logs in again when a username and password are configured. "+
+				"In api-key mode there is no session and nothing changes. Takes no arguments.",
+			false, true, false, (*Server).authLogout),
+		authTool("komodo_auth_RefreshToken", "Refresh the Komodo token",
+			"Replace the server's JWT with a fresh one by logging in again with the configured username and password. "+
+				"In api-key mode there is no token to refresh and nothing changes. Takes no arguments.",
+			false, true, true, (*Server).authRefresh),
+		authTool("komodo_auth_Status", "Komodo authentication status",
+			"Report the auth mode, whether a session is held, and the calling user (username, id, admin flags). "+
+				"Never returns a token or secret, and never logs in: with no session held it says so instead of asking Komodo.",
+			true, true, true, (*Server).authStatus),
+	}
+}
+
+// authTool builds one auth tool; run does the work once the (empty) arguments are checked.
+func authTool(name, title, description string, readOnly, idempotent, openWorld bool, run func(*Server, context.Context) *mcp.CallToolResult) *extraTool {
+	destructive := false // forgetting a token is undone by logging in again
+	return &extraTool{
+		def: &mcp.Tool{
+			Name:        name,
+			Title:       title,
+			Description: description,
+			InputSchema: json.RawMessage(noArgsSchema),
+			Annotations: &mcp.ToolAnnotations{
+				Title:           title,
+				ReadOnlyHint:    readOnly,
+				DestructiveHint: &destructive,
+				IdempotentHint:  idempotent,
+				OpenWorldHint:   &openWorld,
+			},
+		},
+		module:  "auth",
+		toolset: "auth",
+		handler: func(s *Server) mcp.ToolHandler {
+			return func(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+				// Raw tools are not validated by the SDK, and an argument here could only be
+				// a credential the user hoped to pass: refuse it without echoing its value.
+				if res := refuseArgs(name, req.Params.Arguments); res != nil {
+					return res, nil
+				}
+				return run(s, ctx), nil
+			}
+		},
+	}
+}
+
+// refuseArgs is a VALIDATION_ERROR when the call has any argument, naming the arguments
+// but never their values; nil when there are none.
+func refuseArgs(tool string, raw json.RawMessage) *mcp.CallToolResult {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil
+	}
+	var args map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &args); err != nil {
+		return validationFailure(tool+" takes no arguments, and these are not a JSON object", "call it with {}")
+	}
+	if len(args) == 0 {
+		return nil
+	}
+	names := make([]string, 0, len(args))
+	for k := range args {
+		names = append(names, "`"+k+"`")
+	}
+	sort.Strings(names)
+	return validationFailure(
+		fmt.Sprintf("%s takes no arguments, got %s", tool, strings.Join(names, ", ")),
+		"call it with {}: credentials come only from the server's configuration (KOMODO_USERNAME/KOMODO_PASSWORD or KOMODO_JWT in jwt mode, KOMODO_API_KEY/KOMODO_API_SECRET otherwise), never from tool arguments")
+}
+
+func (s *Server) authLogin(ctx context.Context) *mcp.CallToolResult {
+	jwt := s.rpc.Session()
+	if jwt == nil {
+		u, err := s.currentUser(ctx)
+		if err != nil {
+			return s.authFailure(err)
+		}
+		return success(map[string]any{
+			"mode": modeAPIKey, "session": false, "user": u,
+			"message": fmt.Sprintf("API-key mode has no session to log in to: every request carries the configured API key and secret. Komodo accepts them as user %s.", u["username"]),
+		})
+	}
+	loggedIn := false
+	if !jwt.HasSession() {
+		if err := jwt.Refresh(ctx); err != nil {
+			return s.authFailure(err)
+		}
+		loggedIn = true
+	}
+	// Asking for the user proves the session works; a token Komodo rejects is replaced by
+	// a fresh login inside the transport when a username and password are configured.
+	u, err := s.currentUser(ctx)
+	if err != nil {
+		return s.authFailure(err)
+	}
+	msg := fmt.Sprintf("Logged in to Komodo as %s.", u["username"])
+	if !loggedIn {
+		msg = fmt.Sprintf("Already logged in to Komodo as %s; the session works. Use komodo_auth_RefreshToken for a fresh token.", u["username"])
+	}
+	return success(map[string]any{"mode": modeJWT, "session": jwt.HasSession(), "logged_in": loggedIn, "user": u, "message": msg})
+}
+
+func (s *Server) authLogout(context.Context) *mcp.CallToolResult {
+	jwt := s.rpc.Session()
+	if jwt == nil {
+		return success(map[string]any{
+			"mode": modeAPIKey, "session": false, "changed": false,
+			"message": "API keys have no session, so there is nothing to log out of and nothing changed. To stop this server using the key, remove KOMODO_API_KEY/KOMODO_API_SECRET from its configuration, or delete the key in Komodo.",
+		})
+	}
+	had := jwt.HasSession()
+	jwt.Logout()
+	const next = "Komodo keeps no server-side session, so nothing was sent to Komodo. The next call to Komodo logs in again if KOMODO_USERNAME and KOMODO_PASSWORD are configured, and fails with AUTH_ERROR if not."
+	msg := "Forgot the session token. " + next
+	if !had {
+		msg = "No session was held; nothing changed. " + next
+	}
+	return success(map[string]any{"mode": modeJWT, "session": false, "changed": had, "message": msg})
+}
+
+func (s *Server) authRefresh(ctx context.Context) *mcp.CallToolResult {
+	jwt := s.rpc.Session()
+	if jwt == nil {
+		return success(map[string]any{
+			"mode": modeAPIKey, "session": false, "refreshed": false,
+			"message": "API keys have no token to refresh: every request carries the configured API key and secret, which stay valid until deleted or expired in Komodo. Nothing changed.",
+		})
+	}
+	if err := jwt.Refresh(ctx); err != nil {
+		if errors.Is(err, auth.ErrNoSession) && jwt.HasSession() {
+			// A token given as KOMODO_JWT without a username and password: Refresh kept it.
+			return failure(&errcode.Error{Code: errcode.AuthError, Err: err,
+				Message: "cannot refresh the token: no KOMODO_USERNAME/KOMODO_PASSWORD is configured to log in with; the current token (KOMODO_JWT) stays in use until Komodo rejects it",
+				Hint:    "Configure KOMODO_USERNAME and KOMODO_PASSWORD to let the server log in again, or give it a new KOMODO_JWT and restart it."}, s.rpc.Secrets())
+		}
+		return s.authFailure(err)
+	}
+	return success(map[string]any{
+		"mode": modeJWT, "session": true, "refreshed": true,
+		"message": "Logged in again with the configured username and password; the new token replaces the old one.",
+	})
+}
+
+func (s *Server) authStatus(ctx context.Context) *mcp.CallToolResult {
+	jwt := s.rpc.Session()
+	if jwt != nil && !jwt.HasSession() {
+		// Asking Komodo would log in, which a status report must not do.
+		return success(map[string]any{
+			"mode": modeJWT, "session": false, "user": nil,
+			"message": "No session is held. The next call to Komodo (or komodo_auth_Login) logs in with the configured username and password.",
+		})
+	}
+	u, err := s.currentUser(ctx)
+	if err != nil {
+		return s.authFailure(err)
+	}
+	if jwt == nil {
+		return success(map[string]any{
+			"mode": modeAPIKey, "session": false, "user": u,
+			"message": fmt.Sprintf("Every request carries the configured API key and secret (no session). Komodo accepts them as user %s.", u["username"]),
+		})
+	}
+	return success(map[string]any{
+		"mode": modeJWT, "session": jwt.HasSession(), "user": u,
+		"message": fmt.Sprintf("Logged in to Komodo as %s.", u["username"]),
+	})
+}
+
+// currentUser asks Komodo who the credentials belong to (GET /user) and keeps only who
+// they are: the full User also holds login configuration that is nobody's business here.
+func (s *Server) currentUser(ctx context.Context) (map[string]any, error) {
+	data, err := s.rpc.Call(ctx, "GET", "/user", nil)
+	if err != nil {
+		return nil, err
+	}
+	var u struct {
+		ID struct {
+			OID string `json:"$oid"`
+		} `json:"_id"`
+		Username   string `json:"username"`
+		Enabled    *bool  `json:"enabled"`
+		Admin      bool   `json:"admin"`
+		SuperAdmin bool   `json:"super_admin"`
+		Config     struct {
+			Type string `json:"type"`
+		} `json:"config"`
+	}
+	if err := json.Unmarshal(data, &u); err != nil {
+		return nil, &errcode.Error{Code: errcode.ServerError, Message: "Komodo's answer to GET /user is not a user: " + err.Error(),
+			Hint: "KOMODO_URL must be the Komodo Core base URL"}
+	}
+	out := map[string]any{"id": u.ID.OID, "username": u.Username, "admin": u.Admin, "super_admin": u.SuperAdmin}
+	if u.Enabled != nil {
+		out["enabled"] = *u.Enabled
+	}
+	if u.Config.Type != "" {
+		out["kind"] = u.Config.Type // Local, Service, Oidc, ...: a Service user is an API-only account
+	}
+	return out, nil
+}
+
+// loginErrors are the failures of jwt mode's login; each message says what to do.
+var loginErrors = []error{auth.ErrInvalidCredentials, auth.ErrSecondFactor, auth.ErrNoSession}
+
+// authFailure renders err as a tool error. A failed login reaches us as a transport error
+// (the JWT transport could not get a token), which would otherwise read as a network
+// failure: it is an AUTH_ERROR, told in the auth package's words, which name the settings
+// to check and never the password.
+func (s *Server) authFailure(err error) *mcp.CallToolResult {
+	for _, le := range loginErrors {
+		if errors.Is(err, le) {
+			return failure(&errcode.Error{Code: errcode.AuthError, Message: "Komodo login failed: " + le.Error(),
+				Hint: "Fix the credentials in the server's configuration and restart it; they cannot be passed as tool arguments.", Err: err}, s.rpc.Secrets())
+		}
+	}
+	if _, ok := errors.AsType[*errcode.Error](err); ok {
+		return failure(rpc.AsError(err), s.rpc.Secrets())
+	}
+	// A login that failed on the way (Komodo down, TLS, DNS) carries no code yet.
+	return failure(errcode.FromTransport(err), s.rpc.Secrets())
+}
