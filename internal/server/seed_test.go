@@ -273,4 +273,3 @@ func TestGuide_ParametersHandled(t *testing.T) {
 		}
 	}
 }
-
