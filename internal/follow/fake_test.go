@@ -1,0 +1,362 @@
+package follow
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/komodo-mcp/komodo-mcp/internal/config"
+	"github.com/komodo-mcp/komodo-mcp/internal/rpc"
+)
+
+var _ Caller = (*rpc.Client)(nil)
+
+// basePath mounts the fake under a path prefix, as a KOMODO_URL behind a
+// reverse proxy would be, to catch absolute-path bugs in both the rpc and the
+// websocket addresses.
+const basePath = "/komodo"
+
+const (
+	testKey    = "K-abc"
+	testSecret = "S-very-secret"
+	testJWT    = "eyJhbGciOi.test.jwt"
+)
+
+// fakeLog and fakeUpdate serialize like Komodo's Log and Update, nulls
+// included.
+type fakeLog struct {
+	Stage   string `json:"stage"`
+	Command string `json:"command"`
+	Stdout  string `json:"stdout"`
+	Stderr  string `json:"stderr"`
+	Success bool   `json:"success"`
+	StartTs int64  `json:"start_ts"`
+	EndTs   int64  `json:"end_ts"`
+}
+
+type fakeUpdate struct {
+	ID struct {
+		OID string `json:"$oid"`
+	} `json:"_id"`
+	Operation   string            `json:"operation"`
+	StartTs     int64             `json:"start_ts"`
+	Success     bool              `json:"success"`
+	Operator    string            `json:"operator"`
+	Target      map[string]string `json:"target"`
+	Logs        []fakeLog         `json:"logs"`
+	EndTs       *int64            `json:"end_ts"`
+	Status      string            `json:"status"`
+	Version     map[string]int    `json:"version"`
+	CommitHash  *string           `json:"commit_hash"`
+	OtherData   *string           `json:"other_data"`
+	PrevToml    *string           `json:"prev_toml"`
+	CurrentToml *string           `json:"current_toml"`
+}
+
+// listItem is Komodo's UpdateListItem, what /ws/update carries.
+func (u *fakeUpdate) listItem() []byte {
+	b, _ := json.Marshal(map[string]any{
+		"id": u.ID.OID, "operation": u.Operation, "start_ts": u.StartTs, "success": u.Success,
+		"username": "admin", "operator": u.Operator, "target": u.Target, "status": u.Status,
+		"version": u.Version, "other_data": u.OtherData,
+	})
+	return b
+}
+
+// fakeKomodo serves read/GetUpdate and, when ws is set, /ws/update.
+type fakeKomodo struct {
+	ws              bool   // serve the update websocket
+	refuse          string // answer logins with this instead of LOGGED_IN
+	closeAfterLogin bool   // end each websocket right after the login
+	dropEvents      atomic.Bool
+
+	loggedIn chan struct{} // one value per accepted login
+	served   chan struct{} // one value per GetUpdate answered (never blocks)
+	gets     atomic.Int32
+
+	mu      sync.Mutex
+	updates map[string]*fakeUpdate
+	subs    map[chan []byte]struct{}
+	other   []string // any other path asked for
+	clock   int64
+	changed map[string]time.Time // when each update last changed, for the benchmark
+}
+
+func newFakeKomodo(t testing.TB, ws bool) (*fakeKomodo, *httptest.Server) {
+	f := &fakeKomodo{
+		ws:       ws,
+		loggedIn: make(chan struct{}, 64),
+		served:   make(chan struct{}, 1),
+		updates:  map[string]*fakeUpdate{},
+		subs:     map[chan []byte]struct{}{},
+		clock:    1_700_000_000_000,
+		changed:  map[string]time.Time{},
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /read/GetUpdate", f.getUpdate)
+	mux.HandleFunc("GET /ws/update", f.wsUpdate)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		f.mu.Lock()
+		f.other = append(f.other, r.Method+" "+r.URL.Path)
+		f.mu.Unlock()
+		http.NotFound(w, r)
+	})
+	srv := httptest.NewServer(http.StripPrefix(basePath, mux))
+	t.Cleanup(srv.Close)
+	return f, srv
+}
+
+// client is the real rpc stack (api-key signing under retry) pointed at srv.
+func client(t testing.TB, srv *httptest.Server) *rpc.Client {
+	c, err := rpc.New(&config.Config{URL: srv.URL + basePath, AuthMode: config.AuthAPIKey, APIKey: testKey, APISecret: testSecret,
+		RetryCount: 1, RetryDelay: time.Millisecond, Timeout: 10 * time.Second}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func (f *fakeKomodo) getUpdate(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	if r.Header.Get("x-api-key") != testKey || r.Header.Get("x-api-secret") != testSecret {
+		w.WriteHeader(http.StatusUnauthorized)
+		_, _ = io.WriteString(w, `{"error":"invalid api key","trace":[]}`)
+		return
+	}
+	var req struct {
+		ID string `json:"id"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		w.WriteHeader(http.StatusInternalServerError)
+		_, _ = fmt.Fprintf(w, `{"error":"Failed to deserialize the JSON body into the target type: %s","trace":[]}`, err)
+		return
+	}
+	f.mu.Lock()
+	u := f.updates[req.ID]
+	var data []byte
+	if u != nil {
+		data, _ = json.Marshal(u)
+	}
+	f.mu.Unlock()
+	f.gets.Add(1)
+	defer func() {
+		select {
+		case f.served <- struct{}{}:
+		default:
+		}
+	}()
+	if u == nil {
+		w.WriteHeader(http.StatusInternalServerError)
+		_, _ = fmt.Fprintf(w, `{"error":"no update found with id %s","trace":[]}`, req.ID)
+		return
+	}
+	_, _ = w.Write(data)
+}
+
+func (f *fakeKomodo) wsUpdate(w http.ResponseWriter, r *http.Request) {
+	if !f.ws {
+		http.NotFound(w, r)
+		return
+	}
+	conn, err := websocket.Accept(w, r, nil)
+	if err != nil {
+		return
+	}
+	defer conn.CloseNow()
+	ctx := r.Context()
+	_, msg, err := conn.Read(ctx)
+	if err != nil {
+		return
+	}
+	var login struct {
+		Type   string            `json:"type"`
+		Params map[string]string `json:"params"`
+	}
+	_ = json.Unmarshal(msg, &login)
+	ok := (login.Type == "ApiKeys" && login.Params["key"] == testKey && login.Params["secret"] == testSecret) ||
+		(login.Type == "Jwt" && login.Params["jwt"] == testJWT)
+	if !ok || f.refuse != "" {
+		answer := f.refuse
+		if answer == "" {
+			answer = "[401 Unauthorized]: Invalid login"
+		}
+		_ = conn.Write(ctx, websocket.MessageText, []byte(answer))
+		return
+	}
+	events := make(chan []byte, 64)
+	f.mu.Lock()
+	f.subs[events] = struct{}{}
+	f.mu.Unlock()
+	defer func() {
+		f.mu.Lock()
+		delete(f.subs, events)
+		f.mu.Unlock()
+	}()
+	if err := conn.Write(ctx, websocket.MessageText, []byte(loggedIn)); err != nil {
+		return
+	}
+	f.loggedIn <- struct{}{}
+	if f.closeAfterLogin {
+		_ = conn.Close(websocket.StatusGoingAway, "restarting")
+		return
+	}
+	ctx = conn.CloseRead(ctx) // after login Core only watches for a close
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case ev := <-events:
+			if err := conn.Write(ctx, websocket.MessageText, ev); err != nil {
+				return
+			}
+		}
+	}
+}
+
+// change applies fn to update id (creating it) and broadcasts its list item.
+func (f *fakeKomodo) change(id string, fn func(u *fakeUpdate)) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	u := f.updates[id]
+	if u == nil {
+		u = &fakeUpdate{Operation: "DeployStack", StartTs: f.clock, Success: true, Operator: "66f1c0ffee",
+			Target: map[string]string{"type": "Stack", "id": "66f1c0ffee0000000000beef"}, Status: "InProgress",
+			Version: map[string]int{"major": 0, "minor": 0, "patch": 0}, Logs: []fakeLog{}}
+		u.ID.OID = id
+		f.updates[id] = u
+	}
+	fn(u)
+	f.changed[id] = time.Now()
+	if f.dropEvents.Load() {
+		return
+	}
+	item := u.listItem()
+	for sub := range f.subs {
+		select {
+		case sub <- item:
+		default:
+		}
+	}
+	// Komodo also sends events for other updates the user may see.
+	noise, _ := json.Marshal(map[string]any{"id": "66aaaaaaaaaaaaaaaaaaaaaa", "operation": "RunBuild", "status": "InProgress"})
+	for sub := range f.subs {
+		select {
+		case sub <- noise:
+		default:
+		}
+	}
+}
+
+func (f *fakeKomodo) create(id string) { f.change(id, func(*fakeUpdate) {}) }
+
+// stage appends a log stage taking 1.5s of Komodo time.
+func (f *fakeKomodo) stage(id, name string, ok bool, stdout, stderr string) {
+	f.change(id, func(u *fakeUpdate) {
+		start := f.clock
+		f.clock += 1500
+		u.Logs = append(u.Logs, fakeLog{Stage: name, Command: "docker compose up -d", Stdout: stdout, Stderr: stderr,
+			Success: ok, StartTs: start, EndTs: f.clock})
+	})
+}
+
+func (f *fakeKomodo) complete(id string, success bool) {
+	f.change(id, func(u *fakeUpdate) {
+		end := f.clock + 500
+		u.EndTs = &end
+		u.Status = "Complete"
+		u.Success = success
+	})
+}
+
+func (f *fakeKomodo) otherPaths() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.other...)
+}
+
+// progressLog collects notifications for a test to receive in order.
+type progressLog struct {
+	ch chan Progress
+}
+
+func newProgressLog() *progressLog { return &progressLog{ch: make(chan Progress, 1024)} }
+
+func (p *progressLog) on(pr Progress) { p.ch <- pr }
+
+// next returns the next stage notification, skipping heartbeats. The long
+// limit only turns a hang into a failure; no test depends on it.
+func (p *progressLog) next(t testing.TB) Progress {
+	t.Helper()
+	limit := time.After(20 * time.Second)
+	for {
+		select {
+		case pr := <-p.ch:
+			if !pr.Heartbeat {
+				return pr
+			}
+		case <-limit:
+			t.Fatal("no progress notification")
+		}
+	}
+}
+
+// drain returns the stage notifications received so far.
+func (p *progressLog) drain() (stages []Progress, heartbeats int) {
+	for {
+		select {
+		case pr := <-p.ch:
+			if pr.Heartbeat {
+				heartbeats++
+			} else {
+				stages = append(stages, pr)
+			}
+		default:
+			return stages, heartbeats
+		}
+	}
+}
+
+// waitAsync runs Wait in the background.
+type waitCall struct {
+	done chan struct{}
+	res  *Result
+	err  error
+}
+
+func waitAsync(ctx context.Context, c Caller, id string, opts Options) *waitCall {
+	w := &waitCall{done: make(chan struct{})}
+	go func() {
+		defer close(w.done)
+		w.res, w.err = Wait(ctx, c, id, opts)
+	}()
+	return w
+}
+
+func (w *waitCall) result(t testing.TB) (*Result, error) {
+	t.Helper()
+	select {
+	case <-w.done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("Wait did not return")
+	}
+	return w.res, w.err
+}
+
+func recv(t testing.TB, ch <-chan struct{}, what string) {
+	t.Helper()
+	select {
+	case <-ch:
+	case <-time.After(20 * time.Second):
+		t.Fatalf("never happened: %s", what)
+	}
+}
