@@ -105,7 +105,7 @@ func (s *Server) promptHandler(p prompt) mcp.PromptHandler {
 		}
 		text := p.render(args)
 		if note := s.missingToolsNote(text); note != "" {
-			text += "\n\n" + note
+			text = strings.TrimRight(text, "\n") + "\n\n" + note
 		}
 		return &mcp.GetPromptResult{
 			Description: p.def.Description,
@@ -184,8 +184,8 @@ func (s *Server) missingToolsNote(text string) string {
 	if len(missing) == 0 {
 		return ""
 	}
-	return "Note: this server does not expose " + strings.Join(missing, ", ") +
-		" (its toolset selection or --read-only leaves them out). Do the steps you can, and for the others tell the user what you would run, so that they can enable the tools (--toolsets, --tools) or run it themselves."
+	return "Note: this server does not expose these tools: " + strings.Join(missing, ", ") +
+		" (its toolset selection or --read-only leaves them out). Do the steps you can; for the others, tell the user exactly what you would run, so that they can enable the tools (--toolsets, --tools) or do those steps themselves."
 }
 
 // mentionedTools lists, sorted and once each, the tool names (komodo_<module>_<Operation>)
@@ -224,7 +224,7 @@ func toolCall(tool string, args map[string]any) string {
 
 // followUpdate is the step every execution needs: Komodo answers an Update at once, and a
 // failed execution still answers HTTP 200, so success is only known from the final Update.
-const followUpdate = "The answer carries Komodo's Update. With `wait: true` the tool follows it to completion; if the answer says the Update is still Queued or InProgress (for example after a timeout), call `komodo_read_GetUpdate` `{\"id\":\"<the Update id>\"}` every few seconds until `status` is Complete. Then check `success`: a failed execution still answers without an error, so read the failing stage in `logs` (its stderr) and report it instead of going on."
+const followUpdate = "The answer carries the execution's `job_id` (the id of Komodo's Update) and its `status` (queued, running, succeeded or failed). With `wait: true` the tool waits for the end; if `status` is still queued or running (the wait was capped), call `komodo_read_GetUpdate` `{\"id\":\"<job_id>\"}` every few seconds until the Update's `status` is Complete. A failed execution is not a tool error: check that `status` is succeeded (`success` true); if not, report `failed_stage` and `stderr_tail` (or the Update's `logs`) to the user and do not go on."
 
 const confirmFirst = "This changes the running system: say what you are about to do and why, and ask the user to confirm before calling it."
 

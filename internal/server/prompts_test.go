@@ -198,7 +198,7 @@ func TestPrompts_ToolNames(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !strings.Contains(text, "does not expose komodo_execute_") || strings.Contains(text, "does not expose komodo_read_") {
+		if !strings.Contains(text, "does not expose these tools: komodo_execute_") || regexp.MustCompile(`does not expose these tools:[^(]*komodo_read_`).MatchString(text) {
 			t.Errorf("%s under --read-only does not name exactly the missing execute tools:\n%s", name, text)
 		}
 	}
