@@ -92,7 +92,8 @@ type Options struct {
 	// DefaultSafetyPoll.
 	SafetyPoll time.Duration
 	// Seen is the number of stages already reported (when resuming an earlier
-	// wait, Result.Stages); notifications start after them.
+	// wait, Result.Stages); notifications start after them. WaitAll applies
+	// it to every update.
 	Seen int
 	// OnProgress receives notifications, from one goroutine at a time. It
 	// must not block for long.
@@ -368,11 +369,11 @@ func (w *waiter) heartbeat(start time.Time) {
 	if n := len(w.last.Logs); n > 0 {
 		stage = w.last.Logs[n-1].Stage
 	}
-	status := w.last.Status
-	if status == "" {
-		status = "not read yet"
+	waited := time.Since(start).Round(time.Second)
+	msg := fmt.Sprintf("%s still %s after %s, %d stage(s) so far", orUpdate(w.last.Operation), w.last.Status, waited, w.seen)
+	if w.last.Status == "" {
+		msg = fmt.Sprintf("waiting for Komodo to answer GetUpdate (%s)", waited)
 	}
-	msg := fmt.Sprintf("%s still %s after %s, %d stage(s) so far", orUpdate(w.last.Operation), status, time.Since(start).Round(time.Second), w.seen)
 	w.notify(Progress{UpdateID: w.id, Stage: stage, Index: w.seen, Message: msg, Heartbeat: true})
 }
 
