@@ -38,16 +38,16 @@ func authTools() []*extraTool {
 		authTool("komodo_auth_Login", "Log in to Komodo",
 			"Establish the server's session with Komodo using the credentials in the server's configuration, and report the user they belong to. "+
 				"In jwt mode this logs in with KOMODO_USERNAME/KOMODO_PASSWORD (when no session is held). "+
-				"In api-key mode there is no session: every request carries the API key, so this only checks that Komodo accepts it. "+
+				"In api-key and hmac modes there is no session: every request is authenticated with the API key, so this only checks that Komodo accepts it. "+
 				"Takes no arguments: credentials never travel through tool calls.",
 			false, true, true, (*Server).authLogin),
 		authTool("komodo_auth_Logout", "Log out of Komodo",
 			"Forget the server's JWT session. Komodo keeps no server-side session, so nothing is sent to Komodo; the next call logs in again when a username and password are configured. "+
-				"In api-key mode there is no session and nothing changes. Takes no arguments.",
+				"In api-key and hmac modes there is no session and nothing changes. Takes no arguments.",
 			false, true, false, (*Server).authLogout),
 		authTool("komodo_auth_RefreshToken", "Refresh the Komodo token",
 			"Replace the server's JWT with a fresh one by logging in again with the configured username and password. "+
-				"In api-key mode there is no token to refresh and nothing changes. Takes no arguments.",
+				"In api-key and hmac modes there is no token to refresh and nothing changes. Takes no arguments.",
 			false, true, true, (*Server).authRefresh),
 		authTool("komodo_auth_Status", "Komodo authentication status",
 			"Report the auth mode, whether a session is held, and the calling user (username, id, admin flags). "+
@@ -121,7 +121,7 @@ func (s *Server) authLogin(ctx context.Context) *mcp.CallToolResult {
 		}
 		return success(map[string]any{
 			"mode": modeAPIKey, "session": false, "user": u,
-			"message": fmt.Sprintf("API-key mode has no session to log in to: every request carries the configured API key and secret. Komodo accepts them as user %s.", u["username"]),
+			"message": fmt.Sprintf("API-key mode has no session to log in to: every request is authenticated with the configured API key and secret. Komodo accepts them as user %s.", u["username"]),
 		})
 	}
 	loggedIn := false
@@ -167,7 +167,7 @@ func (s *Server) authRefresh(ctx context.Context) *mcp.CallToolResult {
 	if jwt == nil {
 		return success(map[string]any{
 			"mode": modeAPIKey, "session": false, "refreshed": false,
-			"message": "API keys have no token to refresh: every request carries the configured API key and secret, which stay valid until deleted or expired in Komodo. Nothing changed.",
+			"message": "API keys have no token to refresh: every request is authenticated with the configured API key and secret, which stay valid until deleted or expired in Komodo. Nothing changed.",
 		})
 	}
 	if err := jwt.Refresh(ctx); err != nil {
@@ -201,7 +201,7 @@ func (s *Server) authStatus(ctx context.Context) *mcp.CallToolResult {
 	if jwt == nil {
 		return success(map[string]any{
 			"mode": modeAPIKey, "session": false, "user": u,
-			"message": fmt.Sprintf("Every request carries the configured API key and secret (no session). Komodo accepts them as user %s.", u["username"]),
+			"message": fmt.Sprintf("Every request is authenticated with the configured API key and secret (no session). Komodo accepts them as user %s.", u["username"]),
 		})
 	}
 	return success(map[string]any{

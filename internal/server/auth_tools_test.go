@@ -129,6 +129,24 @@ func TestAuthTools_APIKey(t *testing.T) {
 	structured(t, authCall(t, cs, "komodo_auth_Status"))
 }
 
+// TestAuthTools_HMAC: the guide's signed headers also carry an API key and secret, so the
+// tools behave as in api-key mode.
+func TestAuthTools_HMAC(t *testing.T) {
+	s := sim.Start(t, func(o *sim.Options) { o.AcceptHMAC = true })
+	cfg := testConfig(s.URL())
+	cfg.AuthMode = config.AuthHMAC
+	cs := connect(t, cfg, server.Selection{Toolsets: []string{"auth"}})
+	for _, name := range []string{"komodo_auth_Status", "komodo_auth_Login"} {
+		got := structured(t, authCall(t, cs, name))
+		if got["mode"] == "jwt" || got["session"] != false || got["user"].(map[string]any)["username"] != sim.DemoUsername {
+			t.Errorf("%s in hmac mode = %v", name, got)
+		}
+	}
+	if got := structured(t, authCall(t, cs, "komodo_auth_Logout")); got["changed"] != false {
+		t.Errorf("logout in hmac mode = %v", got)
+	}
+}
+
 func TestAuthTools_APIKeyWrongSecret(t *testing.T) {
 	s := sim.Start(t)
 	cfg := testConfig(s.URL())
