@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/komodo-mcp/komodo-mcp/internal/errcode"
 )
 
 // LoginPath is the Komodo endpoint, under KOMODO_URL, that exchanges a username and password
@@ -87,7 +89,7 @@ func (t *JWT) RoundTrip(req *http.Request) (*http.Response, error) {
 	tok, err := t.session(req.Context(), "")
 	if err != nil {
 		closeBody(req)
-		return nil, err
+		return nil, credentialError(err)
 	}
 	resend := req.Clone(req.Context()) // taken before sending: the header map is not shared
 	req.Header.Set("Authorization", tok)
@@ -99,7 +101,7 @@ func (t *JWT) RoundTrip(req *http.Request) (*http.Response, error) {
 	discard(resp)
 	slog.Info("komodo rejected the session token; logging in again", "user", t.username)
 	if tok, err = t.session(resend.Context(), tok); err != nil {
-		return nil, err
+		return nil, credentialError(err)
 	}
 	if resend.GetBody != nil {
 		if resend.Body, err = resend.GetBody(); err != nil {
@@ -108,6 +110,26 @@ func (t *JWT) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	resend.Header.Set("Authorization", tok)
 	return t.base.RoundTrip(resend)
+}
+
+// credentialError marks a failed login as AUTH_ERROR, so that the error mapping reports it
+// as a credentials problem and the retry layer does not repeat it (another attempt would
+// only be refused again, and lock accounts that limit failed logins).
+func credentialError(err error) error {
+	for _, sentinel := range []error{ErrInvalidCredentials, ErrSecondFactor, ErrNoSession} {
+		if errors.Is(err, sentinel) {
+			return &errcode.Error{Code: errcode.AuthError, Message: err.Error(), Err: err,
+				Hint: "Check KOMODO_USERNAME and KOMODO_PASSWORD (or KOMODO_JWT), or use an API key."}
+		}
+	}
+	return err
+}
+
+// Token returns the session's token, logging in first if needed. It is for the websocket
+// (/ws/update), whose login message carries the token; never log or show it.
+func (t *JWT) Token(ctx context.Context) (string, error) {
+	tok, err := t.session(ctx, "")
+	return tok, credentialError(err)
 }
 
 // HasSession reports whether a token is held (given or from a login). It does not check that

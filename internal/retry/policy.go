@@ -51,6 +51,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
+
+	"github.com/komodo-mcp/komodo-mcp/internal/errcode"
 )
 
 var (
@@ -174,6 +176,10 @@ func retryAfter(resp *http.Response) (time.Duration, bool) {
 // permanent reports transport errors that no retry can fix: the configuration
 // is wrong, and repeating only delays saying so.
 func permanent(err error) bool {
+	// A refused login (internal/auth) would only be refused again.
+	if e, ok := errors.AsType[*errcode.Error](err); ok && e.Code == errcode.AuthError {
+		return true
+	}
 	var certErr *tls.CertificateVerificationError
 	var recErr tls.RecordHeaderError
 	if errors.As(err, &certErr) || errors.As(err, &recErr) {

@@ -31,6 +31,7 @@ type Client struct {
 	timeout time.Duration
 	secrets []string
 	session *auth.JWT // nil unless the auth mode is jwt
+	mode    config.AuthMode
 	logger  *slog.Logger
 }
 
@@ -54,6 +55,7 @@ func New(cfg *config.Config, logger *slog.Logger) (*Client, error) {
 		base:    cfg.URL,
 		http:    &http.Client{Transport: transport},
 		timeout: cfg.Timeout,
+		mode:    cfg.AuthMode,
 		logger:  logger,
 	}
 	for _, s := range []string{cfg.APISecret, cfg.Password, cfg.JWT} {
@@ -70,6 +72,9 @@ func (c *Client) URL() string { return c.base }
 
 // Secrets are the configured secret values, for redacting anything shown to a user.
 func (c *Client) Secrets() []string { return c.secrets }
+
+// AuthMode is how requests are authenticated (api-key, jwt or hmac).
+func (c *Client) AuthMode() config.AuthMode { return c.mode }
 
 // Session is the JWT session in jwt mode, nil otherwise.
 func (c *Client) Session() *auth.JWT { return c.session }

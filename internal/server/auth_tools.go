@@ -120,7 +120,7 @@ func (s *Server) authLogin(ctx context.Context) *mcp.CallToolResult {
 			return s.authFailure(err)
 		}
 		return success(map[string]any{
-			"mode": modeAPIKey, "session": false, "user": u,
+			"mode": string(s.rpc.AuthMode()), "session": false, "user": u,
 			"message": fmt.Sprintf("API-key mode has no session to log in to: every request is authenticated with the configured API key and secret. Komodo accepts them as user %s.", u["username"]),
 		})
 	}
@@ -148,7 +148,7 @@ func (s *Server) authLogout(context.Context) *mcp.CallToolResult {
 	jwt := s.rpc.Session()
 	if jwt == nil {
 		return success(map[string]any{
-			"mode": modeAPIKey, "session": false, "changed": false,
+			"mode": string(s.rpc.AuthMode()), "session": false, "changed": false,
 			"message": "API keys have no session, so there is nothing to log out of and nothing changed. To stop this server using the key, remove KOMODO_API_KEY/KOMODO_API_SECRET from its configuration, or delete the key in Komodo.",
 		})
 	}
@@ -166,7 +166,7 @@ func (s *Server) authRefresh(ctx context.Context) *mcp.CallToolResult {
 	jwt := s.rpc.Session()
 	if jwt == nil {
 		return success(map[string]any{
-			"mode": modeAPIKey, "session": false, "refreshed": false,
+			"mode": string(s.rpc.AuthMode()), "session": false, "refreshed": false,
 			"message": "API keys have no token to refresh: every request is authenticated with the configured API key and secret, which stay valid until deleted or expired in Komodo. Nothing changed.",
 		})
 	}
@@ -200,7 +200,7 @@ func (s *Server) authStatus(ctx context.Context) *mcp.CallToolResult {
 	}
 	if jwt == nil {
 		return success(map[string]any{
-			"mode": modeAPIKey, "session": false, "user": u,
+			"mode": string(s.rpc.AuthMode()), "session": false, "user": u,
 			"message": fmt.Sprintf("Every request is authenticated with the configured API key and secret (no session). Komodo accepts them as user %s.", u["username"]),
 		})
 	}

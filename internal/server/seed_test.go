@@ -200,7 +200,10 @@ func TestGuide_ExecuteTools(t *testing.T) {
 
 	// Server lifecycle.
 	s.ResetCounts()
-	execute(t, cs, "komodo_execute_StartServer", `{"id":"prod-1"}`, "server_id")
+	// Each waits: Komodo refuses work on a server that is busy with another job.
+	if m := execute(t, cs, "komodo_execute_StartServer", `{"id":"prod-1","options":{"waitForHealthy":true}}`, "server_id"); m["healthy"] != true {
+		t.Errorf("start and wait for healthy: %v healthy=%v", m["status"], m["healthy"])
+	}
 	m = execute(t, cs, "komodo_execute_RestartServer", `{"id":"prod-1","options":{"waitForHealthy":true}}`, "server_id")
 	if m["status"] != "succeeded" || m["healthy"] != true || m["duration_ms"] == nil {
 		t.Errorf("restart and wait for healthy: %v healthy=%v", m["status"], m["healthy"])

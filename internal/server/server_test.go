@@ -283,3 +283,23 @@ func TestServer_Redaction(t *testing.T) {
 		}
 	}
 }
+
+// TestServer_JWTWrongPassword checks that a refused login is AUTH_ERROR and is not retried.
+func TestServer_JWTWrongPassword(t *testing.T) {
+	s := sim.Start(t)
+	cfg := testConfig(s.URL())
+	cfg.AuthMode, cfg.APIKey, cfg.APISecret = config.AuthJWT, "", ""
+	cfg.Username, cfg.Password = sim.DemoUsername, "not-the-password"
+	cs := connect(t, cfg, server.Selection{})
+	s.ResetCounts()
+	res := call(t, cs, "komodo_read_ListServers", `{}`)
+	if code, _ := toolError(t, res); code != "AUTH_ERROR" {
+		t.Errorf("wrong password: %s, want AUTH_ERROR", code)
+	}
+	if strings.Contains(res.Content[0].(*mcp.TextContent).Text, "not-the-password") {
+		t.Error("the password appears in the result")
+	}
+	if n := s.Count("LoginLocalUser"); n != 1 {
+		t.Errorf("%d login attempts reached Komodo, want 1 (a refused login is not retried)", n)
+	}
+}
