@@ -21,13 +21,9 @@ import (
 // ever travels in a tool call: credentials come only from the server's configuration, and
 // results name the user but never carry a token, key, secret or password.
 
-// Auth modes as the auth tools report them. The rpc client only tells a JWT session apart
-// from the rest, and api-key and hmac modes both authenticate every request with the
-// configured API key and secret, so both are reported as modeAPIKey.
-const (
-	modeJWT    = "jwt"
-	modeAPIKey = "api-key"
-)
+// modeJWT is how the auth tools report jwt mode; the other modes report the configured
+// mode (api-key or hmac), which both authenticate every request with the API key.
+const modeJWT = "jwt"
 
 // noArgsSchema is the input schema of the auth tools.
 const noArgsSchema = `{"type":"object","properties":{},"additionalProperties":false}`
