@@ -32,6 +32,8 @@ type Client struct {
 	secrets []string
 	session *auth.JWT // nil unless the auth mode is jwt
 	mode    config.AuthMode
+	key     string // API key and secret, kept for the update websocket's login message
+	secret  string
 	logger  *slog.Logger
 }
 
@@ -56,6 +58,8 @@ func New(cfg *config.Config, logger *slog.Logger) (*Client, error) {
 		http:    &http.Client{Transport: transport},
 		timeout: cfg.Timeout,
 		mode:    cfg.AuthMode,
+		key:     cfg.APIKey,
+		secret:  cfg.APISecret,
 		logger:  logger,
 	}
 	for _, s := range []string{cfg.APISecret, cfg.Password, cfg.JWT} {
@@ -75,6 +79,11 @@ func (c *Client) Secrets() []string { return c.secrets }
 
 // AuthMode is how requests are authenticated (api-key, jwt or hmac).
 func (c *Client) AuthMode() config.AuthMode { return c.mode }
+
+// APIKey returns the API key and secret of api-key and hmac modes. Only the update
+// websocket uses them, in its login message (Komodo authenticates websockets by message,
+// not by header); never log or show them.
+func (c *Client) APIKey() (key, secret string) { return c.key, c.secret }
 
 // Session is the JWT session in jwt mode, nil otherwise.
 func (c *Client) Session() *auth.JWT { return c.session }

@@ -3,14 +3,15 @@ package server
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/komodo-mcp/komodo-mcp/internal/config"
 	"github.com/komodo-mcp/komodo-mcp/internal/errcode"
+	"github.com/komodo-mcp/komodo-mcp/internal/follow"
 	"github.com/komodo-mcp/komodo-mcp/internal/rpc"
 )
 
@@ -107,40 +108,88 @@ func millis(v any) (int64, bool) {
 }
 
 // afterExecute shapes an execute answer and, when asked, waits for the work to finish.
-// A Batch answer ({status, data} items) is shaped item by item.
+// A Batch answer ({status, data} items) is shaped item by item, its updates followed
+// together.
 func (s *Server) afterExecute(ctx context.Context, req *mcp.CallToolRequest, r *request, answer any) *mcp.CallToolResult {
 	deadline := time.Now().Add(s.waitCap(r.wait.limit))
-	one := func(update map[string]any) map[string]any {
-		if r.wait.enabled {
-			if final, err := s.waitForUpdate(ctx, req, update, deadline); err == nil {
-				update = final
-			}
-		}
-		out := executeResult(update)
-		if r.wait.enabled && update["status"] != "Complete" {
-			out["note"] = "stopped waiting at the wait cap; Komodo is still working"
-		}
-		if r.wait.healthy && update["success"] == true {
-			s.waitHealthy(ctx, r, out, deadline)
-		}
-		return out
-	}
+	var updates []map[string]any // the Updates to shape, in order
+	batch, isBatch := answer.([]any)
 	switch v := answer.(type) {
 	case map[string]any:
-		return success(one(v))
+		updates = []map[string]any{v}
 	case []any: // Batch*: [{"status": "Ok", "data": Update} | {"status": "Err", "data": {...}}]
-		items := make([]any, len(v))
-		for i, it := range v {
-			item, _ := it.(map[string]any)
-			if update, ok := item["data"].(map[string]any); ok && item["status"] == "Ok" {
-				items[i] = map[string]any{"status": "Ok", "data": one(update)}
-			} else {
-				items[i] = it
+		for _, it := range v {
+			if item, _ := it.(map[string]any); item["status"] == "Ok" {
+				if u, ok := item["data"].(map[string]any); ok {
+					updates = append(updates, u)
+				}
 			}
 		}
-		return success(map[string]any{"items": items})
+	default:
+		return success(wrap("value", answer))
 	}
-	return success(wrap("value", answer))
+
+	shaped := make([]map[string]any, len(updates))
+	results := make([]*follow.Result, len(updates))
+	if r.wait.enabled {
+		var err error
+		if results, err = s.follow(ctx, req, updates, time.Until(deadline)); err != nil {
+			return failure(rpc.AsError(err), s.rpc.Secrets())
+		}
+	}
+	for i, u := range updates {
+		if res := results[i]; res != nil && res.Update != nil {
+			if v, err := decodeJSON(res.Update); err == nil {
+				u = s.redact.value(v).(map[string]any)
+			}
+		}
+		out := executeResult(u)
+		if res := results[i]; res != nil {
+			out["followed_via"] = res.Via
+			if !res.Complete {
+				out["note"] = fmt.Sprintf("stopped waiting after %s (the wait cap); Komodo is still working: resume with komodo_read_WaitForUpdate {\"id\": %q}", res.Waited.Round(time.Second), res.UpdateID)
+			}
+		}
+		if hint := cancelHint(u); hint != "" && u["status"] != "Complete" {
+			out["cancel"] = hint
+		}
+		if r.wait.healthy && u["success"] == true {
+			s.waitHealthy(ctx, r, out, deadline)
+		}
+		shaped[i] = out
+	}
+	if !isBatch {
+		return success(shaped[0])
+	}
+	items := make([]any, len(batch))
+	next := 0
+	for i, it := range batch {
+		if item, _ := it.(map[string]any); item["status"] == "Ok" && next < len(shaped) {
+			items[i] = map[string]any{"status": "Ok", "data": shaped[next]}
+			next++
+		} else {
+			items[i] = it
+		}
+	}
+	return success(map[string]any{"items": items})
+}
+
+// cancelHint says how to cancel work Komodo can cancel; komodo-mcp never cancels on its own.
+func cancelHint(update map[string]any) string {
+	target, _ := update["target"].(map[string]any)
+	id, _ := target["id"].(string)
+	updateID, _ := nested(update, "_id", "$oid").(string)
+	switch update["operation"] {
+	case "RunBuild":
+		return fmt.Sprintf("to cancel: komodo_execute_CancelBuild {\"build\": %q}", id)
+	case "BuildRepo":
+		return fmt.Sprintf("to cancel: komodo_execute_CancelRepoBuild {\"repo\": %q}", id)
+	case "RunProcedure":
+		return fmt.Sprintf("to cancel: komodo_execute_CancelProcedure {\"procedure\": %q, \"update_id\": %q}", id, updateID)
+	case "RunAction":
+		return fmt.Sprintf("to cancel: komodo_execute_CancelAction {\"action\": %q, \"update_id\": %q}", id, updateID)
+	}
+	return ""
 }
 
 // waitCap bounds a wait: below common client timeouts, never above what was asked.
@@ -151,55 +200,75 @@ func (s *Server) waitCap(asked time.Duration) time.Duration {
 	return s.opts.WaitCap
 }
 
-// waitForUpdate polls GetUpdate until the Update completes or the deadline passes,
-// sending a progress notification for each new log stage when the client asked for
-// progress. It returns the latest Update seen.
-func (s *Server) waitForUpdate(ctx context.Context, req *mcp.CallToolRequest, update map[string]any, deadline time.Time) (map[string]any, error) {
-	id, _ := nested(update, "_id", "$oid").(string)
-	if id == "" {
-		return update, errors.New("the answer has no update id")
+// follow waits for updates to complete (over Komodo's /ws/update websocket, or by polling
+// GetUpdate), sending MCP progress notifications for each new log stage and a heartbeat
+// when the client asked for progress. Results are in the order of updates.
+func (s *Server) follow(ctx context.Context, req *mcp.CallToolRequest, updates []map[string]any, limit time.Duration) ([]*follow.Result, error) {
+	ids := make([]string, len(updates))
+	for i, u := range updates {
+		ids[i], _ = nested(u, "_id", "$oid").(string)
 	}
-	notify := progressNotifier(req)
-	seen := 0
-	for {
-		logs, _ := update["logs"].([]any)
-		for ; seen < len(logs); seen++ {
-			stage, _ := logs[seen].(map[string]any)["stage"].(string)
-			notify(ctx, float64(seen+1), "stage: "+stage)
-		}
-		if update["status"] == "Complete" || !time.Now().Before(deadline) {
-			return update, nil
-		}
-		timer := time.NewTimer(min(s.opts.PollInterval, time.Until(deadline)))
-		select {
-		case <-ctx.Done():
-			timer.Stop()
-			return update, ctx.Err()
-		case <-timer.C:
-		}
-		body, _ := json.Marshal(map[string]string{"id": id})
-		data, err := s.rpc.Call(ctx, "POST", "/read/GetUpdate", body)
-		if err != nil {
-			return update, err
-		}
-		v, err := decodeJSON(data)
-		if err != nil {
-			return update, err
-		}
-		if m, ok := v.(map[string]any); ok {
-			update = s.redact.value(m).(map[string]any)
-		}
+	opts := follow.Options{
+		Cap:          max(limit, time.Millisecond),
+		PollInterval: s.opts.PollInterval,
+		Heartbeat:    s.opts.Heartbeat,
+		OnProgress:   progressNotifier(req),
+		Login:        s.updateLogin(),
+		Logger:       s.logger,
 	}
+	results := make([]*follow.Result, len(ids))
+	if len(ids) == 1 {
+		res, err := follow.Wait(ctx, s.rpc, ids[0], opts)
+		if err != nil {
+			return nil, err
+		}
+		results[0] = res
+		return results, nil
+	}
+	items, err := follow.WaitAll(ctx, s.rpc, ids, opts)
+	if err != nil {
+		return nil, err
+	}
+	for i, it := range items {
+		results[i] = it.Result
+	}
+	return results, nil
 }
 
-// progressNotifier sends progress notifications when the client gave a progress token.
-func progressNotifier(req *mcp.CallToolRequest) func(ctx context.Context, n float64, msg string) {
+// updateLogin is the /ws/update login of the configured credentials; nil (polling only)
+// in hmac mode, whose signature headers the websocket cannot carry.
+func (s *Server) updateLogin() follow.Login {
+	switch s.rpc.AuthMode() {
+	case config.AuthAPIKey:
+		return follow.APIKeyLogin(s.rpc.APIKey())
+	case config.AuthJWT:
+		if jwt := s.rpc.Session(); jwt != nil {
+			return follow.JWTLogin(jwt.Token)
+		}
+	}
+	return nil
+}
+
+// progressNotifier turns follow's progress into MCP progress notifications when the client
+// gave a progress token. The progress value counts notifications, so it always increases
+// as the protocol requires; the message names the stage.
+func progressNotifier(req *mcp.CallToolRequest) func(follow.Progress) {
 	if req == nil || req.Session == nil || req.Params.GetProgressToken() == nil {
-		return func(context.Context, float64, string) {}
+		return nil
 	}
 	token := req.Params.GetProgressToken()
-	return func(ctx context.Context, n float64, msg string) {
-		req.Session.NotifyProgress(ctx, &mcp.ProgressNotificationParams{ProgressToken: token, Progress: n, Message: msg})
+	var sent float64
+	return func(p follow.Progress) {
+		sent++
+		msg := p.Message
+		if msg == "" {
+			msg = "stage " + p.Stage
+		}
+		params := &mcp.ProgressNotificationParams{ProgressToken: token, Progress: sent, Message: msg}
+		if p.Total > 0 {
+			params.Total = float64(max(p.Total, int(sent)))
+		}
+		req.Session.NotifyProgress(context.Background(), params)
 	}
 }
 

@@ -5,6 +5,6 @@ package server
 func extraTools() []*extraTool {
 	var tools []*extraTool
 	tools = append(tools, authTools()...)
-	tools = append(tools, waitUpdateTool())
+	tools = append(tools, waitUpdateTool(), terminalTool())
 	return tools
 }

@@ -28,8 +28,12 @@ type Options struct {
 	// WaitCap bounds how long an execute tool waits for its Update (default 50s: below
 	// the ~60s after which MCP clients give up on a call).
 	WaitCap time.Duration
-	// PollInterval is how often a wait polls Komodo (default 1s, as Komodo's own client).
+	// PollInterval is how often a wait polls Komodo when the update websocket is not
+	// available (default 1s, as Komodo's own client).
 	PollInterval time.Duration
+	// Heartbeat is the longest time a wait stays silent: a progress notification is sent
+	// at least this often (default 10s).
+	Heartbeat time.Duration
 }
 
 // Server is an MCP server bound to one Komodo.

@@ -1,0 +1,98 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/komodo-mcp/komodo-mcp/internal/rpc"
+	"github.com/komodo-mcp/komodo-mcp/internal/terminal"
+)
+
+// terminalSchema is the input of komodo_terminal_Execute: flat, so that an assistant need
+// not build Komodo's nested TerminalTarget.
+const terminalSchema = `{"type":"object","additionalProperties":false,"required":["type","id","command"],"properties":{
+"type":{"type":"string","enum":["server","container","deployment","stack"],"description":"Where the command runs: on a server's host, in a container, in a deployment's container, or in a stack service's container."},
+"id":{"type":"string","description":"Id or name of the server (for type server and container), deployment or stack."},
+"container":{"type":"string","description":"Container name (type container)."},
+"service":{"type":"string","description":"Stack service (type stack; default: the stack's first service)."},
+"command":{"type":"string","description":"The shell command line."},
+"terminal":{"type":"string","description":"Terminal to run it in (created when missing). Default: komodo-mcp."},
+"timeout":{"type":"number","minimum":1,"maximum":300,"description":"Seconds to wait for the command (default 30). At the timeout the output so far is returned; the command may still be running."},
+"max_output_bytes":{"type":"integer","minimum":1024,"maximum":1048576,"description":"Output kept, the tail when longer (default 65536)."}}}`
+
+// defaultTerminal is the terminal komodo-mcp creates and reuses on a target.
+const defaultTerminal = "komodo-mcp"
+
+// terminalTool runs one command through Komodo's /terminal/execute and answers its output
+// and exit code.
+func terminalTool() *extraTool {
+	destructive, openWorld := true, true
+	return &extraTool{
+		def: &mcp.Tool{
+			Name:  "komodo_terminal_Execute",
+			Title: "Execute a terminal command",
+			Description: "Run a shell command on a server, or in a container, deployment or stack service, through Komodo's terminal API, and answer its output and exit code. " +
+				"Output is capped (the tail is kept, with a note); a command still running at the timeout is left running. Needs terminal permission on the target.",
+			InputSchema: json.RawMessage(terminalSchema),
+			Annotations: &mcp.ToolAnnotations{Title: "Execute a terminal command", DestructiveHint: &destructive, OpenWorldHint: &openWorld},
+		},
+		module:  "terminal",
+		toolset: "terminals",
+		handler: func(s *Server) mcp.ToolHandler {
+			return func(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+				var in struct {
+					Type, ID, Container, Service, Command, Terminal string
+					Timeout                                        float64
+					MaxOutputBytes                                 int `json:"max_output_bytes"`
+				}
+				if err := json.Unmarshal(req.Params.Arguments, &in); err != nil {
+					return validationFailure(err.Error(), ""), nil
+				}
+				var target terminal.Target
+				switch in.Type {
+				case "server":
+					target = terminal.ServerTarget(in.ID)
+				case "container":
+					if in.Container == "" {
+						return validationFailure("missing argument `container`: type container needs the server in `id` and the container name", ""), nil
+					}
+					target = terminal.ContainerTarget(in.ID, in.Container)
+				case "deployment":
+					target = terminal.DeploymentTarget(in.ID)
+				case "stack":
+					target = terminal.StackTarget(in.ID, in.Service)
+				}
+				if in.Terminal == "" {
+					in.Terminal = defaultTerminal
+				}
+				timeout := 30 * time.Second
+				if in.Timeout > 0 {
+					timeout = time.Duration(in.Timeout * float64(time.Second))
+				}
+				res, err := terminal.Execute(ctx, s.rpc.HTTPClient(), s.rpc.URL(), terminal.Request{
+					Target: target, Terminal: in.Terminal, Command: in.Command,
+					Init: &terminal.Init{}, MaxOutput: in.MaxOutputBytes, Timeout: timeout,
+				})
+				if err != nil {
+					return failure(rpc.AsError(err), s.rpc.Secrets()), nil
+				}
+				out := map[string]any{
+					"output":    s.redact.value(res.Output),
+					"exit_code": res.ExitCode,
+					"truncated": res.Truncated,
+					"timed_out": res.TimedOut,
+				}
+				if res.TruncatedBytes > 0 {
+					out["truncated_bytes"] = res.TruncatedBytes
+				}
+				if res.Note != "" {
+					out["note"] = res.Note
+				}
+				return success(out), nil
+			}
+		},
+	}
+}
