@@ -45,8 +45,8 @@ func terminalTool() *extraTool {
 			return func(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 				var in struct {
 					Type, ID, Container, Service, Command, Terminal string
-					Timeout                                        float64
-					MaxOutputBytes                                 int `json:"max_output_bytes"`
+					Timeout                                         float64
+					MaxOutputBytes                                  int `json:"max_output_bytes"`
 				}
 				if err := json.Unmarshal(req.Params.Arguments, &in); err != nil {
 					return validationFailure(err.Error(), ""), nil
