@@ -1,0 +1,199 @@
+package server_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/komodo-mcp/komodo-mcp/internal/rpc"
+	"github.com/komodo-mcp/komodo-mcp/internal/server"
+	"github.com/komodo-mcp/komodo-mcp/internal/sim"
+)
+
+// progressSession connects a client that records the progress notifications it receives.
+func progressSession(t *testing.T, s *sim.Server, opts server.Options) (*mcp.ClientSession, func() []*mcp.ProgressNotificationParams) {
+	t.Helper()
+	client, err := rpc.New(testConfig(s.URL()), quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := server.New(client, server.Selection{Toolsets: []string{"all"}}, quiet, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var got []*mcp.ProgressNotificationParams
+	ctx := context.Background()
+	st, ct := mcp.NewInMemoryTransports()
+	ss, err := srv.MCP().Connect(ctx, st, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mc := mcp.NewClient(&mcp.Implementation{Name: "progress-test", Version: "1"}, &mcp.ClientOptions{
+		ProgressNotificationHandler: func(_ context.Context, req *mcp.ProgressNotificationClientRequest) {
+			mu.Lock()
+			got = append(got, req.Params)
+			mu.Unlock()
+		},
+	})
+	cs, err := mc.Connect(ctx, ct, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cs.Close(); ss.Close() })
+	return cs, func() []*mcp.ProgressNotificationParams {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]*mcp.ProgressNotificationParams(nil), got...)
+	}
+}
+
+func callWithProgress(t *testing.T, ctx context.Context, cs *mcp.ClientSession, name, args string) (*mcp.CallToolResult, error) {
+	t.Helper()
+	params := &mcp.CallToolParams{Name: name, Arguments: json.RawMessage(args)}
+	params.SetProgressToken("tok-" + name)
+	return cs.CallTool(ctx, params)
+}
+
+// TestWait_DeployWithProgress waits for a deploy to complete and receives a progress
+// notification per stage.
+func TestWait_DeployWithProgress(t *testing.T) {
+	s := sim.Start(t, sim.WithExecDuration(150*time.Millisecond))
+	cs, progress := progressSession(t, s, server.Options{PollInterval: 5 * time.Millisecond})
+	res, err := callWithProgress(t, context.Background(), cs, "komodo_execute_Deploy", `{"id":"web-frontend","wait":true}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := structured(t, res)
+	if m["status"] != "succeeded" || m["success"] != true || m["duration_ms"] == nil {
+		t.Fatalf("waited deploy: status %v success %v", m["status"], m["success"])
+	}
+	// Notifications are delivered asynchronously: give the last ones a moment.
+	deadline := time.Now().Add(2 * time.Second)
+	for len(progress()) < 2 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	got := progress()
+	if len(got) < 2 {
+		t.Fatalf("received %d progress notifications, want at least 2 (one per stage)", len(got))
+	}
+	for i, p := range got {
+		if p.ProgressToken != "tok-komodo_execute_Deploy" || p.Message == "" {
+			t.Errorf("notification %d: token %v message %q", i, p.ProgressToken, p.Message)
+		}
+		if i > 0 && p.Progress <= got[i-1].Progress {
+			t.Errorf("progress does not increase: %v then %v", got[i-1].Progress, p.Progress)
+		}
+	}
+}
+
+// TestWait_CapAndResume stops at the wait cap with the job still running, then resumes.
+func TestWait_CapAndResume(t *testing.T) {
+	s := sim.Start(t, sim.WithExecDuration(600*time.Millisecond))
+	cs := connect(t, testConfig(s.URL()), server.Selection{}, server.Options{PollInterval: 5 * time.Millisecond, WaitCap: 50 * time.Millisecond})
+	m := structured(t, call(t, cs, "komodo_execute_Deploy", `{"id":"api-gateway","wait":true}`))
+	if m["status"] == "succeeded" || m["status"] == "failed" {
+		t.Fatalf("a 600 ms deploy finished inside a 50 ms cap: %v", m["status"])
+	}
+	note, _ := m["note"].(string)
+	if !strings.Contains(note, "komodo_read_WaitForUpdate") {
+		t.Errorf("capped result does not say how to resume: %q", note)
+	}
+	id := m["job_id"].(string)
+	for i := 0; i < 40; i++ { // each resume waits at most the cap
+		m = structured(t, call(t, cs, "komodo_read_WaitForUpdate", `{"id":"`+id+`"}`))
+		if m["status"] == "succeeded" || m["status"] == "failed" {
+			break
+		}
+	}
+	if m["status"] != "succeeded" {
+		t.Errorf("after resuming: %v", m["status"])
+	}
+}
+
+// TestWait_ClientCancel stops waiting when the client cancels the request, without
+// cancelling the work in Komodo.
+func TestWait_ClientCancel(t *testing.T) {
+	s := sim.Start(t, sim.WithExecDuration(3*time.Second))
+	cs := connect(t, testConfig(s.URL()), server.Selection{}, server.Options{PollInterval: 5 * time.Millisecond, WaitCap: 30 * time.Second})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, err := callWithProgress(t, ctx, cs, "komodo_execute_Build", `{"id":"web-frontend","wait":true}`)
+		done <- err
+	}()
+	// Wait until the server is polling the update, then cancel.
+	for i := 0; i < 400 && s.Count("GetUpdate") == 0; i++ {
+		time.Sleep(5 * time.Millisecond)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("cancelled call returned %v", err)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("the call did not return after the client cancelled")
+	}
+	// The server stops polling soon after; nothing cancelled the build in Komodo.
+	time.Sleep(50 * time.Millisecond)
+	before := s.Count("GetUpdate")
+	time.Sleep(100 * time.Millisecond)
+	if after := s.Count("GetUpdate"); after > before+1 {
+		t.Errorf("still polling after the cancel: %d -> %d GetUpdate", before, after)
+	}
+	if n := s.Count("CancelBuild"); n != 0 {
+		t.Errorf("komodo-mcp cancelled the build on its own (%d CancelBuild)", n)
+	}
+}
+
+// TestWait_FailingExecution reports the failing stage and the tail of its output.
+func TestWait_FailingExecution(t *testing.T) {
+	s := sim.Start(t, sim.WithExecDuration(30*time.Millisecond))
+	cs := connect(t, testConfig(s.URL()), server.Selection{Toolsets: []string{"all"}}, server.Options{PollInterval: 5 * time.Millisecond})
+	// edge-1 is unreachable: Komodo accepts the work (HTTP 200) and the Update fails.
+	m := structured(t, call(t, cs, "komodo_execute_StopAllContainers", `{"id":"edge-1","wait":true}`))
+	if m["status"] != "failed" || m["success"] != false {
+		t.Fatalf("execution on an unreachable server: %v", m["status"])
+	}
+	if m["failed_stage"] == "" || m["failed_stage"] == nil || m["stderr_tail"] == nil {
+		t.Errorf("failed result lacks the failing stage and its output: %v", m)
+	}
+}
+
+// TestWait_BatchWaitsForEach follows every update of a Batch execution.
+func TestWait_BatchWaitsForEach(t *testing.T) {
+	s := sim.Start(t, sim.WithExecDuration(30*time.Millisecond))
+	cs := connect(t, testConfig(s.URL()), server.Selection{Toolsets: []string{"all"}}, server.Options{PollInterval: 5 * time.Millisecond})
+	m := structured(t, call(t, cs, "komodo_execute_BatchRunBuild", `{"pattern":"*","wait":true}`))
+	items, _ := m["items"].([]any)
+	if len(items) < 2 {
+		t.Fatalf("batch answered %d items", len(items))
+	}
+	for _, it := range items {
+		item := it.(map[string]any)
+		data, _ := item["data"].(map[string]any)
+		if item["status"] != "Ok" || (data["status"] != "succeeded" && data["status"] != "failed") {
+			t.Errorf("batch item not waited: %v", it)
+		}
+	}
+}
+
+// TestWait_CancelHint says how to cancel what Komodo can cancel, without doing it.
+func TestWait_CancelHint(t *testing.T) {
+	s := sim.Start(t, sim.WithExecDuration(2*time.Second))
+	cs := connect(t, testConfig(s.URL()), server.Selection{})
+	m := structured(t, call(t, cs, "komodo_execute_Build", `{"id":"web-frontend"}`))
+	if hint, _ := m["cancel"].(string); !strings.Contains(hint, "komodo_execute_CancelBuild") {
+		t.Errorf("running build without a cancel hint: %v", m)
+	}
+	if s.Count("CancelBuild") != 0 {
+		t.Error("cancelled on its own")
+	}
+}
