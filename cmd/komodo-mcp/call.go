@@ -69,13 +69,13 @@ func callTool(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if err != nil {
 		return err
 	}
-	defer ss.Close()
+	defer func() { _ = ss.Close() }()
 	client := mcp.NewClient(&mcp.Implementation{Name: "komodo-mcp-cli", Version: "1"}, nil)
 	cs, err := client.Connect(ctx, clientT, nil)
 	if err != nil {
 		return err
 	}
-	defer cs.Close()
+	defer func() { _ = cs.Close() }()
 
 	res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: name, Arguments: json.RawMessage(rawArgs)})
 	if err != nil {

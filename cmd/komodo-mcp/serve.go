@@ -92,8 +92,8 @@ func startDemo(ctx context.Context, logger *slog.Logger) (url string, stop func(
 	}
 	s := sim.New(sim.Options{Logger: logger.With("component", "sim")})
 	hs := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
-	go hs.Serve(ln)
-	return "http://" + ln.Addr().String(), func() { hs.Close(); s.Close() }, nil
+	go func() { _ = hs.Serve(ln) }() // ends with ErrServerClosed when stopped
+	return "http://" + ln.Addr().String(), func() { _ = hs.Close(); s.Close() }, nil
 }
 
 // serveHTTP serves MCP over streamable HTTP at /mcp until ctx is done.

@@ -39,7 +39,9 @@ func listTools(args []string, stdout, stderr io.Writer, getenv func(string) stri
 		fmt.Fprintf(w, "%s\t%s\t%s\t%d B\t%s\n", t.Name, t.Toolset, hints, t.InputBytes, out)
 		total += t.InputBytes + t.OutputBytes
 	}
-	w.Flush()
+	if err := w.Flush(); err != nil {
+		return err
+	}
 	fmt.Fprintf(stdout, "\n%d tools, %d bytes of schemas\n", len(tools), total)
 	return nil
 }

@@ -464,7 +464,7 @@ func TestConfig_RedactsSecrets(t *testing.T) {
 		"%v":     fmt.Sprintf("%v", c),
 		"%+v":    fmt.Sprintf("%+v", *c),
 		"%#v":    fmt.Sprintf("%#v", c),
-		"%s":     fmt.Sprintf("%s", *c),
+		"%s":     fmt.Sprintf("%s", *c), //nolint:staticcheck // the %s verb itself is under test
 		"slog":   text.String(),
 		"json":   js.String(),
 	}

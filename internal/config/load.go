@@ -217,7 +217,7 @@ func (s *settings) readEnvFile() error {
 		}
 		return v.invalid("cannot be read: " + pathErr(err))
 	}
-	defer fh.Close()
+	defer func() { _ = fh.Close() }()
 	m, err := godotenv.Parse(fh)
 	if err != nil { // godotenv's message quotes the file's contents, secrets included: leave it out
 		return &Error{Setting: envEnvFile, Msg: path + " cannot be parsed: write one KEY=value per line and close every quote"}

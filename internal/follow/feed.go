@@ -176,7 +176,7 @@ func (f *feed) run(ctx context.Context, baseURL string, login Login, client *htt
 		}
 		return fmt.Errorf("update websocket: %w", err)
 	}
-	defer conn.CloseNow()
+	defer func() { _ = conn.CloseNow() }()
 	conn.SetReadLimit(maxEvent)
 
 	msg, err := login(dctx)

@@ -268,7 +268,8 @@ func progressNotifier(req *mcp.CallToolRequest) func(follow.Progress) {
 		if p.Total > 0 {
 			params.Total = float64(max(p.Total, int(sent)))
 		}
-		req.Session.NotifyProgress(context.Background(), params)
+		// A lost notification only costs the client a progress line: the result still comes.
+		_ = req.Session.NotifyProgress(context.Background(), params)
 	}
 }
 
@@ -284,7 +285,10 @@ func (s *Server) waitHealthy(ctx context.Context, r *request, out map[string]any
 			return
 		}
 		var st struct{ Status string }
-		json.Unmarshal(data, &st)
+		if err := json.Unmarshal(data, &st); err != nil {
+			out["healthy"], out["health_error"] = false, "GetServerState answered no state: "+err.Error()
+			return
+		}
 		out["server_state"] = st.Status
 		if st.Status == "Ok" {
 			out["healthy"] = true

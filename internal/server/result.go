@@ -80,7 +80,7 @@ func decodeJSON(data []byte) (any, error) {
 	dec.UseNumber()
 	var v any
 	if err := dec.Decode(&v); err != nil {
-		return nil, fmt.Errorf("Komodo's answer is not JSON: %v", err)
+		return nil, fmt.Errorf("the answer from Komodo is not JSON: %v", err)
 	}
 	return v, nil
 }

@@ -65,9 +65,6 @@ var handledParams = map[string][]string{
 	"komodo_execute_CloneRepo":     {"options"},
 }
 
-// genericParams are handled for every tool that has them.
-var genericParams = []string{"id", "page", "page_size", "wait"}
-
 // refuse is the VALIDATION_ERROR for a guide option Komodo cannot honour.
 func refuse(option, why string) *mcp.CallToolResult {
 	return validationFailure(fmt.Sprintf("option `%s` cannot be honoured: %s", option, why), "omit the option, or use the alternative named")
@@ -380,7 +377,7 @@ func asyncOptions(r *request) *mcp.CallToolResult {
 	if asyncSet && !async {
 		r.wait.enabled = true
 	}
-	if hasTimeout && !(asyncSet && async) {
+	if hasTimeout && (!asyncSet || !async) {
 		r.wait.enabled, r.wait.limit = true, d
 	}
 	return nil
