@@ -144,6 +144,7 @@ func (s *Server) afterExecute(ctx context.Context, req *mcp.CallToolRequest, r *
 			}
 		}
 		out := executeResult(u)
+		s.guideFields(out)
 		if res := results[i]; res != nil {
 			out["followed_via"] = res.Via
 			if !res.Complete {
@@ -172,6 +173,19 @@ func (s *Server) afterExecute(ctx context.Context, req *mcp.CallToolRequest, r *
 		}
 	}
 	return success(map[string]any{"items": items})
+}
+
+// guideFields adds the usage guide's per-operation fields: execution_id for procedures and
+// actions, log_url for builds (the build's page in Komodo's UI, with its logs).
+func (s *Server) guideFields(out map[string]any) {
+	switch out["operation"] {
+	case "RunProcedure", "RunAction":
+		out["execution_id"] = out["job_id"]
+	case "RunBuild":
+		if id, ok := out["build_id"].(string); ok && id != "" {
+			out["log_url"] = s.rpc.URL() + "/builds/" + id
+		}
+	}
 }
 
 // cancelHint says how to cancel work Komodo can cancel; komodo-mcp never cancels on its own.

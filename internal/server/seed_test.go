@@ -193,7 +193,9 @@ func TestGuide_ExecuteTools(t *testing.T) {
 	// "Build bld_xyz789 with no cache": refused with the alternative named; a plain build runs RunBuild.
 	refused(t, call(t, cs, "komodo_execute_Build", `{"id":"web-frontend","options":{"skipCache":true}}`), "skipCache")
 	s.ResetCounts()
-	execute(t, cs, "komodo_execute_Build", `{"id":"web-frontend","options":{"forceBuild":true}}`, "build_id")
+	if m := execute(t, cs, "komodo_execute_Build", `{"id":"web-frontend","options":{"forceBuild":true}}`, "build_id"); !strings.HasSuffix(m["log_url"].(string), "/builds/"+m["build_id"].(string)) {
+		t.Errorf("build log_url = %v", m["log_url"])
+	}
 	if s.Count("RunBuild") != 1 {
 		t.Errorf("komodo_execute_Build sent %d RunBuild", s.Count("RunBuild"))
 	}
@@ -223,7 +225,7 @@ func TestGuide_ExecuteTools(t *testing.T) {
 
 	// "Run procedure proc_123 with variable ENV=production": Komodo has no run-time variables.
 	refused(t, call(t, cs, "komodo_execute_RunProcedure", `{"id":"restart-monitoring","variables":{"ENV":"production"}}`), "variables")
-	m = execute(t, cs, "komodo_execute_RunProcedure", `{"id":"restart-monitoring","options":{"async":false}}`, "procedure_id")
+	m = execute(t, cs, "komodo_execute_RunProcedure", `{"id":"restart-monitoring","options":{"async":false}}`, "execution_id")
 	if m["status"] != "succeeded" && m["status"] != "failed" {
 		t.Errorf("async=false should wait to the end, got %v", m["status"])
 	}
