@@ -303,3 +303,19 @@ func TestServer_JWTWrongPassword(t *testing.T) {
 		t.Errorf("%d login attempts reached Komodo, want 1 (a refused login is not retried)", n)
 	}
 }
+
+// TestServer_HMACMode signs with the usage guide's scheme against a peer that verifies it.
+func TestServer_HMACMode(t *testing.T) {
+	s := sim.Start(t, sim.WithHMAC())
+	cfg := testConfig(s.URL())
+	cfg.AuthMode = config.AuthHMAC
+	cs := connect(t, cfg, server.Selection{})
+	if items, _ := structured(t, call(t, cs, "komodo_read_ListServers", `{}`))["items"].([]any); len(items) == 0 {
+		t.Error("hmac mode: no servers")
+	}
+	cfg.APISecret = "wrong-hmac-secret"
+	cs = connect(t, cfg, server.Selection{})
+	if code, _ := toolError(t, call(t, cs, "komodo_read_ListServers", `{}`)); code != "AUTH_ERROR" {
+		t.Errorf("hmac with a wrong secret: %s", code)
+	}
+}
