@@ -136,7 +136,7 @@ func (s *Server) generatedHandler(t *catalog.Tool) mcp.ToolHandler {
 		if err != nil {
 			return validationFailure(err.Error(), "pass the arguments as a JSON object"), nil
 		}
-		coerced := coerceJSONStrings(args, t.InputSchema)
+		coerced := coerceJSONStrings(t.Name, args, t.InputSchema)
 		if err := s.validators.validate(t.Name, t.InputSchema, args); err != nil {
 			return validationFailure(err.Error(), "check the tool's input schema"), nil
 		}

@@ -124,14 +124,13 @@ func decodeArgs(raw json.RawMessage) (map[string]any, error) {
 
 // structuredArgs lists, per tool, the top-level arguments whose schema type is object or
 // array; computed on first use.
-var structuredArgs sync.Map // tool input schema (string) -> map[string]string
+var structuredArgs sync.Map // tool name -> map[string]string
 
 // coerceJSONStrings replaces a top-level argument that should be an object or an array
 // but arrived as a string holding that JSON (some clients send nested objects that way).
 // It reports whether it changed anything.
-func coerceJSONStrings(args map[string]any, schema []byte) bool {
-	key := string(schema)
-	kinds, ok := structuredArgs.Load(key)
+func coerceJSONStrings(tool string, args map[string]any, schema []byte) bool {
+	kinds, ok := structuredArgs.Load(tool)
 	if !ok {
 		var s struct {
 			Properties map[string]struct {
@@ -146,7 +145,7 @@ func coerceJSONStrings(args map[string]any, schema []byte) bool {
 				}
 			}
 		}
-		kinds, _ = structuredArgs.LoadOrStore(key, m)
+		kinds, _ = structuredArgs.LoadOrStore(tool, m)
 	}
 	changed := false
 	for name, want := range kinds.(map[string]string) {
