@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -19,30 +20,55 @@ func (s *Server) authenticate(r *http.Request, body []byte) (*user, *apiError) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if key := r.Header.Get("x-api-key"); key != "" {
-		secret := r.Header.Get("x-api-secret")
-		for _, u := range s.w.users {
-			if u.APIKey != "" && u.APIKey == key && subtle.ConstantTimeCompare([]byte(u.APISecret), []byte(secret)) == 1 {
-				return u, nil
-			}
-		}
-		return nil, unauthorized("Invalid user credentials")
+		return s.userByAPIKey(key, r.Header.Get("x-api-secret"))
 	}
 	if tok := r.Header.Get("authorization"); tok != "" {
-		id, ok := s.verifyJWT(tok)
-		if !ok {
-			return nil, unauthorized("Invalid user credentials")
-		}
-		if u := s.w.findUser(id); u != nil {
-			return u, nil
-		}
-		return nil, unauthorized("Invalid user credentials")
+		return s.userByJWT(tok)
 	}
 	if s.opts.AcceptHMAC {
 		if key := r.Header.Get("X-Komodo-Api-Key"); key != "" {
-			return s.verifyHMAC(r, key, body)
+			u, aerr := s.verifyHMAC(r, key, body)
+			if aerr == nil && u.Disabled {
+				return nil, unauthorized("Invalid user credentials")
+			}
+			return u, aerr
 		}
 	}
 	return nil, unauthorized("Request is not authenticated")
+}
+
+// userByAPIKey checks an API key and secret; call with mu held.
+func (s *Server) userByAPIKey(key, secret string) (*user, *apiError) {
+	for _, u := range s.w.users {
+		if u.APIKey != "" && u.APIKey == key && subtle.ConstantTimeCompare([]byte(u.APISecret), []byte(secret)) == 1 && !u.Disabled {
+			return u, nil
+		}
+	}
+	return nil, unauthorized("Invalid user credentials")
+}
+
+// userByJWT checks a JWT issued by LoginLocalUser; call with mu held.
+func (s *Server) userByJWT(tok string) (*user, *apiError) {
+	if id, ok := s.verifyJWT(tok); ok {
+		if u := s.w.findUser(id); u != nil && !u.Disabled {
+			return u, nil
+		}
+	}
+	return nil, unauthorized("Invalid user credentials")
+}
+
+// SetUserEnabled enables or disables a user by name, as a Komodo admin can: a disabled
+// user's credentials are refused ("Invalid user credentials") and its /ws/update
+// connections receive INVALID_USER on the next update.
+func (s *Server) SetUserEnabled(username string, enabled bool) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u := s.w.findUser(username)
+	if u == nil {
+		return fmt.Errorf("no user %q", username)
+	}
+	u.Disabled = !enabled
+	return nil
 }
 
 func unauthorized(msg string) *apiError {
@@ -118,9 +144,10 @@ func (s *Server) verifyJWT(tok string) (string, bool) {
 
 // checkPermission: admins may do anything; other users may read, and may not write or
 // execute (the seeded world grants them no permissions beyond the base Read).
+// ExecuteTerminal checks its own, after resolving the target, as Komodo does.
 func (s *Server) checkPermission(c *call) *apiError {
 	if c.user == nil || c.user.Admin || c.op.Module == "read" || strings.HasPrefix(c.op.Module, "auth") || c.op.Module == "" ||
-		c.op.ID == "PushRecentlyViewed" || c.op.ID == "SetLastSeenUpdate" {
+		c.op.ID == "PushRecentlyViewed" || c.op.ID == "SetLastSeenUpdate" || c.op.ID == "ExecuteTerminal" {
 		return nil
 	}
 	return errf("User does not have required permissions on this resource")
@@ -134,7 +161,7 @@ func init() {
 		name, _ := c.body["username"].(string)
 		pass, _ := c.body["password"].(string)
 		u := s.w.findUser(name)
-		if u == nil || u.Password == "" || subtle.ConstantTimeCompare([]byte(u.Password), []byte(pass)) != 1 {
+		if u == nil || u.Disabled || u.Password == "" || subtle.ConstantTimeCompare([]byte(u.Password), []byte(pass)) != 1 {
 			return nil, unauthorized("Invalid user credentials")
 		}
 		return map[string]any{"type": "Jwt", "data": map[string]any{"jwt": s.issueJWT(u.ID)}}, nil
@@ -153,7 +180,7 @@ func (w *world) userJSON(u *user) map[string]any {
 	return map[string]any{
 		"_id":                       map[string]any{"$oid": u.ID},
 		"username":                  u.Username,
-		"enabled":                   true,
+		"enabled":                   !u.Disabled,
 		"admin":                     u.Admin,
 		"super_admin":               u.SuperAdmin,
 		"create_server_permissions": u.Admin,

@@ -38,8 +38,8 @@ func (w *world) listInfo(r *resource) map[string]any {
 			"send_mem_alerts":              c["send_mem_alerts"],
 			"send_disk_alerts":             c["send_disk_alerts"],
 			"send_version_mismatch_alerts": c["send_version_mismatch_alerts"],
-			"terminals_disabled":           false,
-			"container_terminals_disabled": false,
+			"terminals_disabled":           r.TerminalsDisabled,
+			"container_terminals_disabled": r.TerminalsDisabled || r.ContainerTerminalsDisabled,
 			"alerting_thresholds": map[string]any{
 				"cpu_warning": c["cpu_warning"], "cpu_critical": c["cpu_critical"],
 				"mem_warning": c["mem_warning"], "mem_critical": c["mem_critical"],

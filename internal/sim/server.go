@@ -51,6 +51,10 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveControl(w, r)
 		return
 	}
+	if path == UpdatesPath {
+		s.serveUpdates(w, r)
+		return
+	}
 	module, name := splitRPC(path)
 	op := s.sp.byPath[path]
 	if op == nil && module != "" {
@@ -211,8 +215,13 @@ func applyAliases(op *operation, body map[string]any) {
 	}
 }
 
-// dispatch runs the handler (or the generic answer) under the lock and writes the answer.
+// dispatch runs the handler (or the generic answer) under the lock and writes the
+// answer; streamed operations run their own course.
 func (s *Server) dispatch(w http.ResponseWriter, c *call) {
+	if st, ok := streamers[c.op.ID]; ok {
+		st(s, w, c)
+		return
+	}
 	s.mu.Lock()
 	var (
 		out  any
@@ -261,6 +270,9 @@ func genericOperations() []string {
 	var out []string
 	for id, op := range sp.byID {
 		if _, ok := handlers[id]; ok {
+			continue
+		}
+		if _, ok := streamers[id]; ok {
 			continue
 		}
 		if op.Module == "execute" && (op.RespType == "Update" || op.RespType == "BatchExecutionResponse") {

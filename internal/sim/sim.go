@@ -7,6 +7,7 @@ package sim
 import (
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -53,6 +54,12 @@ type Options struct {
 	HMACSkew time.Duration
 	// DisableControl hides the /__sim/ control endpoints.
 	DisableControl bool
+	// DisableWebsocket makes GET /ws/update answer 404, as a Core behind a proxy that
+	// does not pass websocket upgrades would; clients must fall back to polling.
+	DisableWebsocket bool
+	// TerminalLineDelay is the pause before each line of a /terminal/execute stream
+	// (default 0), so that tests can watch output arrive and time out mid-stream.
+	TerminalLineDelay time.Duration
 }
 
 // Server is one simulated Komodo Core. Create it with New (then serve Handler) or with
@@ -72,6 +79,10 @@ type Server struct {
 	pending []func()
 
 	faults faultTable
+
+	done    chan struct{} // closed by Close: ends streams and websockets
+	terms   map[string]*term
+	sockets int // logged-in /ws/update connections
 
 	url string
 	hs  *httptest.Server
@@ -100,7 +111,8 @@ func New(opts Options) *Server {
 	}
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
-	s := &Server{opts: opts, log: log, sp: sp, jwtKey: key, w: w, timers: map[*time.Timer]struct{}{}, subs: map[int]func(UpdateEvent){}}
+	s := &Server{opts: opts, log: log, sp: sp, jwtKey: key, w: w, timers: map[*time.Timer]struct{}{}, subs: map[int]func(UpdateEvent){},
+		done: make(chan struct{}), terms: map[string]*term{}}
 	s.faults.init()
 	return s
 }
@@ -130,15 +142,27 @@ func WithExecDuration(d time.Duration) func(*Options) {
 // WithHMAC is a Start option setting Options.AcceptHMAC.
 func WithHMAC() func(*Options) { return func(o *Options) { o.AcceptHMAC = true } }
 
+// WithoutWebsocket is a Start option setting Options.DisableWebsocket.
+func WithoutWebsocket() func(*Options) { return func(o *Options) { o.DisableWebsocket = true } }
+
+// WithTerminalLineDelay is a Start option setting Options.TerminalLineDelay.
+func WithTerminalLineDelay(d time.Duration) func(*Options) {
+	return func(o *Options) { o.TerminalLineDelay = d }
+}
+
 // WithLogger is a Start option setting Options.Logger.
 func WithLogger(l *slog.Logger) func(*Options) { return func(o *Options) { o.Logger = l } }
 
 // URL is the base URL of a simulator started with Start or ListenAndServe ("" otherwise).
 func (s *Server) URL() string { return s.url }
 
-// Close stops pending executions and, for Start, the HTTP server.
+// Close stops pending executions, cuts terminal streams and update websockets and,
+// for Start, stops the HTTP server.
 func (s *Server) Close() {
 	s.mu.Lock()
+	if !s.closed {
+		close(s.done)
+	}
 	s.closed = true
 	for t := range s.timers {
 		t.Stop()
@@ -205,7 +229,8 @@ func (s *Server) emit(u *update) {
 	if len(s.subs) == 0 {
 		return
 	}
-	ev := UpdateEvent{ID: u.ID, Status: u.Status, Update: u.full()}
+	item, _ := json.Marshal(u.listItem())
+	ev := UpdateEvent{ID: u.ID, Status: u.Status, Update: u.full(), ListItem: item}
 	for _, fn := range s.subs {
 		s.pending = append(s.pending, func() { fn(ev) })
 	}

@@ -1,9 +1,12 @@
 package sim
 
-import "fmt"
+import (
+	"encoding/json"
+	"fmt"
+)
 
 // update is a Komodo Update: the record of one operation, observed by clients through
-// GetUpdate / ListUpdates (and, later, the /ws/update websocket).
+// GetUpdate / ListUpdates and the /ws/update websocket.
 type update struct {
 	ID         string
 	Operation  string
@@ -30,12 +33,14 @@ type logEntry struct {
 	EndTS   int64  `json:"end_ts"`
 }
 
-// UpdateEvent is what subscribers receive each time an Update is created or changes:
-// the full Update as Komodo serializes it (what /ws/update will carry).
+// UpdateEvent is what subscribers receive each time an Update is created or changes.
 type UpdateEvent struct {
 	ID     string
 	Status string
+	// Update is the full Update as Komodo serializes it (what GetUpdate answers).
 	Update map[string]any
+	// ListItem is the UpdateListItem JSON, what /ws/update sends for the event.
+	ListItem json.RawMessage
 }
 
 func (u *update) full() map[string]any {

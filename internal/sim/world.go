@@ -67,13 +67,16 @@ type resource struct {
 	Config      map[string]any
 	Info        map[string]any
 
-	State     string         // ServerState, DeploymentState, StackState, BuildState, ...
-	Status    string         // docker's status text (deployments, stacks)
-	Services  []stackService // stacks
-	Stats     map[string]any // servers: MinimalSystemStats
-	Err       string         // servers: why Periphery is unreachable
-	LastRunAt int64          // procedures, actions
-	busy      string         // operation in flight, "" when idle
+	State    string         // ServerState, DeploymentState, StackState, BuildState, ...
+	Status   string         // docker's status text (deployments, stacks)
+	Services []stackService // stacks
+	Stats    map[string]any // servers: MinimalSystemStats
+	Err      string         // servers: why Periphery is unreachable
+	// TerminalsDisabled and ContainerTerminalsDisabled are the server's Periphery
+	// settings disable_terminals and disable_container_terminals.
+	TerminalsDisabled, ContainerTerminalsDisabled bool
+	LastRunAt                                     int64  // procedures, actions
+	busy                                          string // operation in flight, "" when idle
 }
 
 type stackService struct {
@@ -95,6 +98,7 @@ type variable struct {
 type user struct {
 	ID, Username, Password, Description string
 	Admin, SuperAdmin, Service          bool
+	Disabled                            bool // Komodo's enabled: false
 	APIKey, APISecret                   string
 	UpdatedAt                           int64
 }
@@ -275,7 +279,8 @@ func seedWorld(sp *spec) (*world, error) {
 		}
 		for _, s := range list {
 			r := &resource{Kind: k.Kind, ID: w.newID(), Name: s.Name, Description: s.Description, Tags: w.tagIDs(s.Tags),
-				UpdatedAt: seedBase - 86400000, State: s.State, Status: s.Status, Services: s.Services, Err: s.Err, LastRunAt: s.LastRunAt}
+				UpdatedAt: seedBase - 86400000, State: s.State, Status: s.Status, Services: s.Services, Err: s.Err, LastRunAt: s.LastRunAt,
+				TerminalsDisabled: s.TerminalsDisabled, ContainerTerminalsDisabled: s.ContainerTerminalsDisabled}
 			r.Config = mergeInto(fullOf(sp, k.Kind+"Config", s.Config), s.Config)
 			r.Info = mergeInto(fullOf(sp, k.Kind+"Info", nil), s.Info)
 			if s.Server != "" {
@@ -311,6 +316,8 @@ type seedResource struct {
 	Services                                               []stackService
 	Stats                                                  map[string]float64
 	LastRunAt                                              int64 `json:"last_run_at"`
+	TerminalsDisabled                                      bool  `json:"terminals_disabled"`
+	ContainerTerminalsDisabled                             bool  `json:"container_terminals_disabled"`
 }
 
 // fullOf is the complete config/info object Komodo would serialize for a schema, with
