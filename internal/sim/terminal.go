@@ -414,7 +414,13 @@ func (s *Server) containerOn(srv *resource, name string) (*simContainer, *apiErr
 		if ct.name != name {
 			continue
 		}
-		if ct.state != "running" {
+		switch ct.state {
+		case "running":
+		case "restarting":
+			return nil, executeErr(fmt.Sprintf("Error response from daemon: Container %s is restarting, wait until the container is running", name))
+		case "paused":
+			return nil, executeErr(fmt.Sprintf("Error response from daemon: Container %s is paused, unpause the container before exec", name))
+		default:
 			return nil, executeErr(fmt.Sprintf("Error response from daemon: container %s is not running", name))
 		}
 		return &ct, nil
