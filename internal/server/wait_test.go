@@ -197,3 +197,45 @@ func TestWait_CancelHint(t *testing.T) {
 		t.Error("cancelled on its own")
 	}
 }
+
+// TestWait_WebsocketAndPolling follows an update over Komodo's /ws/update websocket, and
+// falls back to polling GetUpdate when the websocket is unavailable.
+func TestWait_WebsocketAndPolling(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		fault   bool
+		wantVia string
+	}{
+		{"websocket", false, "websocket"},
+		{"polling fallback", true, "polling"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := sim.Start(t, sim.WithExecDuration(200*time.Millisecond))
+			if tc.fault {
+				s.InjectFault(sim.Fault{Op: "ws/update", Kind: sim.FaultProxy, Status: 502})
+			}
+			cs, progress := progressSession(t, s, server.Options{PollInterval: 20 * time.Millisecond})
+			res, err := callWithProgress(t, context.Background(), cs, "komodo_execute_DeployStack", `{"id":"monitoring","wait":true}`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := structured(t, res)
+			if m["status"] != "succeeded" {
+				t.Fatalf("deploy stack: %v", m["status"])
+			}
+			if m["followed_via"] != tc.wantVia {
+				t.Errorf("followed via %v, want %s", m["followed_via"], tc.wantVia)
+			}
+			if s.Count("ws/update") == 0 {
+				t.Error("the websocket was never tried")
+			}
+			deadline := time.Now().Add(2 * time.Second)
+			for len(progress()) < 2 && time.Now().Before(deadline) {
+				time.Sleep(10 * time.Millisecond)
+			}
+			if n := len(progress()); n < 2 {
+				t.Errorf("%d progress notifications, want one per stage", n)
+			}
+		})
+	}
+}
