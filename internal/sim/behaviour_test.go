@@ -337,3 +337,31 @@ func TestBatchWithAnErrItem(t *testing.T) {
 		t.Errorf("batched deploy failed: %+v", u)
 	}
 }
+
+// TestExecutionStagesAppearOneByOne: each log stage reaches subscribers (and so
+// /ws/update and GetUpdate) when it completes, not all at the end.
+func TestExecutionStagesAppearOneByOne(t *testing.T) {
+	defer guard(t)
+	s := Start(t, WithExecDuration(90*time.Millisecond))
+	var mu sync.Mutex
+	var seen []string // "status/number of stages"
+	defer s.Subscribe(func(ev UpdateEvent) {
+		logs, _ := ev.Update["logs"].([]logEntry)
+		mu.Lock()
+		seen = append(seen, ev.Status+"/"+strconv.Itoa(len(logs)))
+		mu.Unlock()
+	})()
+	c := client(t, s, admin)
+	u := must(c.DeployWithResponse(context.Background(), komodo.Deploy{Deployment: "web-frontend"})).JSON200
+	final, _ := waitUpdate(t, c, u.UnderscoreId.Oid)
+	mu.Lock()
+	defer mu.Unlock()
+	if got := strings.Join(seen, " "); got != "Queued/0 InProgress/0 InProgress/1 InProgress/2 Complete/3" {
+		t.Errorf("events %s", got)
+	}
+	for i, l := range final.Logs {
+		if l.EndTs < l.StartTs || i > 0 && l.StartTs != final.Logs[i-1].EndTs {
+			t.Errorf("stage %d times %d..%d", i, l.StartTs, l.EndTs)
+		}
+	}
+}

@@ -122,39 +122,85 @@ func (s *Server) startExecution(opName string, r *resource, usr *user, params ma
 			s.runProcedure(u, r, usr)
 			return
 		}
-		s.after(d-d/3, func() {
-			if prevState != "" && r.State == def.running {
-				r.State = prevState
+		// Stages complete one by one, each pushed to subscribers as Komodo does; the
+		// last completes with the execution, which applies the effect.
+		stages := stagesOf(opName, def)
+		step := (d - d/3) / time.Duration(len(stages))
+		var next func(i int)
+		next = func(i int) {
+			if i < len(stages)-1 && s.serverProblem(opName, r) == "" {
+				s.after(step, func() {
+					start := u.StartTS
+					if n := len(u.Logs); n > 0 {
+						start = u.Logs[n-1].EndTS
+					}
+					st := stages[i]
+					u.Logs = append(u.Logs, logEntry{Stage: st, Command: commandFor(st), Stdout: stageOutput(st, r), Success: true, StartTS: start, EndTS: time.Now().UnixMilli()})
+					s.emit(u)
+					next(i + 1)
+				})
+				return
 			}
-			logs, ok := s.runStages(opName, r, u, def, params)
-			s.finish(u, r, ok, logs)
-		})
+			s.after(d-d/3-step*time.Duration(i), func() {
+				if prevState != "" && r.State == def.running {
+					r.State = prevState
+				}
+				logs, ok := s.runStages(opName, r, u, def, params)
+				s.finish(u, r, ok, logs)
+			})
+		}
+		next(0)
 	})
 	return u
 }
 
-// runStages checks the target's server and applies the execution's effect.
-func (s *Server) runStages(opName string, r *resource, u *update, def execDef, params map[string]any) ([]logEntry, bool) {
-	if r != nil {
-		if srv := s.w.serverOf(r); srv != nil {
-			switch srv.State {
-			case "NotOk":
-				return []logEntry{taskError(fmt.Sprintf("Failed to get Periphery client for Server %s\n\nCaused by:\n\t%s", srv.Name, srv.Err))}, false
-			case "Disabled":
-				return []logEntry{taskError(fmt.Sprintf("Cannot execute %s: Server %s is disabled", opName, srv.Name))}, false
-			}
+// stagesOf names the log stages of an execution.
+func stagesOf(opName string, def execDef) []string {
+	if len(def.stages) == 0 {
+		return []string{humanize(opName)}
+	}
+	return def.stages
+}
+
+// serverProblem is the Task Error of an execution whose target's server cannot run
+// it, or "".
+func (s *Server) serverProblem(opName string, r *resource) string {
+	if r == nil {
+		return ""
+	}
+	if srv := s.w.serverOf(r); srv != nil {
+		switch srv.State {
+		case "NotOk":
+			return fmt.Sprintf("Failed to get Periphery client for Server %s\n\nCaused by:\n\t%s", srv.Name, srv.Err)
+		case "Disabled":
+			return fmt.Sprintf("Cannot execute %s: Server %s is disabled", opName, srv.Name)
 		}
 	}
-	stages := def.stages
-	if len(stages) == 0 {
-		stages = []string{humanize(opName)}
+	return ""
+}
+
+// runStages checks the target's server, adds the stages not logged yet (the last one at
+// least) and applies the execution's effect.
+func (s *Server) runStages(opName string, r *resource, u *update, def execDef, params map[string]any) ([]logEntry, bool) {
+	if msg := s.serverProblem(opName, r); msg != "" {
+		return []logEntry{taskError(msg)}, false
 	}
+	stages := stagesOf(opName, def)
 	var logs []logEntry
 	ts := u.StartTS
-	step := max(int64(s.opts.ExecDuration/time.Millisecond)/int64(len(stages)), 1)
-	for _, st := range stages {
-		logs = append(logs, logEntry{Stage: st, Command: commandFor(st), Stdout: stageOutput(st, r), Success: true, StartTS: ts, EndTS: ts + step})
-		ts += step
+	if n := len(u.Logs); n > 0 {
+		ts = u.Logs[n-1].EndTS
+	}
+	now := max(time.Now().UnixMilli(), ts)
+	rest := stages[min(len(u.Logs), len(stages)-1):]
+	step := (now - ts) / int64(len(rest))
+	for i, st := range rest {
+		end := ts + step
+		if i == len(rest)-1 {
+			end = now
+		}
+		logs = append(logs, logEntry{Stage: st, Command: commandFor(st), Stdout: stageOutput(st, r), Success: true, StartTS: ts, EndTS: end})
+		ts = end
 	}
 	if def.effect != nil && r != nil {
 		if msg := def.effect(s, r, u, params); msg != "" {
