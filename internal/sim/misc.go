@@ -335,18 +335,18 @@ func summary(kind string, bucket func(*resource) string, zero ...string) handler
 
 // busyFlag maps an operation in flight to its field in *ActionState.
 func busyFlag(op string) string {
-	switch {
-	case op == "":
+	switch op {
+	case "":
 		return ""
-	case op == "Deploy" || op == "DeployStack" || op == "DeployStackIfChanged":
+	case "Deploy", "DeployStack", "DeployStackIfChanged":
 		return "deploying"
-	case op == "RunBuild" || op == "BuildRepo":
+	case "RunBuild", "BuildRepo":
 		return "building"
-	case op == "CloneRepo":
+	case "CloneRepo":
 		return "cloning"
-	case op == "RunProcedure" || op == "RunAction":
+	case "RunProcedure", "RunAction":
 		return "running"
-	case op == "RunSync":
+	case "RunSync":
 		return "syncing"
 	}
 	for _, p := range []string{"Start", "Stop", "Restart", "Pause", "Unpause", "Destroy", "Pull"} {

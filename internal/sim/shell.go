@@ -340,15 +340,15 @@ func (sh *shell) simple(c command, stdin io.Reader, stdout, stderr io.Writer, su
 	out, errw := stdout, stderr
 	for _, r := range c.redirs {
 		target := sh.expand(r.target)
-		switch {
-		case r.op == "<":
+		switch r.op {
+		case "<":
 			data, ok := sh.file(target)
 			if !ok {
 				fmt.Fprintf(stderr, "%s: 1: cannot open %s: No such file\n", sh.name, target)
 				return 2, nil
 			}
 			stdin = strings.NewReader(data)
-		case r.op == ">&":
+		case ">&":
 			dst := out
 			if target == "2" {
 				dst = errw

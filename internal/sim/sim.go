@@ -196,7 +196,9 @@ func ListenAndServe(ctx context.Context, addr string, opts Options, ready func(u
 		defer cancel()
 		s.Close()
 		err := hs.Shutdown(shutdownCtx)
-		<-errc
+		if serveErr := <-errc; err == nil && !errors.Is(serveErr, http.ErrServerClosed) {
+			err = serveErr
+		}
 		return err
 	case err := <-errc:
 		s.Close()

@@ -36,15 +36,6 @@ var kinds = []kindMeta{
 	{"Swarm", "swarm", "Swarms", "swarms"},
 }
 
-func kindByName(kind string) *kindMeta {
-	for i := range kinds {
-		if kinds[i].Kind == kind {
-			return &kinds[i]
-		}
-	}
-	return nil
-}
-
 func kindByField(field string) *kindMeta {
 	for i := range kinds {
 		if kinds[i].Field == field {

@@ -47,7 +47,7 @@ func (s *Server) serveUpdates(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return // Accept has answered (400/426)
 	}
-	defer conn.CloseNow()
+	defer func() { _ = conn.CloseNow() }()
 	conn.SetReadLimit(1 << 20)
 
 	ctx, cancel := context.WithCancel(context.Background())
