@@ -239,3 +239,24 @@ func TestWait_WebsocketAndPolling(t *testing.T) {
 		})
 	}
 }
+
+// TestWait_FailingBuild reports the stage a build failed at and the tail of its output.
+func TestWait_FailingBuild(t *testing.T) {
+	s := sim.Start(t, sim.WithExecDuration(60*time.Millisecond))
+	cs := connect(t, testConfig(s.URL()), server.Selection{}, server.Options{PollInterval: 5 * time.Millisecond})
+	// api-gateway's latest commit does not build.
+	m := structured(t, call(t, cs, "komodo_execute_Build", `{"id":"api-gateway","wait":true}`))
+	if m["status"] != "failed" || m["success"] != false {
+		t.Fatalf("broken build: status %v", m["status"])
+	}
+	if m["failed_stage"] != "Build Image" {
+		t.Errorf("failed_stage = %v, want Build Image", m["failed_stage"])
+	}
+	if tail, _ := m["stderr_tail"].(string); !strings.Contains(tail, "failed to solve") {
+		t.Errorf("stderr_tail = %q, want the end of docker's error", tail)
+	}
+	// web-frontend builds fine.
+	if m := structured(t, call(t, cs, "komodo_execute_Build", `{"id":"web-frontend","wait":true}`)); m["status"] != "succeeded" {
+		t.Errorf("good build: %v", m["status"])
+	}
+}

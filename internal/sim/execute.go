@@ -19,6 +19,10 @@ type execDef struct {
 	stages  []string
 	running string                                                           // target state while in progress
 	effect  func(s *Server, r *resource, u *update, p map[string]any) string // "" or a failure
+	// fails, when set, says why the execution fails at failStage ("" when it does not):
+	// the stages after it never run.
+	fails     func(r *resource) string
+	failStage string
 }
 
 var execDefs = map[string]execDef{
@@ -42,7 +46,7 @@ var execDefs = map[string]execDef{
 	"DestroyStack":         {stages: []string{"Compose Down"}, running: "removing", effect: stackState("down")},
 	"RunStackService":      {stages: []string{"Compose Run"}},
 
-	"RunBuild":    {stages: []string{"Clone Repo", "Build Image", "Push Image"}, running: "Building", effect: runBuild},
+	"RunBuild":    {stages: []string{"Clone Repo", "Build Image", "Push Image"}, running: "Building", effect: runBuild, fails: brokenBuild, failStage: "Build Image"},
 	"CancelBuild": {stages: []string{"Cancel Build"}},
 	"CloneRepo":   {stages: []string{"Clone Repo"}, running: "Cloning", effect: pullRepo},
 	"PullRepo":    {stages: []string{"Pull Repo"}, running: "Pulling", effect: pullRepo},
@@ -128,7 +132,7 @@ func (s *Server) startExecution(opName string, r *resource, usr *user, params ma
 		step := (d - d/3) / time.Duration(len(stages))
 		var next func(i int)
 		next = func(i int) {
-			if i < len(stages)-1 && s.serverProblem(opName, r) == "" {
+			if i < len(stages)-1 && s.serverProblem(opName, r) == "" && !failsAt(def, r, stages[i]) {
 				s.after(step, func() {
 					start := u.StartTS
 					if n := len(u.Logs); n > 0 {
@@ -201,6 +205,19 @@ func (s *Server) runStages(opName string, r *resource, u *update, def execDef, p
 		}
 		logs = append(logs, logEntry{Stage: st, Command: commandFor(st), Stdout: stageOutput(st, r), Success: true, StartTS: ts, EndTS: end})
 		ts = end
+	}
+	if def.fails != nil && r != nil {
+		if msg := def.fails(r); msg != "" {
+			for j := range logs {
+				if logs[j].Stage == def.failStage {
+					logs = logs[:j+1]
+					logs[j].Success, logs[j].Stdout, logs[j].Stderr = false, "", msg
+					break
+				}
+			}
+			r.State = "Failed"
+			return logs, false
+		}
 	}
 	if def.effect != nil && r != nil {
 		if msg := def.effect(s, r, u, params); msg != "" {
@@ -333,6 +350,26 @@ func deployStack(_ *Server, r *resource, u *update, _ map[string]any) string {
 		u.CommitHash = h
 	}
 	return ""
+}
+
+// failsAt reports whether an execution stops, failing, at this stage.
+func failsAt(def execDef, r *resource, stage string) bool {
+	return def.fails != nil && r != nil && stage == def.failStage && def.fails(r) != ""
+}
+
+// brokenBuild is the docker error of a build whose latest commit does not build.
+func brokenBuild(r *resource) string {
+	if r.brokenAt == "" || r.Info["latest_hash"] != r.brokenAt {
+		return ""
+	}
+	return `#12 [build 4/6] RUN npm ci
+#12 1.873 npm ERR! code ERESOLVE
+#12 1.874 npm ERR! ERESOLVE unable to resolve dependency tree
+#12 1.875 npm ERR! Found: typescript@5.9.3
+#12 1.876 npm ERR! Could not resolve dependency: peer typescript@"^4.9.0" from ts-rate-limit@2.1.0
+#12 ERROR: process "/bin/sh -c npm ci" did not complete successfully: exit code: 1
+------
+ERROR: failed to solve: process "/bin/sh -c npm ci" did not complete successfully: exit code: 1`
 }
 
 func runBuild(_ *Server, r *resource, u *update, _ map[string]any) string {

@@ -68,6 +68,9 @@ type resource struct {
 	TerminalsDisabled, ContainerTerminalsDisabled bool
 	LastRunAt                                     int64  // procedures, actions
 	busy                                          string // operation in flight, "" when idle
+	// brokenAt is, for a build seeded as Failed, the commit that does not build: RunBuild
+	// fails at "Build Image" while it is the latest commit.
+	brokenAt string
 }
 
 type stackService struct {
@@ -282,6 +285,9 @@ func seedWorld(sp *spec) (*world, error) {
 			}
 			if s.Stats != nil {
 				r.Stats = serverStats(s.Stats)
+			}
+			if k.Kind == "Build" && s.State == "Failed" {
+				r.brokenAt, _ = r.Info["latest_hash"].(string)
 			}
 			w.resources[k.Kind] = append(w.resources[k.Kind], r)
 			pending = append(pending, r)
