@@ -71,7 +71,7 @@ func build(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*serve
 		cleanup()
 		return nil, nil, err
 	}
-	srv, err := server.New(client, selection(cfg), logger)
+	srv, err := server.New(client, selection(cfg), logger, server.Options{WaitCap: cfg.WaitCap})
 	if err != nil {
 		cleanup()
 		return nil, nil, usageError("%v", err)

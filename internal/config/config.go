@@ -37,6 +37,8 @@ const (
 	DefaultRetryDelay = time.Second
 	MaxRetryDelay     = 60 * time.Second
 	DefaultTimeout    = 30 * time.Second
+	DefaultWaitCap    = 50 * time.Second // below the ~60 s after which MCP clients give up on a call
+	MaxWaitCap        = 10 * time.Minute
 	MaxTimeout        = 10 * time.Minute
 	DefaultEnvFile    = ".env"
 )
@@ -55,6 +57,7 @@ type Config struct {
 	RetryCount int           // KOMODO_RETRY_COUNT, --retry-count: retries after the first attempt, 0..10, default 3
 	RetryDelay time.Duration // KOMODO_RETRY_DELAY, --retry-delay: first retry delay, (0, 60s], default 1s
 	Timeout    time.Duration // KOMODO_TIMEOUT, --timeout: per-request timeout, (0, 10m], default 30s
+	WaitCap    time.Duration // KOMODO_WAIT_CAP, --wait-cap: longest wait of an execute tool, (0, 10m], default 50s
 
 	Toolsets     []string // KOMODO_TOOLSETS, --toolsets: comma-separated toolset names
 	Tools        []string // KOMODO_TOOLS, --tools: comma-separated tool names to add
@@ -100,6 +103,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Int("retry_count", c.RetryCount),
 		slog.Duration("retry_delay", c.RetryDelay),
 		slog.Duration("timeout", c.Timeout),
+		slog.Duration("wait_cap", c.WaitCap),
 		slog.String("toolsets", strings.Join(c.Toolsets, ",")),
 		slog.String("tools", strings.Join(c.Tools, ",")),
 		slog.String("exclude_tools", strings.Join(c.ExcludeTools, ",")),
@@ -169,6 +173,9 @@ func build(s *settings, offline bool) (*Config, error) {
 		return nil, err
 	}
 	if c.RetryDelay, err = parseDuration(s.get(envRetryDelay), DefaultRetryDelay, MaxRetryDelay); err != nil {
+		return nil, err
+	}
+	if c.WaitCap, err = parseDuration(s.get(envWaitCap), DefaultWaitCap, MaxWaitCap); err != nil {
 		return nil, err
 	}
 	if c.Timeout, err = parseDuration(s.get(envTimeout), DefaultTimeout, MaxTimeout); err != nil {

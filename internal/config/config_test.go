@@ -49,6 +49,17 @@ func writeFile(t *testing.T, dir, name, content string) string {
 	return p
 }
 
+func TestLoad_WaitCap(t *testing.T) {
+	inTempDir(t)
+	got, err := Load([]string{"--wait-cap", "20s"}, env(apiKeyEnv(nil)))
+	if err != nil || got.WaitCap != 20*time.Second {
+		t.Errorf("--wait-cap 20s: %v, %v", got, err)
+	}
+	if _, err := Load(nil, env(apiKeyEnv(map[string]string{"KOMODO_WAIT_CAP": "forever"}))); err == nil || !strings.Contains(err.Error(), "KOMODO_WAIT_CAP") {
+		t.Errorf("bad KOMODO_WAIT_CAP: %v", err)
+	}
+}
+
 func TestLoad_Defaults(t *testing.T) {
 	inTempDir(t)
 	got, err := Load(nil, env(apiKeyEnv(nil)))
@@ -63,6 +74,7 @@ func TestLoad_Defaults(t *testing.T) {
 		RetryCount: 3,
 		RetryDelay: time.Second,
 		Timeout:    30 * time.Second,
+		WaitCap:    50 * time.Second,
 		LogLevel:   slog.LevelInfo,
 	}
 	if !reflect.DeepEqual(got, want) {

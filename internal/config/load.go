@@ -24,6 +24,7 @@ const (
 	envRetryCount   = "KOMODO_RETRY_COUNT"
 	envRetryDelay   = "KOMODO_RETRY_DELAY"
 	envTimeout      = "KOMODO_TIMEOUT"
+	envWaitCap      = "KOMODO_WAIT_CAP"
 	envToolsets     = "KOMODO_TOOLSETS"
 	envTools        = "KOMODO_TOOLS"
 	envExcludeTools = "KOMODO_EXCLUDE_TOOLS"
@@ -45,6 +46,7 @@ var flagDefs = []struct {
 	{"retry-count", envRetryCount, "retries of a failed request, 0..10 (default 3)", false},
 	{"retry-delay", envRetryDelay, "delay before the first retry: a duration like 500ms, or seconds (default 1s)", false},
 	{"timeout", envTimeout, "timeout of one request to Komodo: a duration like 45s, or seconds (default 30s)", false},
+	{"wait-cap", envWaitCap, "longest an execute tool waits for its job before answering (resume with komodo_read_WaitForUpdate): a duration like 50s, or seconds (default 50s)", false},
 	{"toolsets", envToolsets, "comma-separated toolsets to offer", false},
 	{"tools", envTools, "comma-separated tools to offer in addition to the toolsets", false},
 	{"exclude-tools", envExcludeTools, "comma-separated tools never to offer", false},
