@@ -355,3 +355,26 @@ func TestHTTP_StreamableServe(t *testing.T) {
 		t.Fatalf("call over streamable HTTP: %v %+v", err, res)
 	}
 }
+
+func TestCLI_Doctor(t *testing.T) {
+	s := sim.Start(t)
+	run := func(env ...string) (string, int) {
+		cmd := exec.Command(binary, "doctor")
+		cmd.Env = append([]string{"PATH=" + os.Getenv("PATH")}, env...)
+		cmd.Dir = t.TempDir()
+		out, err := cmd.Output()
+		code := 0
+		if exit, ok := err.(*exec.ExitError); ok {
+			code = exit.ExitCode()
+		}
+		return string(out), code
+	}
+	out, code := run(simEnv(s)...)
+	if code != 0 || strings.Count(out, "ok ") != 3 || !strings.Contains(out, "version 2.3.2") {
+		t.Errorf("doctor against the simulator: exit %d\n%s", code, out)
+	}
+	out, code = run(simEnv(s, "KOMODO_API_SECRET=wrong-secret-123")...)
+	if code != 1 || !strings.Contains(out, "FAIL credentials") || !strings.Contains(out, "AUTH_ERROR") || strings.Contains(out, "wrong-secret-123") {
+		t.Errorf("doctor with a wrong secret: exit %d\n%s", code, out)
+	}
+}

@@ -4,6 +4,7 @@
 //	komodo-mcp [serve] [flags]      serve MCP over stdio (default) or streamable HTTP (--http)
 //	komodo-mcp tools [flags]        list the tools a configuration exposes, with schema sizes
 //	komodo-mcp call TOOL [JSON]     run one tool and print its result
+//	komodo-mcp doctor [flags]       check a configuration against its Komodo
 //	komodo-mcp sim [--addr A]       run the Komodo simulator for demos and tests
 //	komodo-mcp version              print the version
 //
@@ -61,6 +62,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = callTool(ctx, args, stdout, stderr, getenv)
 	case "sim":
 		err = runSim(ctx, args, stdout, stderr)
+	case "doctor":
+		err = doctor(ctx, args, stdout, stderr, getenv)
 	case "version":
 		fmt.Fprintln(stdout, "komodo-mcp", server.Version)
 	case "help":
@@ -101,6 +104,7 @@ func usage(w io.Writer) {
   komodo-mcp [serve] [flags]        serve MCP over stdio, or streamable HTTP with --http ADDR
   komodo-mcp tools [flags]          list the tools a configuration exposes, with schema sizes
   komodo-mcp call TOOL [JSON] [flags]  run one tool and print its result (exit 1 if it failed)
+  komodo-mcp doctor [flags]         check the configuration against Komodo (reachable, version, credentials)
   komodo-mcp sim [--addr ADDR]      run the Komodo simulator (prints its URL and credentials)
   komodo-mcp version
 

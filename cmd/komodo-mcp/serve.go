@@ -63,7 +63,7 @@ func build(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*serve
 			return nil, nil, err
 		}
 		cleanup = stop
-		cfg.URL, cfg.AuthMode, cfg.APIKey, cfg.APISecret = url, config.AuthAPIKey, sim.DemoAPIKey, sim.DemoAPISecret
+		demoCredentials(cfg, url)
 		logger.Info("demo mode: using the embedded Komodo simulator", "url", url)
 	}
 	client, err := rpc.New(cfg, logger)
@@ -77,6 +77,11 @@ func build(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*serve
 		return nil, nil, usageError("%v", err)
 	}
 	return srv, cleanup, nil
+}
+
+// demoCredentials points cfg at the embedded simulator.
+func demoCredentials(cfg *config.Config, url string) {
+	cfg.URL, cfg.AuthMode, cfg.APIKey, cfg.APISecret = url, config.AuthAPIKey, sim.DemoAPIKey, sim.DemoAPISecret
 }
 
 // selection is the tool selection a configuration asks for.

@@ -1,0 +1,87 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/komodo-mcp/komodo-mcp/api"
+	"github.com/komodo-mcp/komodo-mcp/internal/rpc"
+)
+
+// doctor checks a configuration against its Komodo: reachable, which version (against the
+// version the document was generated from), whether the credentials are accepted, and
+// whether the user may read. It prints one line per check and fails if one fails.
+func doctor(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	fs, cf := newFlagSet("doctor", stderr)
+	cfg, err := parseConfig(fs, cf, args, getenv)
+	if err != nil {
+		return err
+	}
+	logger := newLogger(stderr, cfg.LogLevel)
+	if cfg.Demo {
+		url, stop, err := startDemo(ctx, logger)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		demoCredentials(cfg, url)
+	}
+	client, err := rpc.New(cfg, logger)
+	if err != nil {
+		return err
+	}
+	explain := func(err error) string {
+		e := rpc.AsError(err).Redacted(client.Secrets()...)
+		if e.Hint != "" {
+			return fmt.Sprintf("%s: %s (%s)", e.Code, e.Message, e.Hint)
+		}
+		return fmt.Sprintf("%s: %s", e.Code, e.Message)
+	}
+
+	failed := false
+	report := func(ok bool, format string, a ...any) {
+		mark := "ok  "
+		if !ok {
+			mark, failed = "FAIL", true
+		}
+		fmt.Fprintf(stdout, "%s %s\n", mark, fmt.Sprintf(format, a...))
+	}
+
+	var doc struct {
+		Info struct{ Version string } `json:"info"`
+	}
+	_ = json.Unmarshal(api.Document, &doc)
+	if v, err := client.Call(ctx, "GET", "/version", nil); err != nil {
+		report(false, "Komodo Core at %s: %s", cfg.URL, explain(err))
+		return errToolFailed // nothing else can be checked
+	} else {
+		version := strings.Trim(strings.TrimSpace(string(v)), `"`)
+		same := version == doc.Info.Version
+		report(true, "Komodo Core at %s answers, version %s", cfg.URL, version)
+		if !same {
+			report(false, "the tools were generated for Komodo %s: expect differences (regenerate with `make spec KOMODO_VERSION=%s`)", doc.Info.Version, version)
+		}
+	}
+	if u, err := client.Call(ctx, "GET", "/user", nil); err != nil {
+		report(false, "credentials (%s mode): %s", cfg.AuthMode, explain(err))
+	} else {
+		var user struct {
+			Username string `json:"username"`
+			Admin    bool   `json:"admin"`
+		}
+		_ = json.Unmarshal(u, &user)
+		report(true, "credentials (%s mode) accepted: user %s (admin: %t)", cfg.AuthMode, user.Username, user.Admin)
+	}
+	if _, err := client.Call(ctx, "POST", "/read/ListServers", []byte(`{"limit":1}`)); err != nil {
+		report(false, "read access (ListServers): %s", explain(err))
+	} else {
+		report(true, "read access (ListServers)")
+	}
+	if failed {
+		return errToolFailed
+	}
+	return nil
+}
