@@ -9,11 +9,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/komodo-mcp/komodo-mcp/gen/catalog"
+	"github.com/komodo-mcp/komodo-mcp/internal/errcode"
 	"github.com/komodo-mcp/komodo-mcp/internal/rpc"
 )
 
@@ -165,7 +167,7 @@ func (s *Server) generatedHandler(t *catalog.Tool) mcp.ToolHandler {
 		}
 		data, err := s.rpc.Call(ctx, t.Method, t.Path, body)
 		if err != nil {
-			return failure(rpc.AsError(err), s.rpc.Secrets()), nil
+			return failure(maybeApplied(t, rpc.AsError(err)), s.rpc.Secrets()), nil
 		}
 		v, err := decodeJSON(data)
 		if err != nil {
@@ -177,6 +179,18 @@ func (s *Server) generatedHandler(t *catalog.Tool) mcp.ToolHandler {
 		}
 		return success(wrap(t.ResultWrap, v)), nil
 	}
+}
+
+// maybeApplied warns, for a write or execute that a proxy failed or that timed out, that
+// Komodo may have received it: it is not retried, and repeating it blindly could deploy twice.
+func maybeApplied(t *catalog.Tool, e *errcode.Error) *errcode.Error {
+	proxyOrTimeout := (e.Code == errcode.NetworkError && e.Status >= 500) || e.Code == errcode.Timeout
+	if t.ReadOnly || !proxyOrTimeout || strings.Contains(e.Hint, "may still have been applied") {
+		return e
+	}
+	c := *e
+	c.Hint = strings.TrimSpace("It may have reached Komodo before the failure: check komodo_read_ListUpdates before repeating it. " + e.Hint)
+	return &c
 }
 
 // validated checks a hand-written tool's arguments against its input schema first.

@@ -202,7 +202,11 @@ func TestServer_Retry(t *testing.T) {
 
 	s.InjectFault(sim.Fault{Op: "Deploy", Kind: sim.FaultProxy, Status: 502, Times: 1})
 	s.ResetCounts()
-	code, _ := toolError(t, call(t, cs, "komodo_execute_Deploy", `{"deployment":"does-not-matter"}`))
+	res := call(t, cs, "komodo_execute_Deploy", `{"deployment":"does-not-matter"}`)
+	code, _ := toolError(t, res)
+	if text := res.Content[0].(*mcp.TextContent).Text; !strings.Contains(text, "komodo_read_ListUpdates") {
+		t.Errorf("a failed execute does not warn that it may have reached Komodo: %s", text)
+	}
 	if n := s.Count("Deploy"); n != 1 {
 		t.Errorf("502 on an execute: %d requests reached Komodo, want exactly 1", n)
 	}
