@@ -394,12 +394,38 @@ func (w *waiter) finish(start time.Time) *Result {
 		return r
 	}
 	r.LastError = ""
-	r.Success = u.Success
+	o := outcome(u)
+	r.Success, r.Duration, r.FailedStage, r.StderrTail = o.Success, o.Duration, o.FailedStage, o.StderrTail
+	return r
+}
+
+// Outcome is what a complete Update says: Komodo's verdict, the update's own duration,
+// and for a failure the stage that failed and the tail of its output.
+type Outcome struct {
+	Success     bool
+	Duration    time.Duration
+	FailedStage string
+	StderrTail  string
+}
+
+// OutcomeOf reads the Outcome of a complete Update as Komodo serializes it.
+func OutcomeOf(raw json.RawMessage) (Outcome, error) {
+	var u update
+	if err := json.Unmarshal(raw, &u); err != nil {
+		return Outcome{}, err
+	}
+	return outcome(u), nil
+}
+
+// outcome: the failed stage is the first with success false, else a "Task Error"
+// stage, else the last stage; its tail is stderr, or stdout when stderr is empty.
+func outcome(u update) Outcome {
+	o := Outcome{Success: u.Success}
 	if u.EndTs != nil && *u.EndTs >= u.StartTs && u.StartTs > 0 {
-		r.Duration = ms(*u.EndTs - u.StartTs)
+		o.Duration = ms(*u.EndTs - u.StartTs)
 	}
 	if u.Success {
-		return r
+		return o
 	}
 	failed := -1
 	for i, l := range u.Logs {
@@ -421,14 +447,14 @@ func (w *waiter) finish(start time.Time) *Result {
 	}
 	if failed >= 0 {
 		l := u.Logs[failed]
-		r.FailedStage = l.Stage
+		o.FailedStage = l.Stage
 		out := strings.TrimSpace(l.Stderr)
 		if out == "" {
 			out = strings.TrimSpace(l.Stdout)
 		}
-		r.StderrTail = lastBytes(out, tailBytes)
+		o.StderrTail = lastBytes(out, tailBytes)
 	}
-	return r
+	return o
 }
 
 func orUpdate(op string) string {

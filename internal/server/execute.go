@@ -22,9 +22,6 @@ type waitSpec struct {
 	healthy bool          // also wait for the server to report Ok (StartServer, RestartServer)
 }
 
-// stderrTail bounds the failing stage's output quoted in a result.
-const stderrTail = 2000
-
 // executeResult shapes an execute answer: the guide's fields (job_id, status, the target's
 // id, started_at) around Komodo's own Update, which stays complete under "update".
 func executeResult(update map[string]any) map[string]any {
@@ -50,13 +47,17 @@ func executeResult(update map[string]any) map[string]any {
 	}
 	if end, ok := millis(update["end_ts"]); ok {
 		out["finished_at"] = time.UnixMilli(end).UTC().Format(time.RFC3339)
-		if start, ok := millis(update["start_ts"]); ok {
-			out["duration_ms"] = end - start
-		}
 	}
 	out["success"] = update["success"]
-	if stage, tail := failedStage(update); stage != "" {
-		out["failed_stage"], out["stderr_tail"] = stage, tail
+	raw, err := json.Marshal(update)
+	if err != nil {
+		return out
+	}
+	if o, err := follow.OutcomeOf(raw); err == nil {
+		out["duration_ms"] = o.Duration.Milliseconds()
+		if o.FailedStage != "" {
+			out["failed_stage"], out["stderr_tail"] = o.FailedStage, o.StderrTail
+		}
 	}
 	return out
 }
@@ -75,27 +76,7 @@ func guideStatus(update map[string]any) string {
 	return "failed"
 }
 
-// failedStage names the first failed log stage and the tail of its output.
-func failedStage(update map[string]any) (stage, tail string) {
-	logs, _ := update["logs"].([]any)
-	for _, l := range logs {
-		log, _ := l.(map[string]any)
-		if ok, _ := log["success"].(bool); ok {
-			continue
-		}
-		stage, _ = log["stage"].(string)
-		out, _ := log["stderr"].(string)
-		if strings.TrimSpace(out) == "" {
-			out, _ = log["stdout"].(string)
-		}
-		if len(out) > stderrTail {
-			out = "..." + out[len(out)-stderrTail:]
-		}
-		return stage, out
-	}
-	return "", ""
-}
-
+// millis reads a Komodo timestamp (milliseconds) from decoded JSON.
 func millis(v any) (int64, bool) {
 	switch n := v.(type) {
 	case json.Number:
