@@ -18,7 +18,7 @@ const minSecretLen = 4
 // [redacted], also in its URL-escaped forms (secrets reach error text inside
 // URLs). Empty secrets and secrets shorter than 4 bytes are ignored.
 func Redact(s string, secrets ...string) string {
-	r := newRedactor(secrets)
+	r := NewReplacer(secrets...)
 	if r == nil {
 		return s
 	}
@@ -30,7 +30,7 @@ func Redact(s string, secrets ...string) string {
 // reaches the original error, for errors.Is; only its text is redacted.
 func (e *Error) Redacted(secrets ...string) *Error {
 	c := *e
-	r := newRedactor(secrets)
+	r := NewReplacer(secrets...)
 	if r == nil {
 		return &c
 	}
@@ -48,9 +48,10 @@ func (e *Error) Redacted(secrets ...string) *Error {
 	return &c
 }
 
-// newRedactor builds one replacer for all secrets, longest first so that a
-// secret containing another is replaced whole. nil when nothing qualifies.
-func newRedactor(secrets []string) *strings.Replacer {
+// NewReplacer builds one replacer for all secrets (and their URL-escaped forms),
+// longest first so that a secret containing another is replaced whole. nil when
+// nothing qualifies. Build it once where many strings are redacted.
+func NewReplacer(secrets ...string) *strings.Replacer {
 	var olds []string
 	for _, s := range secrets {
 		if len(s) < minSecretLen {

@@ -32,16 +32,7 @@ type redactor struct {
 }
 
 func newRedactor(secrets []string) redactor {
-	var pairs []string
-	for _, s := range secrets {
-		if len(s) >= 4 {
-			pairs = append(pairs, s, errcode.Redaction)
-		}
-	}
-	if len(pairs) == 0 {
-		return redactor{}
-	}
-	return redactor{replacer: strings.NewReplacer(pairs...)}
+	return redactor{replacer: errcode.NewReplacer(secrets...)}
 }
 
 // value redacts v in place and returns it.
