@@ -22,47 +22,32 @@ import (
 // refuse the call.
 type translation func(ctx context.Context, s *Server, r *request) *mcp.CallToolResult
 
-// seedTranslations are keyed by tool name; handledParams lists what each handles, so that
-// a test can check that no curated parameter is silently ignored.
-var seedTranslations = map[string]translation{
-	"komodo_read_ListServers":      listServers,
-	"komodo_read_ListDeployments":  listDeployments,
-	"komodo_read_ListStacks":       listStacks,
-	"komodo_read_ListBuilds":       listBuilds,
-	"komodo_read_ListRepos":        listRepos,
-	"komodo_read_ListProcedures":   listProcedures,
-	"komodo_read_ListActions":      listActions,
-	"komodo_read_ListAlerts":       listAlerts,
-	"komodo_execute_Deploy":        deployOptions,
-	"komodo_execute_Build":         buildOptions,
-	"komodo_execute_StartServer":   serverOptions,
-	"komodo_execute_StopServer":    serverOptions,
-	"komodo_execute_RestartServer": serverOptions,
-	"komodo_execute_RunProcedure":  procedureOptions,
-	"komodo_execute_TriggerAction": actionOptions,
-	"komodo_execute_PullRepo":      repoOptions,
-	"komodo_execute_CloneRepo":     repoOptions,
+// seedParam is the translation of one tool's curated parameters, and the parameters it
+// reads (so that a test can prove no curated parameter is silently ignored).
+type seedParam struct {
+	translate translation
+	params    []string
 }
 
-// handledParams are the curated parameters each translation reads.
-var handledParams = map[string][]string{
-	"komodo_read_ListServers":      {"status"},
-	"komodo_read_ListDeployments":  {"server_id", "status"},
-	"komodo_read_ListStacks":       {"status"},
-	"komodo_read_ListBuilds":       {"repo_id", "status"},
-	"komodo_read_ListRepos":        {"provider"},
-	"komodo_read_ListProcedures":   {"trigger"},
-	"komodo_read_ListActions":      {"type", "enabled"},
-	"komodo_read_ListAlerts":       {"severity", "resolved", "resource_type"},
-	"komodo_execute_Deploy":        {"options"},
-	"komodo_execute_Build":         {"options"},
-	"komodo_execute_StartServer":   {"options"},
-	"komodo_execute_StopServer":    {"options"},
-	"komodo_execute_RestartServer": {"options"},
-	"komodo_execute_RunProcedure":  {"variables", "options"},
-	"komodo_execute_TriggerAction": {"payload", "options"},
-	"komodo_execute_PullRepo":      {"options"},
-	"komodo_execute_CloneRepo":     {"options"},
+// seedParams are keyed by tool name.
+var seedParams = map[string]seedParam{
+	"komodo_read_ListServers":      {listServers, []string{"status"}},
+	"komodo_read_ListDeployments":  {listDeployments, []string{"server_id", "status"}},
+	"komodo_read_ListStacks":       {listStacks, []string{"status"}},
+	"komodo_read_ListBuilds":       {listBuilds, []string{"repo_id", "status"}},
+	"komodo_read_ListRepos":        {listRepos, []string{"provider"}},
+	"komodo_read_ListProcedures":   {listProcedures, []string{"trigger"}},
+	"komodo_read_ListActions":      {listActions, []string{"type", "enabled"}},
+	"komodo_read_ListAlerts":       {listAlerts, []string{"severity", "resolved", "resource_type"}},
+	"komodo_execute_Deploy":        {deployOptions, []string{"options"}},
+	"komodo_execute_Build":         {buildOptions, []string{"options"}},
+	"komodo_execute_StartServer":   {serverOptions, []string{"options"}},
+	"komodo_execute_StopServer":    {serverOptions, []string{"options"}},
+	"komodo_execute_RestartServer": {serverOptions, []string{"options"}},
+	"komodo_execute_RunProcedure":  {procedureOptions, []string{"variables", "options"}},
+	"komodo_execute_TriggerAction": {actionOptions, []string{"payload", "options"}},
+	"komodo_execute_PullRepo":      {repoOptions, []string{"options"}},
+	"komodo_execute_CloneRepo":     {repoOptions, []string{"options"}},
 }
 
 // refuse is the VALIDATION_ERROR for a guide option Komodo cannot honour.
@@ -452,5 +437,5 @@ func nested(m map[string]any, keys ...string) any {
 // HandlesParam reports whether the server translates the curated parameter of a tool
 // (tests use it to prove that no parameter is silently ignored).
 func HandlesParam(tool, param string) bool {
-	return seedTranslations[tool] != nil && slices.Contains(handledParams[tool], param)
+	return slices.Contains(seedParams[tool].params, param)
 }

@@ -132,7 +132,7 @@ func toolDef(t *catalog.Tool) *mcp.Tool {
 // arguments: byte for byte as the client sent them, unless one of our own parameters
 // (the usage guide's id, page, filters, options, wait) had to be translated.
 func (s *Server) generatedHandler(t *catalog.Tool) mcp.ToolHandler {
-	translate := seedTranslations[t.Name]
+	translate := seedParams[t.Name].translate
 	return func(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 		args, err := decodeArgs(req.Params.Arguments)
 		if err != nil {
