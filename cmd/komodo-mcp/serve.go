@@ -91,14 +91,11 @@ func selection(cfg *config.Config) server.Selection {
 
 // startDemo starts the simulator on a random loopback port.
 func startDemo(ctx context.Context, logger *slog.Logger) (url string, stop func(), err error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	s, err := sim.Listen("127.0.0.1:0", sim.Options{Logger: logger.With("component", "sim")})
 	if err != nil {
 		return "", nil, fmt.Errorf("start the demo simulator: %w", err)
 	}
-	s := sim.New(sim.Options{Logger: logger.With("component", "sim")})
-	hs := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = hs.Serve(ln) }() // ends with ErrServerClosed when stopped
-	return "http://" + ln.Addr().String(), func() { _ = hs.Close(); s.Close() }, nil
+	return s.URL(), s.Close, nil
 }
 
 // serveHTTP serves MCP over streamable HTTP at /mcp until ctx is done.

@@ -84,8 +84,9 @@ type Server struct {
 	terms   map[string]*term
 	sockets int // logged-in /ws/update connections
 
-	url string
-	hs  *httptest.Server
+	url  string
+	hs   *httptest.Server
+	stop func() // stops the HTTP server of Listen
 }
 
 // New builds a simulator with the seeded world. It panics only if the embedded document
@@ -172,6 +173,28 @@ func (s *Server) Close() {
 	if s.hs != nil {
 		s.hs.Close()
 	}
+	if s.stop != nil {
+		s.stop()
+	}
+}
+
+// Listen serves a simulator on addr (port 0 picks one) in the background until Close,
+// for programs that embed it (komodo-mcp --demo).
+func Listen(addr string, opts Options) (*Server, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	s := New(opts)
+	s.url = "http://" + ln.Addr().String()
+	hs := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := hs.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error("komodo simulator stopped", "err", err)
+		}
+	}()
+	s.stop = func() { _ = hs.Close() }
+	return s, nil
 }
 
 // ListenAndServe serves a simulator on addr until ctx is done. ready, when not nil, is
