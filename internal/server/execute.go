@@ -311,7 +311,7 @@ func waitUpdateTool() *extraTool {
 			Name:        "komodo_read_WaitForUpdate",
 			Title:       "Wait for update",
 			Description: "Wait for a Komodo Update (the job an execute tool started) to complete, up to the wait cap or `timeout` seconds, and answer its final state: success, duration, the failing stage and the tail of its output. Call again to keep waiting.",
-			InputSchema: json.RawMessage(`{"type":"object","additionalProperties":false,"required":["id"],"properties":{"id":{"type":"string","description":"The update id (job_id of an execute result)."},"timeout":{"type":"number","minimum":1,"description":"Seconds to wait at most (default and maximum: the server's wait cap)."}}}`),
+			InputSchema: json.RawMessage(`{"type":"object","additionalProperties":false,"required":["id"],"properties":{"id":{"type":"string","description":"The update id (job_id of an execute result)."},"timeout":{"type":"number","minimum":1,"maximum":3600,"description":"Seconds to wait at most (default and maximum: the server's wait cap)."}}}`),
 			Annotations: &mcp.ToolAnnotations{Title: "Wait for update", ReadOnlyHint: readOnly, DestructiveHint: &destructive, IdempotentHint: true, OpenWorldHint: &openWorld},
 		},
 		module:    "read",

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -16,6 +17,12 @@ import (
 // maxListPages bounds how many Komodo pages a list answered page by page (ListUpdates,
 // ListAlerts: 100 a page) is read to compute the guide's total.
 const maxListPages = 20
+
+// Bounds of the guide's paging parameters (the catalog's schemas say the same).
+const (
+	maxPage     = 1_000_000
+	maxPageSize = 1000
+)
 
 // request is one tool call on its way to Komodo: the arguments Komodo gets, and our own
 // MCP-only parameters taken out of them.
@@ -61,17 +68,43 @@ func (r *request) body(original json.RawMessage) ([]byte, error) {
 	return marshalCompact(r.args)
 }
 
-// intParam reads an integer MCP parameter with a default.
-func (r *request) intParam(name string, def int) int {
+// intParam reads an integer MCP parameter with a default, clamped to [lo, hi]. The
+// input schema bounds it already; the clamp keeps the arithmetic safe whatever arrives
+// (a huge or fractional number, a value the schema did not bound).
+func (r *request) intParam(name string, def, lo, hi int) int {
+	var f float64
 	switch v := r.params[name].(type) {
 	case json.Number:
-		if n, err := v.Int64(); err == nil {
-			return int(n)
+		var err error
+		if f, err = v.Float64(); err != nil && !math.IsInf(f, 0) {
+			return def
 		}
 	case float64:
-		return int(v)
+		f = v
+	default:
+		return def
 	}
-	return def
+	switch {
+	case math.IsNaN(f):
+		return def
+	case f <= float64(lo):
+		return lo
+	case f >= float64(hi):
+		return hi
+	}
+	return int(f)
+}
+
+// pageBounds is the [start, end) slice of n items that page (1-based) of size items
+// covers; both are within [0, n] for any page >= 1 and size >= 1, without overflow.
+func pageBounds(n, page, size int) (start, end int) {
+	skip := page - 1 // whole pages before this one
+	if skip >= 0 && size > 0 && skip <= n/size {
+		start = skip * size // <= n
+	} else {
+		start = n
+	}
+	return start, start + max(0, min(size, n-start))
 }
 
 // callList fetches every item of a list operation (Komodo paging undone: the guide's
@@ -127,9 +160,8 @@ func (s *Server) callList(ctx context.Context, r *request, original json.RawMess
 			return false
 		})
 	}
-	page, size := r.intParam("page", 1), r.intParam("page_size", 50)
-	start := min((page-1)*size, len(items))
-	end := min(start+size, len(items))
+	page, size := r.intParam("page", 1, 1, maxPage), r.intParam("page_size", 50, 1, maxPageSize)
+	start, end := pageBounds(len(items), page, size)
 	pageItems := items[start:end]
 	if pageItems == nil {
 		pageItems = []any{}

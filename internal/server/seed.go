@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"regexp"
 	"slices"
 	"strings"
@@ -280,16 +281,29 @@ func boolOption(o map[string]any, name string) (value, set bool) {
 	return v, ok
 }
 
-// seconds reads a duration option given in seconds.
+// maxSeconds bounds a duration option: longer waits are capped by the wait cap anyway,
+// and the bound keeps the conversion to a time.Duration from overflowing.
+const maxSeconds = 24 * 60 * 60
+
+// seconds reads a duration option given in seconds, clamped to [0, maxSeconds].
 func seconds(o map[string]any, name string) (time.Duration, bool) {
+	var f float64
 	switch v := o[name].(type) {
 	case json.Number:
-		f, err := v.Float64()
-		return time.Duration(f * float64(time.Second)), err == nil
+		var err error
+		if f, err = v.Float64(); err != nil && !math.IsInf(f, 0) {
+			return 0, false
+		}
 	case float64:
-		return time.Duration(v * float64(time.Second)), true
+		f = v
+	default:
+		return 0, false
 	}
-	return 0, false
+	if math.IsNaN(f) {
+		return 0, false
+	}
+	f = max(0, min(f, maxSeconds))
+	return time.Duration(f * float64(time.Second)), true
 }
 
 func deployOptions(_ context.Context, _ *Server, r *request) *mcp.CallToolResult {

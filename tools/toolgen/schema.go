@@ -80,6 +80,9 @@ func convertAt(ref *openapi3.SchemaRef, m mode, stack []string, depth int) map[s
 	if s.Type != nil && len(s.Type.Slice()) == 1 {
 		out["type"] = s.Type.Slice()[0]
 	}
+	if b, ok := integerBounds[refName(ref)]; ok && m == inputMode {
+		out["minimum"], out["maximum"] = b[0], b[1]
+	}
 	if len(s.Enum) > 0 && (m == inputMode || len(s.Enum) <= maxOutputEnum) {
 		out["enum"] = s.Enum
 	}
@@ -112,6 +115,24 @@ func convertAt(ref *openapi3.SchemaRef, m mode, stack []string, depth int) map[s
 		addNull(out)
 	}
 	return out
+}
+
+// maxSafeInteger is the largest integer every JSON client holds exactly (2^53-1: a
+// JavaScript number); larger ones would reach Komodo rounded.
+const maxSafeInteger = 1<<53 - 1
+
+// integerBounds are the argument bounds of Komodo's integer aliases (Rust u64/i64/usize
+// in komodo_client), keyed by schema name: a client learns from the schema that a
+// negative page or tail is refused, instead of from Komodo's serde error.
+var integerBounds = map[string][2]int64{
+	"U64":   {0, maxSafeInteger},
+	"Usize": {0, maxSafeInteger},
+	"I64":   {-maxSafeInteger, maxSafeInteger},
+}
+
+// refName is the component name a schema reference points to ("" when inline).
+func refName(ref *openapi3.SchemaRef) string {
+	return ref.Ref[strings.LastIndex(ref.Ref, "/")+1:]
 }
 
 // described reports whether a schema at this depth keeps its description.

@@ -186,14 +186,14 @@ func buildTool(name, module, method, path string, op *openapi3.Operation, cur *c
 			delete(props, "page")
 			delete(props, "limit")
 		}
-		props["page"] = map[string]any{"type": "integer", "minimum": 1, "default": 1, "description": "Page number, 1-based (default 1)."}
-		props["page_size"] = map[string]any{"type": "integer", "minimum": 1, "maximum": 1000, "default": 50, "description": "Items per page (default 50)."}
+		props["page"] = map[string]any{"type": "integer", "minimum": 1, "maximum": maxPage, "default": 1, "description": "Page number, 1-based (default 1)."}
+		props["page_size"] = map[string]any{"type": "integer", "minimum": 1, "maximum": maxPageSize, "default": 50, "description": "Items per page (default 50)."}
 		t.Params = append(t.Params, "page", "page_size")
 		output = map[string]any{
 			"type":     "object",
 			"required": []string{"items", "total", "page", "pageSize"},
 			"properties": map[string]any{
-				"items":    items,
+				"items":    map[string]any{"type": "array", "items": items},
 				"total":    map[string]any{"type": "integer", "description": "Number of items matching, over all pages."},
 				"page":     map[string]any{"type": "integer"},
 				"pageSize": map[string]any{"type": "integer"},
@@ -237,6 +237,13 @@ func buildTool(name, module, method, path string, op *openapi3.Operation, cur *c
 	}
 	return t, nil
 }
+
+// Bounds of the usage guide's paging parameters. The server computes offsets from them
+// without overflow whatever it is sent; the bounds tell the client what makes sense.
+const (
+	maxPage     = 1_000_000
+	maxPageSize = 1000
+)
 
 // targetField is the one required resource field of a request, or "".
 func targetField(input map[string]any) string {
