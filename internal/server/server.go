@@ -91,6 +91,7 @@ func New(client *rpc.Client, sel Selection, logger *slog.Logger, opts ...Options
 		sdkOpts.Logger = logger // the SDK logs every session at info: only worth it when debugging
 	}
 	s.mcp = mcp.NewServer(&mcp.Implementation{Name: "komodo-mcp", Title: "Komodo", Version: Version}, sdkOpts)
+	s.mcp.AddReceivingMiddleware(recoverPanics(logger, client.Secrets))
 	for _, e := range chosen {
 		if e.tool != nil {
 			s.mcp.AddTool(toolDef(e.tool), s.generatedHandler(e.tool))
