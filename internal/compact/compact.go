@@ -1,0 +1,247 @@
+// Package compact shapes Komodo's answers for an assistant that pays for every byte it
+// reads: nulls, empty values and Komodo's noise fields are dropped, times become ISO 8601
+// (UTC), tag ids and update/alert targets get their names. Komodo's own field names are
+// kept, so the typed client and Komodo's documentation still describe what is left.
+//
+// The rules, applied to a decoded JSON value (maps, slices, json.Number or float64):
+//
+//   - null, "", [] and {} are dropped (after their children are compacted);
+//   - false is dropped, except for fields whose false is news (success, resolved, enabled...);
+//   - a time field (ts, *_ts, *_at) holding Unix milliseconds becomes "2026-01-15T08:00:00Z"; 0 (never) is dropped;
+//   - noise: alert thresholds that are 0 (unset), alerting_thresholds, base_permission "None",
+//     an update's operator id next to its username, X_id next to X_name (Komodo already named it),
+//     and the resource type repeated in every list item;
+//   - in list items, a server's stats (GetServer and GetSystemStats carry them);
+//   - floats are cut to two decimals (load averages come with sixteen);
+//   - tags (ids) become tag names, and a target {type, id} gains the resource's name.
+//
+// Project keeps only the fields an assistant asked for.
+package compact
+
+import (
+	"context"
+	"encoding/json"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Names resolves Komodo ids to names. Typ is Komodo's type name: "Tag", "Server",
+// "Deployment", ... (a ResourceTarget's type). It reports false when it cannot say.
+type Names interface {
+	Name(ctx context.Context, typ, id string) (string, bool)
+}
+
+// Options say how to compact one answer.
+type Options struct {
+	// Names resolves tag and target ids; nil leaves ids as they are.
+	Names Names
+	// ListItem is set for the items of a list: list-only noise is dropped too.
+	ListItem bool
+	// KeepNoise keeps the noise fields (nulls, empties and times are still handled):
+	// used when the assistant asked for fields by name.
+	KeepNoise bool
+}
+
+// keepFalse are fields whose false value says something an assistant must see.
+var keepFalse = map[string]bool{
+	"success": true, "resolved": true, "enabled": true, "healthy": true, "ok": true,
+}
+
+// Value returns the compact form of v. It does not modify v.
+func Value(ctx context.Context, v any, o Options) any {
+	c := compactor{ctx: ctx, o: o}
+	out, _ := c.value("", v, 0)
+	return out
+}
+
+type compactor struct {
+	ctx context.Context
+	o   Options
+}
+
+// value compacts v found under key at depth (0: the answer or a list item itself); keep is
+// false when the result is to be dropped.
+func (c compactor) value(key string, v any, depth int) (any, bool) {
+	switch t := v.(type) {
+	case nil:
+		return nil, false
+	case string:
+		return t, t != ""
+	case bool:
+		return t, t || keepFalse[key] || depth == 0
+	case json.Number, float64:
+		if isTimeKey(key) {
+			if s, ok := timeOf(t); ok {
+				return s, true
+			}
+			return nil, false
+		}
+		return round(t), true
+	case []any:
+		out := make([]any, 0, len(t))
+		for _, item := range t {
+			if cv, ok := c.value("", item, depth+1); ok {
+				out = append(out, cv)
+			}
+		}
+		if key == "tags" {
+			out = c.tagNames(out)
+		}
+		return out, len(out) > 0 || depth == 0
+	case map[string]any:
+		return c.object(key, t, depth)
+	}
+	return v, true
+}
+
+func (c compactor) object(key string, m map[string]any, depth int) (any, bool) {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		if !c.o.KeepNoise && c.noise(k, v, m, depth) {
+			continue
+		}
+		if cv, ok := c.value(k, v, depth+1); ok {
+			out[k] = cv
+		}
+	}
+	if key == "target" {
+		c.targetName(out)
+	}
+	return out, len(out) > 0 || depth == 0
+}
+
+// noise reports whether field k of object m (at depth) is one of Komodo's noise fields.
+func (c compactor) noise(k string, v any, m map[string]any, depth int) bool {
+	switch {
+	case k == "alerting_thresholds":
+		return true
+	case k == "base_permission":
+		return v == "None"
+	case k == "operator":
+		_, named := m["username"]
+		return named
+	case strings.HasSuffix(k, "_warning") || strings.HasSuffix(k, "_critical"):
+		return isZero(v)
+	case strings.HasSuffix(k, "_id"):
+		name, _ := m[strings.TrimSuffix(k, "_id")+"_name"].(string)
+		return name != ""
+	case k == "type" && depth == 0 && c.o.ListItem:
+		// ResourceListItem repeats its type in every item: the tool says it once.
+		_, hasInfo := m["info"]
+		_, hasName := m["name"]
+		return hasInfo && hasName
+	case k == "stats" && depth == 1 && c.o.ListItem:
+		return true
+	}
+	return false
+}
+
+// tagNames replaces tag ids by names where they resolve.
+func (c compactor) tagNames(tags []any) []any {
+	if c.o.Names == nil {
+		return tags
+	}
+	for i, t := range tags {
+		if id, ok := t.(string); ok {
+			if name, ok := c.o.Names.Name(c.ctx, "Tag", id); ok {
+				tags[i] = name
+			}
+		}
+	}
+	return tags
+}
+
+// targetName adds the name of a ResourceTarget {type, id}.
+func (c compactor) targetName(target map[string]any) {
+	if c.o.Names == nil {
+		return
+	}
+	typ, _ := target["type"].(string)
+	id, _ := target["id"].(string)
+	if typ == "" || id == "" || typ == "System" {
+		return
+	}
+	if _, has := target["name"]; has {
+		return
+	}
+	if name, ok := c.o.Names.Name(c.ctx, typ, id); ok {
+		target["name"] = name
+	}
+}
+
+// IsTimeKey reports whether a field named key holds a Komodo timestamp (Unix milliseconds).
+func IsTimeKey(key string) bool { return isTimeKey(key) }
+
+func isTimeKey(key string) bool {
+	return key == "ts" || strings.HasSuffix(key, "_ts") || strings.HasSuffix(key, "_at")
+}
+
+// minMillis separates Unix milliseconds from seconds: 10^11 ms is 1973, 10^11 s is year 5138.
+const minMillis = 1e11
+
+// timeOf renders a Komodo timestamp; 0 and negative values (never) report false.
+func timeOf(n any) (string, bool) {
+	var ms int64
+	switch t := n.(type) {
+	case json.Number:
+		i, err := t.Int64()
+		if err != nil {
+			f, err := t.Float64()
+			if err != nil {
+				return "", false
+			}
+			i = int64(f)
+		}
+		ms = i
+	case float64:
+		ms = int64(t)
+	}
+	if ms <= 0 {
+		return "", false
+	}
+	if ms < minMillis { // seconds
+		ms *= 1000
+	}
+	return Time(ms), true
+}
+
+// Time renders Unix milliseconds as ISO 8601 in UTC, with milliseconds only when there are any.
+func Time(ms int64) string {
+	t := time.UnixMilli(ms).UTC()
+	if ms%1000 == 0 {
+		return t.Format(time.RFC3339)
+	}
+	return t.Format("2006-01-02T15:04:05.000Z07:00")
+}
+
+func isZero(v any) bool {
+	switch t := v.(type) {
+	case json.Number:
+		f, err := t.Float64()
+		return err == nil && f == 0
+	case float64:
+		return t == 0
+	}
+	return false
+}
+
+// round cuts a float to two decimals; integers pass unchanged.
+func round(n any) any {
+	switch t := n.(type) {
+	case json.Number:
+		s := t.String()
+		if !strings.ContainsAny(s, ".eE") {
+			return t
+		}
+		f, err := t.Float64()
+		if err != nil {
+			return t
+		}
+		return json.Number(strconv.FormatFloat(math.Round(f*100)/100, 'f', -1, 64))
+	case float64:
+		return math.Round(t*100) / 100
+	}
+	return n
+}

@@ -1,0 +1,127 @@
+package compact
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"reflect"
+	"testing"
+)
+
+type fakeNames map[string]string // "Type/id" -> name
+
+func (f fakeNames) Name(_ context.Context, typ, id string) (string, bool) {
+	n, ok := f[typ+"/"+id]
+	return n, ok
+}
+
+func decode(t *testing.T, s string) any {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader([]byte(s)))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func encode(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestValue(t *testing.T) {
+	names := fakeNames{"Tag/t1": "prod", "Deployment/d1": "api-gateway"}
+	cases := []struct {
+		name string
+		in   string
+		o    Options
+		want string
+	}{
+		{"nulls and empties dropped", `{"a":null,"b":"","c":[],"d":{},"e":{"f":null},"g":"x"}`, Options{}, `{"g":"x"}`},
+		{"false dropped except news", `{"template":false,"success":false,"resolved":false,"enabled":false,"on":true}`, Options{}, `{"enabled":false,"on":true,"resolved":false,"success":false}`},
+		{"times to ISO 8601 UTC", `{"start_ts":1768457000000,"updated_at":1768377600123,"ts":1768462200000,"last_built_at":0}`, Options{},
+			`{"start_ts":"2026-01-15T06:03:20Z","ts":"2026-01-15T07:30:00Z","updated_at":"2026-01-14T08:00:00.123Z"}`},
+		{"seconds are seconds", `{"created_at":1768377600}`, Options{}, `{"created_at":"2026-01-14T08:00:00Z"}`},
+		{"thresholds at zero are unset", `{"cpu_warning":0,"cpu_critical":90,"mem_warning":0.0}`, Options{}, `{"cpu_critical":90}`},
+		{"noise", `{"alerting_thresholds":{"cpu_warning":80},"base_permission":"None","operator":"u1","username":"admin"}`, Options{}, `{"username":"admin"}`},
+		{"base permission that says something stays", `{"base_permission":"Read"}`, Options{}, `{"base_permission":"Read"}`},
+		{"ids Komodo already named", `{"server_id":"s1","server_name":"prod-1","build_id":"b1"}`, Options{}, `{"build_id":"b1","server_name":"prod-1"}`},
+		{"list item type and stats", `{"id":"1","name":"prod-1","type":"Server","info":{"state":"Ok","stats":{"cpu_perc":3}}}`, Options{ListItem: true},
+			`{"id":"1","info":{"state":"Ok"},"name":"prod-1"}`},
+		{"type kept outside lists", `{"id":"1","name":"prod-1","type":"Server","info":{"stats":{"cpu_perc":3}}}`, Options{},
+			`{"id":"1","info":{"stats":{"cpu_perc":3}},"name":"prod-1","type":"Server"}`},
+		{"floats cut", `{"one":1.8719999999999999,"n":12,"big":18446744073709551615}`, Options{}, `{"big":18446744073709551615,"n":12,"one":1.87}`},
+		{"tags and targets named", `{"tags":["t1","t9"],"target":{"type":"Deployment","id":"d1"}}`, Options{Names: names},
+			`{"tags":["prod","t9"],"target":{"id":"d1","name":"api-gateway","type":"Deployment"}}`},
+		{"system target has no name", `{"target":{"type":"System","id":""}}`, Options{Names: names}, `{"target":{"type":"System"}}`},
+		{"keep noise when fields were asked", `{"template":false,"base_permission":"None","a":null}`, Options{KeepNoise: true}, `{"base_permission":"None"}`},
+		{"nested arrays", `{"logs":[{"stage":"Build","stderr":"","success":false},{}]}`, Options{}, `{"logs":[{"stage":"Build","success":false}]}`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			in := decode(t, tc.in)
+			before := encode(t, in)
+			got := encode(t, Value(context.Background(), in, tc.o))
+			if got != tc.want {
+				t.Errorf("got  %s\nwant %s", got, tc.want)
+			}
+			if encode(t, in) != before {
+				t.Errorf("Value modified its input")
+			}
+		})
+	}
+}
+
+func TestValue_EmptyRootStaysAnObject(t *testing.T) {
+	got := Value(context.Background(), decode(t, `{"a":null}`), Options{})
+	if !reflect.DeepEqual(got, map[string]any{}) {
+		t.Fatalf("got %#v, want an empty object", got)
+	}
+}
+
+func TestProject(t *testing.T) {
+	obj := decode(t, `{"id":"1","name":"prod-1","info":{"state":"Ok","region":"eu","err":{"error":"x"}},"config":{"address":"a"},
+		"logs":[{"stage":"Pull","success":true,"stdout":"..."},{"stage":"Build","success":false}]}`).(map[string]any)
+	cases := []struct {
+		fields  []string
+		want    string
+		missing []string
+	}{
+		{[]string{"name", "info.state"}, `{"info":{"state":"Ok"},"name":"prod-1"}`, nil},
+		{[]string{"name", "state", "region", "address"}, `{"config":{"address":"a"},"info":{"region":"eu","state":"Ok"},"name":"prod-1"}`, nil},
+		{[]string{"info.err.error"}, `{"info":{"err":{"error":"x"}}}`, nil},
+		{[]string{"logs.stage", "logs.success"}, `{"logs":[{"stage":"Pull","success":true},{"stage":"Build","success":false}]}`, nil},
+		{[]string{"name", "nope", "info.nope"}, `{"name":"prod-1"}`, []string{"nope", "info.nope"}},
+	}
+	for _, tc := range cases {
+		got, missing := Project(obj, tc.fields)
+		if s := encode(t, got); s != tc.want {
+			t.Errorf("%v: got %s, want %s", tc.fields, s, tc.want)
+		}
+		if !reflect.DeepEqual(missing, tc.missing) {
+			t.Errorf("%v: missing %v, want %v", tc.fields, missing, tc.missing)
+		}
+	}
+}
+
+func TestParseFields(t *testing.T) {
+	got, err := ParseFields("name, info.state ,")
+	if err != nil || !reflect.DeepEqual(got, []string{"name", "info.state"}) {
+		t.Fatalf("comma string: %v %v", got, err)
+	}
+	got, err = ParseFields([]any{"name", "info.state"})
+	if err != nil || !reflect.DeepEqual(got, []string{"name", "info.state"}) {
+		t.Fatalf("list: %v %v", got, err)
+	}
+	for _, bad := range []any{[]any{1}, []any{"info..state"}, 3.0} {
+		if _, err := ParseFields(bad); err == nil {
+			t.Errorf("ParseFields(%v): want an error", bad)
+		}
+	}
+}

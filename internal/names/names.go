@@ -1,0 +1,201 @@
+// Package names resolves Komodo ids to names for compact results: tag ids in `tags`,
+// the ids of update and alert targets. One Cache serves one MCP session; it learns every
+// name of a type with one list call, keeps at most MaxPerType of them for TTL, and asks
+// Komodo again on a miss no more often than every Retry (a resource created a moment ago
+// gets its name; an id that names nothing does not cost a call per lookup).
+package names
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// Caller calls Komodo (rpc.Client satisfies it).
+type Caller interface {
+	Call(ctx context.Context, method, path string, body []byte) ([]byte, error)
+}
+
+// Options bound a cache; zero values mean the defaults.
+type Options struct {
+	TTL        time.Duration // how long a type's names are trusted (default 5m)
+	Retry      time.Duration // least time between two fetches of a type on misses (default 10s)
+	MaxPerType int           // most names kept per type (default 5000)
+}
+
+func (o Options) withDefaults() Options {
+	if o.TTL <= 0 {
+		o.TTL = 5 * time.Minute
+	}
+	if o.Retry <= 0 {
+		o.Retry = 10 * time.Second
+	}
+	if o.MaxPerType <= 0 {
+		o.MaxPerType = 5000
+	}
+	return o
+}
+
+var now = time.Now // only tests change this
+
+// Cache resolves ids to names for one session. It is safe for concurrent use.
+type Cache struct {
+	call  Caller
+	o     Options
+	mu    sync.Mutex
+	types map[string]*typeNames
+}
+
+type typeNames struct {
+	byID    map[string]string
+	fetched time.Time // when byID was read
+	tried   time.Time // when a read was last attempted
+}
+
+// New returns an empty cache reading names through call.
+func New(call Caller, o Options) *Cache {
+	return &Cache{call: call, o: o.withDefaults(), types: map[string]*typeNames{}}
+}
+
+// Name returns the name of the resource of Komodo type typ ("Tag", "Server", ...) with
+// id, fetching the type's names when they are unknown, stale, or miss this id.
+func (c *Cache) Name(ctx context.Context, typ, id string) (string, bool) {
+	path, ok := listPaths[typ]
+	if !ok || id == "" {
+		return "", false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	t := c.types[typ]
+	if t != nil {
+		name, hit := t.byID[id]
+		if hit && now().Sub(t.fetched) < c.o.TTL {
+			return name, true
+		}
+		if now().Sub(t.tried) < c.o.Retry {
+			return name, hit // a stale name beats none
+		}
+	} else {
+		t = &typeNames{byID: map[string]string{}}
+		c.types[typ] = t
+	}
+	t.tried = now()
+	// Names are a convenience: when the list fails, an answer keeps its ids (or stale
+	// names) rather than failing, and the list is not asked again before Retry.
+	if byID, err := c.fetch(ctx, path); err == nil {
+		t.byID, t.fetched = byID, t.tried
+	}
+	name, ok := t.byID[id]
+	return name, ok
+}
+
+// listPaths are the list operations naming every resource of a type.
+var listPaths = map[string]string{
+	"Tag":          "/read/ListTags",
+	"Server":       "/read/ListServers",
+	"Swarm":        "/read/ListSwarms",
+	"Stack":        "/read/ListStacks",
+	"Deployment":   "/read/ListDeployments",
+	"Build":        "/read/ListBuilds",
+	"Repo":         "/read/ListRepos",
+	"Procedure":    "/read/ListProcedures",
+	"Action":       "/read/ListActions",
+	"Builder":      "/read/ListBuilders",
+	"Alerter":      "/read/ListAlerters",
+	"ResourceSync": "/read/ListResourceSyncs",
+}
+
+// fetch lists one type: resource lists answer items {id, name}, ListTags answers full
+// tags {_id: {$oid}, name}. limit 0 asks Komodo for every item (2.3 paginates lists).
+func (c *Cache) fetch(ctx context.Context, path string) (map[string]string, error) {
+	body := []byte(`{"limit":0}`)
+	if path == "/read/ListTags" {
+		body = []byte(`{}`)
+	}
+	data, err := c.call.Call(ctx, "POST", path, body)
+	if err != nil {
+		return nil, err
+	}
+	var items []struct {
+		ID  string `json:"id"`
+		OID struct {
+			Oid string `json:"$oid"`
+		} `json:"_id"`
+		Name string `json:"name"`
+	}
+	if err := json.Unmarshal(data, &items); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	byID := make(map[string]string, min(len(items), c.o.MaxPerType))
+	for _, it := range items {
+		if len(byID) >= c.o.MaxPerType {
+			break
+		}
+		id := it.ID
+		if id == "" {
+			id = it.OID.Oid
+		}
+		if id != "" && it.Name != "" {
+			byID[id] = it.Name
+		}
+	}
+	return byID, nil
+}
+
+// Sessions keeps one Cache per session key, at most Max of them (the least recently used
+// is dropped), so that a long-running HTTP server does not grow with every session.
+type Sessions struct {
+	call Caller
+	o    Options
+	max  int
+
+	mu    sync.Mutex
+	tick  uint64
+	cache map[any]*sessionCache
+}
+
+type sessionCache struct {
+	c    *Cache
+	used uint64
+}
+
+// NewSessions returns per-session caches; max <= 0 means 256.
+func NewSessions(call Caller, o Options, max int) *Sessions {
+	if max <= 0 {
+		max = 256
+	}
+	return &Sessions{call: call, o: o, max: max, cache: map[any]*sessionCache{}}
+}
+
+// For returns the cache of a session (any comparable key, e.g. *mcp.ServerSession).
+func (s *Sessions) For(key any) *Cache {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.tick++
+	if sc, ok := s.cache[key]; ok {
+		sc.used = s.tick
+		return sc.c
+	}
+	if len(s.cache) >= s.max {
+		var oldest any
+		var used uint64 = 1<<64 - 1
+		for k, sc := range s.cache {
+			if sc.used < used {
+				oldest, used = k, sc.used
+			}
+		}
+		delete(s.cache, oldest)
+	}
+	c := New(s.call, s.o)
+	s.cache[key] = &sessionCache{c: c, used: s.tick}
+	return c
+}
+
+// Len is the number of sessions with a cache.
+func (s *Sessions) Len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.cache)
+}

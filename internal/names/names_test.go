@@ -1,0 +1,141 @@
+package names
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// fakeKomodo answers list calls from a table and counts them.
+type fakeKomodo struct {
+	mu     sync.Mutex
+	bodies map[string]string // path -> JSON answer
+	fail   bool
+	calls  map[string]int
+}
+
+func (f *fakeKomodo) Call(_ context.Context, method, path string, body []byte) ([]byte, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.calls == nil {
+		f.calls = map[string]int{}
+	}
+	f.calls[path]++
+	if method != "POST" {
+		return nil, fmt.Errorf("method %s", method)
+	}
+	if path != "/read/ListTags" && !strings.Contains(string(body), `"limit":0`) {
+		return nil, fmt.Errorf("%s without limit 0 reads only the first page", path)
+	}
+	if f.fail {
+		return nil, errors.New("connection refused")
+	}
+	return []byte(f.bodies[path]), nil
+}
+
+func fakeClock(t *testing.T) *time.Time {
+	t.Helper()
+	clock := time.Date(2026, 1, 15, 8, 0, 0, 0, time.UTC)
+	now = func() time.Time { return clock }
+	t.Cleanup(func() { now = time.Now })
+	return &clock
+}
+
+func TestCache_Name(t *testing.T) {
+	clock := fakeClock(t)
+	k := &fakeKomodo{bodies: map[string]string{
+		"/read/ListTags":        `[{"_id":{"$oid":"t1"},"name":"prod","color":"Red"}]`,
+		"/read/ListDeployments": `[{"id":"d1","name":"api-gateway","info":{}}]`,
+	}}
+	c := New(k, Options{TTL: time.Minute, Retry: 10 * time.Second})
+	ctx := context.Background()
+	if n, ok := c.Name(ctx, "Tag", "t1"); !ok || n != "prod" {
+		t.Fatalf("tag: %q %v", n, ok)
+	}
+	if n, ok := c.Name(ctx, "Deployment", "d1"); !ok || n != "api-gateway" {
+		t.Fatalf("deployment: %q %v", n, ok)
+	}
+	c.Name(ctx, "Tag", "t1")
+	if k.calls["/read/ListTags"] != 1 {
+		t.Fatalf("a cached name was fetched again: %d calls", k.calls["/read/ListTags"])
+	}
+	// A miss refetches, but not more often than Retry.
+	if _, ok := c.Name(ctx, "Tag", "t2"); ok {
+		t.Fatal("unknown id resolved")
+	}
+	if k.calls["/read/ListTags"] != 1 {
+		t.Fatalf("a miss within Retry fetched again: %d calls", k.calls["/read/ListTags"])
+	}
+	*clock = clock.Add(11 * time.Second)
+	k.bodies["/read/ListTags"] = `[{"_id":{"$oid":"t1"},"name":"prod"},{"_id":{"$oid":"t2"},"name":"new"}]`
+	if n, ok := c.Name(ctx, "Tag", "t2"); !ok || n != "new" {
+		t.Fatalf("new tag after Retry: %q %v", n, ok)
+	}
+	// After TTL a known name is read again (a rename shows).
+	*clock = clock.Add(2 * time.Minute)
+	k.bodies["/read/ListTags"] = `[{"_id":{"$oid":"t1"},"name":"production"}]`
+	if n, _ := c.Name(ctx, "Tag", "t1"); n != "production" {
+		t.Fatalf("renamed tag after TTL: %q", n)
+	}
+	if _, ok := c.Name(ctx, "NoSuchType", "x"); ok {
+		t.Fatal("unknown type resolved")
+	}
+}
+
+func TestCache_FailureKeepsStaleNamesAndBacksOff(t *testing.T) {
+	clock := fakeClock(t)
+	k := &fakeKomodo{bodies: map[string]string{"/read/ListServers": `[{"id":"s1","name":"prod-1"}]`}}
+	c := New(k, Options{TTL: time.Minute, Retry: 10 * time.Second})
+	ctx := context.Background()
+	c.Name(ctx, "Server", "s1")
+	*clock = clock.Add(2 * time.Minute)
+	k.fail = true
+	if n, ok := c.Name(ctx, "Server", "s1"); !ok || n != "prod-1" {
+		t.Fatalf("stale name on failure: %q %v", n, ok)
+	}
+	for range 5 {
+		c.Name(ctx, "Server", "s2")
+	}
+	if k.calls["/read/ListServers"] != 2 {
+		t.Fatalf("failing list called %d times, want 2 (first read, one retry)", k.calls["/read/ListServers"])
+	}
+}
+
+func TestCache_MaxPerType(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("[")
+	for i := range 10 {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, `{"id":"s%d","name":"n%d"}`, i, i)
+	}
+	b.WriteString("]")
+	c := New(&fakeKomodo{bodies: map[string]string{"/read/ListServers": b.String()}}, Options{MaxPerType: 3})
+	c.Name(context.Background(), "Server", "s0")
+	if got := len(c.types["Server"].byID); got != 3 {
+		t.Fatalf("kept %d names, want 3", got)
+	}
+}
+
+func TestSessions_Bounded(t *testing.T) {
+	s := NewSessions(&fakeKomodo{}, Options{}, 2)
+	a, b := s.For("a"), s.For("b")
+	if s.For("a") != a {
+		t.Fatal("same session, different cache")
+	}
+	s.For("c") // evicts b, the least recently used
+	if s.Len() != 2 {
+		t.Fatalf("%d sessions kept, want 2", s.Len())
+	}
+	if s.For("a") != a {
+		t.Fatal("recently used session was evicted")
+	}
+	if s.For("b") == b {
+		t.Fatal("least recently used session was kept")
+	}
+}

@@ -1,0 +1,196 @@
+// Package toolsearch ranks tools for a question in plain words with BM25 over each tool's
+// name (CamelCase and snake_case split, weighted most), description and parameter names.
+// It lets an assistant find one of several hundred tools without reading their definitions.
+package toolsearch
+
+import (
+	"math"
+	"sort"
+	"strings"
+	"unicode"
+)
+
+// Doc is what a tool is found by.
+type Doc struct {
+	Name        string
+	Description string
+	Params      []string // parameter names
+}
+
+// Hit is a ranked tool.
+type Hit struct {
+	Name  string
+	Score float64
+}
+
+// Field weights: a word of the name says more about a tool than a word of its description.
+const (
+	nameWeight  = 3
+	paramWeight = 1.5
+	descWeight  = 1
+	k1, b       = 1.2, 0.75
+)
+
+// Index is an immutable BM25 index.
+type Index struct {
+	docs   []indexed
+	df     map[string]int
+	avgLen float64
+}
+
+type indexed struct {
+	name string
+	tf   map[string]float64 // weighted term frequency
+	len  float64
+}
+
+// New indexes docs.
+func New(docs []Doc) *Index {
+	ix := &Index{df: map[string]int{}}
+	total := 0.0
+	for _, d := range docs {
+		tf := map[string]float64{}
+		add := func(text string, w float64) {
+			for _, t := range Terms(text) {
+				tf[t] += w
+			}
+		}
+		add(d.Name, nameWeight)
+		add(d.Description, descWeight)
+		add(strings.Join(d.Params, " "), paramWeight)
+		l := 0.0
+		for t, f := range tf {
+			ix.df[t]++
+			l += f
+		}
+		total += l
+		ix.docs = append(ix.docs, indexed{name: d.Name, tf: tf, len: l})
+	}
+	if len(docs) > 0 {
+		ix.avgLen = total / float64(len(docs))
+	}
+	return ix
+}
+
+// Search returns at most k tools ranked for the query, best first; tools sharing no
+// word with the query are left out.
+func (ix *Index) Search(query string, k int) []Hit {
+	terms := Terms(query)
+	n := float64(len(ix.docs))
+	var hits []Hit
+	for _, d := range ix.docs {
+		score := 0.0
+		for _, t := range terms {
+			f := d.tf[t]
+			if f == 0 {
+				continue
+			}
+			df := float64(ix.df[t])
+			idf := math.Log(1 + (n-df+0.5)/(df+0.5))
+			score += idf * f * (k1 + 1) / (f + k1*(1-b+b*d.len/ix.avgLen))
+		}
+		if score > 0 {
+			hits = append(hits, Hit{Name: d.name, Score: score})
+		}
+	}
+	sort.SliceStable(hits, func(i, j int) bool {
+		if hits[i].Score != hits[j].Score {
+			return hits[i].Score > hits[j].Score
+		}
+		return hits[i].Name < hits[j].Name
+	})
+	if k > 0 && len(hits) > k {
+		hits = hits[:k]
+	}
+	return hits
+}
+
+// stopWords carry no meaning for finding a tool.
+var stopWords = map[string]bool{
+	"a": true, "an": true, "the": true, "of": true, "in": true, "on": true, "to": true, "for": true,
+	"and": true, "or": true, "is": true, "are": true, "was": true, "what": true, "which": true,
+	"my": true, "me": true, "i": true, "it": true, "its": true, "with": true, "by": true, "from": true,
+	"be": true, "this": true, "that": true, "how": true, "do": true, "does": true, "all": true,
+	"komodo": true, "tool": true, "tools": true, "read": true, "write": true, "execute": true,
+	"give": true, "not": true, "as": true, "at": true, "when": true, "can": true,
+}
+
+// synonyms map the words operators use to the words of Komodo's operation names.
+var synonyms = map[string]string{
+	"container": "container", "containers": "container", "logs": "log",
+	"failed": "fail", "failure": "fail", "fails": "fail", "failing": "fail", "error": "fail", "errors": "fail",
+	"history": "update", "changed": "update", "changes": "update", "activity": "update", "recent": "update",
+	"reboot": "restart", "restarting": "restart", "redeploy": "deploy", "deploying": "deploy", "deployed": "deploy",
+	"compose": "stack", "stacks": "stack", "service": "stack", "services": "stack",
+	"host": "server", "hosts": "server", "machine": "server", "node": "server", "nodes": "server",
+	"job": "update", "jobs": "update", "health": "state", "status": "state", "running": "state",
+	"cpu": "stats", "memory": "stats", "disk": "stats", "usage": "stats", "metrics": "stats", "load": "stats",
+	"secret": "variable", "secrets": "variable", "env": "variable",
+	"find": "search", "lookup": "search", "grep": "search",
+	"image": "image", "images": "image", "pipeline": "procedure", "workflow": "procedure",
+	"script": "action", "scripts": "action", "alarm": "alert", "alarms": "alert", "notification": "alert",
+	"start": "start", "started": "start", "stopped": "stop", "stopping": "stop", "builds": "build", "building": "build", "built": "build",
+}
+
+// Terms splits text into lower-case, stemmed terms without stop words: "ListDeployments"
+// -> list, deployment; "server_id" -> server, id.
+func Terms(text string) []string {
+	var out []string
+	for _, w := range words(text) {
+		w = strings.ToLower(w)
+		if stopWords[w] || len(w) < 2 {
+			continue
+		}
+		if s, ok := synonyms[w]; ok {
+			w = s
+		} else {
+			w = stem(w)
+		}
+		out = append(out, w)
+	}
+	return out
+}
+
+// words splits on non-letters and on CamelCase boundaries (keeping acronyms together).
+func words(text string) []string {
+	var out []string
+	rs := []rune(text)
+	start := -1
+	flush := func(i int) {
+		if start >= 0 {
+			out = append(out, string(rs[start:i]))
+		}
+		start = -1
+	}
+	for i, r := range rs {
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+			flush(i)
+			continue
+		}
+		if start >= 0 && unicode.IsUpper(r) {
+			prevLower := unicode.IsLower(rs[i-1]) || unicode.IsDigit(rs[i-1])
+			nextLower := i+1 < len(rs) && unicode.IsLower(rs[i+1])
+			if prevLower || (unicode.IsUpper(rs[i-1]) && nextLower) {
+				flush(i)
+			}
+		}
+		if start < 0 {
+			start = i
+		}
+	}
+	flush(len(rs))
+	return out
+}
+
+// stem strips the plural and verb endings that matter for tool names.
+func stem(w string) string {
+	switch {
+	case len(w) > 4 && strings.HasSuffix(w, "ies"):
+		return w[:len(w)-3] + "y"
+	case len(w) > 4 && strings.HasSuffix(w, "sses"):
+		return w[:len(w)-2]
+	case len(w) > 3 && strings.HasSuffix(w, "s") && !strings.HasSuffix(w, "ss") && !strings.HasSuffix(w, "us"):
+		return w[:len(w)-1]
+	}
+	return w
+}
