@@ -25,6 +25,11 @@ type curation struct {
 	AdditiveVerbs        []string                             `yaml:"additive_verbs"`
 	IdempotentVerbs      []string                             `yaml:"idempotent_verbs"`
 	MaxOutputSchemaBytes int                                  `yaml:"max_output_schema_bytes"`
+	// Descriptions replace the generated description of the tools an operator meets first.
+	Descriptions map[string]string `yaml:"descriptions"`
+	// BriefNestedSchemaBytes: a nested input object larger than this is described by its
+	// field names instead of being inlined (see shrink).
+	BriefNestedSchemaBytes int `yaml:"brief_nested_schema_bytes"`
 }
 
 // alias is a usage-guide tool name for an operation named differently in Komodo.
@@ -94,7 +99,9 @@ func buildTools(doc *openapi3.T, cur *curation) ([]tool, error) {
 			return nil, fmt.Errorf("alias %s: %w", name, err)
 		}
 		t.Title = title(strings.TrimPrefix(name, "komodo_"+t.Module+"_"))
-		if a.Description != "" {
+		if d, curated := cur.Descriptions[name]; curated {
+			t.Description = strings.TrimSpace(d)
+		} else if a.Description != "" {
 			t.Description = a.Description
 		}
 		tools = append(tools, t)
@@ -112,6 +119,11 @@ func buildTools(doc *openapi3.T, cur *curation) ([]tool, error) {
 	for name := range cur.Parameters {
 		if !known[name] {
 			return nil, fmt.Errorf("parameters for %s, which is not in the catalog", name)
+		}
+	}
+	for name := range cur.Descriptions {
+		if !known[name] {
+			return nil, fmt.Errorf("description for %s, which is not in the catalog", name)
 		}
 	}
 	return tools, nil
@@ -213,6 +225,9 @@ func buildTool(name, module, method, path string, op *openapi3.Operation, cur *c
 	}
 	// Komodo ignores unknown fields; refuse them so that a misspelt option is named, not lost.
 	input["additionalProperties"] = false
+	if cur.BriefNestedSchemaBytes > 0 {
+		input = shrink(input, 0, cur.BriefNestedSchemaBytes)
+	}
 	if t.InputSchema, err = marshal(input); err != nil {
 		return t, err
 	}
