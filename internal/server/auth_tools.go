@@ -1,13 +1,10 @@
 package server
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
-	"strings"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
@@ -29,8 +26,8 @@ const modeJWT = "jwt"
 const noArgsSchema = `{"type":"object","properties":{},"additionalProperties":false}`
 
 // authTools are the tools of the auth toolset, off by default.
-func authTools() []*extraTool {
-	return []*extraTool{
+func authTools() []*Tool {
+	return []*Tool{
 		authTool("komodo_auth_Login", "Log in to Komodo",
 			"Establish the server's session with Komodo using the credentials in the server's configuration, and report the user they belong to. "+
 				"In jwt mode this logs in with KOMODO_USERNAME/KOMODO_PASSWORD (when no session is held). "+
@@ -52,60 +49,29 @@ func authTools() []*extraTool {
 	}
 }
 
-// authTool builds one auth tool; run does the work once the (empty) arguments are checked.
-func authTool(name, title, description string, readOnly, idempotent, openWorld bool, run func(*Server, context.Context) *mcp.CallToolResult) *extraTool {
-	destructive := false // forgetting a token is undone by logging in again
-	return &extraTool{
-		def: &mcp.Tool{
+// authTool builds one auth tool; run does the work. The input schema admits no
+// argument, so a call with one (a credential the user hoped to pass) is refused by name
+// before run, never echoing its value.
+func authTool(name, title, description string, readOnly, idempotent, openWorld bool, run func(*Server, context.Context) *mcp.CallToolResult) *Tool {
+	// Forgetting a token is undone by logging in again: no auth tool is destructive.
+	ann := annotations(title, readOnly, false, idempotent)
+	ann.OpenWorldHint = &openWorld
+	return &Tool{
+		Def: &mcp.Tool{
 			Name:        name,
 			Title:       title,
 			Description: description,
 			InputSchema: json.RawMessage(noArgsSchema),
-			Annotations: &mcp.ToolAnnotations{
-				Title:           title,
-				ReadOnlyHint:    readOnly,
-				DestructiveHint: &destructive,
-				IdempotentHint:  idempotent,
-				OpenWorldHint:   &openWorld,
-			},
+			Annotations: ann,
 		},
-		module:  "auth",
-		toolset: "auth",
-		handler: func(s *Server) mcp.ToolHandler {
-			return func(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-				// Raw tools are not validated by the SDK, and an argument here could only be
-				// a credential the user hoped to pass: refuse it without echoing its value.
-				if res := refuseArgs(name, req.Params.Arguments); res != nil {
-					return res, nil
-				}
+		Module:  "auth",
+		Toolset: "auth",
+		Handler: func(s *Server) Handler {
+			return func(ctx context.Context, _ *Call) (*mcp.CallToolResult, error) {
 				return run(s, ctx), nil
 			}
 		},
 	}
-}
-
-// refuseArgs is a VALIDATION_ERROR when the call has any argument, naming the arguments
-// but never their values; nil when there are none.
-func refuseArgs(tool string, raw json.RawMessage) *mcp.CallToolResult {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || string(raw) == "null" {
-		return nil
-	}
-	var args map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &args); err != nil {
-		return validationFailure(tool+" takes no arguments, and these are not a JSON object", "call it with {}")
-	}
-	if len(args) == 0 {
-		return nil
-	}
-	names := make([]string, 0, len(args))
-	for k := range args {
-		names = append(names, "`"+k+"`")
-	}
-	sort.Strings(names)
-	return validationFailure(
-		fmt.Sprintf("%s takes no arguments, got %s", tool, strings.Join(names, ", ")),
-		"call it with {}: credentials come only from the server's configuration (KOMODO_USERNAME/KOMODO_PASSWORD or KOMODO_JWT in jwt mode, KOMODO_API_KEY/KOMODO_API_SECRET otherwise), never from tool arguments")
 }
 
 func (s *Server) authLogin(ctx context.Context) *mcp.CallToolResult {

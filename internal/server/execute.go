@@ -304,25 +304,21 @@ func (s *Server) waitHealthy(ctx context.Context, r *request, out map[string]any
 
 // waitUpdateTool resumes waiting on an Update: after a wait reached its cap, or for work
 // started without waiting.
-func waitUpdateTool() *extraTool {
-	readOnly, destructive, openWorld := true, false, true
-	return &extraTool{
-		def: &mcp.Tool{
+func waitUpdateTool() *Tool {
+	return &Tool{
+		Def: &mcp.Tool{
 			Name:        "komodo_read_WaitForUpdate",
 			Title:       "Wait for update",
 			Description: "Wait for a Komodo Update (the job an execute tool started) to complete, up to the wait cap or `timeout` seconds, and answer its final state: success, duration, the failing stage and the tail of its output. Call again to keep waiting.",
 			InputSchema: json.RawMessage(`{"type":"object","additionalProperties":false,"required":["id"],"properties":{"id":{"type":"string","description":"The update id (job_id of an execute result)."},"timeout":{"type":"number","minimum":1,"maximum":3600,"description":"Seconds to wait at most (default and maximum: the server's wait cap)."}}}`),
-			Annotations: &mcp.ToolAnnotations{Title: "Wait for update", ReadOnlyHint: readOnly, DestructiveHint: &destructive, IdempotentHint: true, OpenWorldHint: &openWorld},
+			Annotations: annotations("Wait for update", true, false, true),
 		},
-		module:    "read",
-		toolset:   "updates",
-		isDefault: true,
-		handler: func(s *Server) mcp.ToolHandler {
-			return func(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-				args, err := decodeArgs(req.Params.Arguments)
-				if err != nil {
-					return validationFailure(err.Error(), ""), nil
-				}
+		Module:  "read",
+		Toolset: "updates",
+		Default: true,
+		Handler: func(s *Server) Handler {
+			return func(ctx context.Context, c *Call) (*mcp.CallToolResult, error) {
+				req, args := c.Request, c.Args
 				id, _ := args["id"].(string)
 				if id == "" {
 					return validationFailure("missing required argument `id`: the update id", "use the job_id of an execute result"), nil

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"reflect"
 	"slices"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -63,7 +64,10 @@ func newRequest(t *catalog.Tool, args map[string]any) (*request, *mcp.CallToolRe
 // body is what Komodo receives: the client's own bytes when nothing was translated.
 func (r *request) body(original json.RawMessage) ([]byte, error) {
 	if !r.rewritten && len(original) > 0 && string(original) != "null" {
-		return original, nil
+		// Coercion of JSON-text arguments happens before the request exists: compare.
+		if sent, err := decodeArgs(original); err == nil && reflect.DeepEqual(sent, r.args) {
+			return original, nil
+		}
 	}
 	return marshalCompact(r.args)
 }

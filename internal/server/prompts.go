@@ -173,7 +173,7 @@ func boolArg(args map[string]string, name string) (bool, error) {
 func (s *Server) missingToolsNote(text string) string {
 	exposed := map[string]bool{}
 	for _, e := range s.exposed {
-		exposed[e.name] = true
+		exposed[e.Def.Name] = true
 	}
 	var missing []string
 	for _, name := range mentionedTools(text) {

@@ -1,24 +1,11 @@
 package server
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
 	"sort"
 	"strings"
-
-	"github.com/komodo-mcp/komodo-mcp/gen/catalog"
 )
-
-// entry is one tool the server can expose: a generated catalog tool or a hand-written one.
-type entry struct {
-	name     string
-	module   string // read, write, execute, user, auth, terminal
-	toolset  string // family toolset
-	readOnly bool
-	tool     *catalog.Tool // nil for hand-written tools
-	extra    *extraTool    // nil for generated tools
-}
 
 // Selection says which tools to expose; see Select.
 type Selection struct {
@@ -34,39 +21,14 @@ var moduleToolsets = []string{"read", "write", "execute", "auth"}
 // toolsetAliases are the usage guide's module names for family toolsets.
 var toolsetAliases = map[string]string{"terminal": "terminals", "user": "users"}
 
-// entries lists every tool the server knows, generated and hand-written.
-func entries(extras []*extraTool) []entry {
-	all := make([]entry, 0, len(catalog.Tools)+len(extras))
-	for i := range catalog.Tools {
-		t := &catalog.Tools[i]
-		all = append(all, entry{name: t.Name, module: t.Module, toolset: t.Toolset, readOnly: t.ReadOnly, tool: t})
-	}
-	for _, x := range extras {
-		all = append(all, entry{name: x.def.Name, module: x.module, toolset: x.toolset, readOnly: x.def.Annotations.ReadOnlyHint, extra: x})
-	}
-	return all
-}
-
-// defaultNames is the default surface: the catalog's default list plus hand-written
-// tools marked default.
-func defaultNames(extras []*extraTool) []string {
-	names := slices.Clone(catalog.Default)
-	for _, x := range extras {
-		if x.isDefault {
-			names = append(names, x.def.Name)
-		}
-	}
-	return names
-}
-
-// Select resolves a selection into the tools to expose, sorted by name. An unknown
+// selectTools resolves a selection into the tools to expose, sorted by name. An unknown
 // toolset or tool name is an error that names it and lists what exists.
-func selectEntries(all []entry, defaults []string, sel Selection) ([]entry, error) {
-	byName := map[string]entry{}
+func selectTools(all []*Tool, sel Selection) ([]*Tool, error) {
+	byName := map[string]*Tool{}
 	families := map[string]bool{}
-	for _, e := range all {
-		byName[e.name] = e
-		families[e.toolset] = true
+	for _, t := range all {
+		byName[t.Def.Name] = t
+		families[t.Toolset] = true
 	}
 	chosen := map[string]bool{}
 	toolsets := sel.Toolsets
@@ -79,23 +41,25 @@ func selectEntries(all []entry, defaults []string, sel Selection) ([]entry, erro
 		}
 		switch {
 		case ts == "all":
-			for _, e := range all {
-				chosen[e.name] = true
+			for _, t := range all {
+				chosen[t.Def.Name] = true
 			}
 		case ts == "default":
-			for _, n := range defaults {
-				chosen[n] = true
+			for _, t := range all {
+				if t.Default {
+					chosen[t.Def.Name] = true
+				}
 			}
 		case slices.Contains(moduleToolsets, ts):
-			for _, e := range all {
-				if e.module == ts {
-					chosen[e.name] = true
+			for _, t := range all {
+				if t.Module == ts {
+					chosen[t.Def.Name] = true
 				}
 			}
 		case families[ts]:
-			for _, e := range all {
-				if e.toolset == ts {
-					chosen[e.name] = true
+			for _, t := range all {
+				if t.Toolset == ts {
+					chosen[t.Def.Name] = true
 				}
 			}
 		default:
@@ -115,15 +79,15 @@ func selectEntries(all []entry, defaults []string, sel Selection) ([]entry, erro
 		}
 		delete(chosen, n)
 	}
-	var out []entry
+	var out []*Tool
 	for n := range chosen {
-		e := byName[n]
-		if sel.ReadOnly && !e.readOnly {
+		t := byName[n]
+		if sel.ReadOnly && !t.readOnly() {
 			continue
 		}
-		out = append(out, e)
+		out = append(out, t)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
+	sort.Slice(out, func(i, j int) bool { return out[i].Def.Name < out[j].Def.Name })
 	return out, nil
 }
 
@@ -145,29 +109,18 @@ type ToolInfo struct {
 
 // List resolves a selection without connecting to Komodo.
 func List(sel Selection) ([]ToolInfo, error) {
-	extras := extraTools()
-	chosen, err := selectEntries(entries(extras), defaultNames(extras), sel)
+	chosen, err := selectTools(Inventory(), sel)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]ToolInfo, 0, len(chosen))
-	for _, e := range chosen {
-		info := ToolInfo{Name: e.name, Module: e.module, Toolset: e.toolset, ReadOnly: e.readOnly}
-		if t := e.tool; t != nil {
-			info.Title, info.Destructive = t.Title, t.Destructive
-			info.InputBytes, info.OutputBytes = len(t.InputSchema), len(t.OutputSchema)
-		} else {
-			def := e.extra.def
-			info.Title = def.Title
-			info.Destructive = def.Annotations.DestructiveHint != nil && *def.Annotations.DestructiveHint
-			in, _ := json.Marshal(def.InputSchema)
-			info.InputBytes = len(in)
-			if def.OutputSchema != nil {
-				o, _ := json.Marshal(def.OutputSchema)
-				info.OutputBytes = len(o)
-			}
-		}
-		out = append(out, info)
+	for _, t := range chosen {
+		a := t.Def.Annotations
+		out = append(out, ToolInfo{
+			Name: t.Def.Name, Title: t.Def.Title, Module: t.Module, Toolset: t.Toolset,
+			ReadOnly: a.ReadOnlyHint, Destructive: a.DestructiveHint != nil && *a.DestructiveHint,
+			InputBytes: len(schemaJSON(t.Def.InputSchema)), OutputBytes: len(schemaJSON(t.Def.OutputSchema)),
+		})
 	}
 	return out, nil
 }

@@ -6,10 +6,9 @@ package server
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -36,6 +35,8 @@ type Options struct {
 	// Heartbeat is the longest time a wait stays silent: a progress notification is sent
 	// at least this often (default 10s).
 	Heartbeat time.Duration
+	// Middleware wraps every tool's handler, Middleware[0] outermost; see Middleware.
+	Middleware []Middleware
 }
 
 // Server is an MCP server bound to one Komodo.
@@ -46,17 +47,12 @@ type Server struct {
 	logger     *slog.Logger
 	validators validators
 	redact     redactor
-	exposed    []entry
-}
+	exposed    []*Tool          // listed in tools/list
+	tools      map[string]*Tool // the whole inventory, by name
+	readOnly   bool             // only read-only tools may be called
 
-// extraTool is a hand-written tool (seed aliases, auth, terminal, waiting).
-type extraTool struct {
-	def       *mcp.Tool
-	module    string
-	toolset   string
-	isDefault bool
-	// handler is built once the server exists, so that it can use it.
-	handler func(s *Server) mcp.ToolHandler
+	mu       sync.Mutex
+	handlers map[string]mcp.ToolHandler // complete handlers, built on first use
 }
 
 // New builds the server exposing the tools that sel selects.
@@ -74,17 +70,23 @@ func New(client *rpc.Client, sel Selection, logger *slog.Logger, opts ...Options
 	if o.PollInterval <= 0 {
 		o.PollInterval = time.Second
 	}
-	extras := extraTools()
-	chosen, err := selectEntries(entries(extras), defaultNames(extras), sel)
+	all := Inventory()
+	chosen, err := selectTools(all, sel)
 	if err != nil {
 		return nil, err
 	}
 	s := &Server{
-		opts:    o,
-		rpc:     client,
-		logger:  logger,
-		redact:  newRedactor(client.Secrets()),
-		exposed: chosen,
+		opts:     o,
+		rpc:      client,
+		logger:   logger,
+		redact:   newRedactor(client.Secrets()),
+		exposed:  chosen,
+		tools:    make(map[string]*Tool, len(all)),
+		readOnly: sel.ReadOnly,
+		handlers: map[string]mcp.ToolHandler{},
+	}
+	for _, t := range all {
+		s.tools[t.Def.Name] = t
 	}
 	sdkOpts := &mcp.ServerOptions{Instructions: instructions}
 	if logger.Enabled(context.Background(), slog.LevelDebug) {
@@ -92,12 +94,8 @@ func New(client *rpc.Client, sel Selection, logger *slog.Logger, opts ...Options
 	}
 	s.mcp = mcp.NewServer(&mcp.Implementation{Name: "komodo-mcp", Title: "Komodo", Version: Version}, sdkOpts)
 	s.mcp.AddReceivingMiddleware(recoverPanics(logger, client.Secrets))
-	for _, e := range chosen {
-		if e.tool != nil {
-			s.mcp.AddTool(toolDef(e.tool), s.generatedHandler(e.tool))
-		} else {
-			s.mcp.AddTool(e.extra.def, s.validated(e.extra.def, e.extra.handler(s)))
-		}
+	for _, t := range chosen {
+		s.mcp.AddTool(t.Def, s.handler(t))
 	}
 	s.addPrompts()
 	return s, nil
@@ -106,48 +104,17 @@ func New(client *rpc.Client, sel Selection, logger *slog.Logger, opts ...Options
 // MCP is the underlying go-sdk server, to run on a transport.
 func (s *Server) MCP() *mcp.Server { return s.mcp }
 
-// toolDef is the MCP definition of a catalog tool; schemas are used as precomputed.
-func toolDef(t *catalog.Tool) *mcp.Tool {
-	openWorld := true
-	destructive := t.Destructive
-	def := &mcp.Tool{
-		Name:        t.Name,
-		Title:       t.Title,
-		Description: t.Description,
-		InputSchema: json.RawMessage(t.InputSchema),
-		Annotations: &mcp.ToolAnnotations{
-			Title:           t.Title,
-			ReadOnlyHint:    t.ReadOnly,
-			DestructiveHint: &destructive,
-			IdempotentHint:  t.Idempotent,
-			OpenWorldHint:   &openWorld,
-		},
-	}
-	if t.OutputSchema != nil {
-		def.OutputSchema = json.RawMessage(t.OutputSchema)
-	}
-	return def
-}
-
 // generatedHandler calls the Komodo operation of a catalog tool with the validated
 // arguments: byte for byte as the client sent them, unless one of our own parameters
 // (the usage guide's id, page, filters, options, wait) had to be translated.
-func (s *Server) generatedHandler(t *catalog.Tool) mcp.ToolHandler {
+func (s *Server) generatedHandler(t *catalog.Tool) Handler {
 	translate := seedParams[t.Name].translate
-	return func(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-		args, err := decodeArgs(req.Params.Arguments)
-		if err != nil {
-			return validationFailure(err.Error(), "pass the arguments as a JSON object"), nil
-		}
-		coerced := coerceJSONStrings(t.Name, args, t.InputSchema)
-		if err := s.validators.validate(t.Name, t.InputSchema, args); err != nil {
-			return validationFailure(err.Error(), "check the tool's input schema"), nil
-		}
+	return func(ctx context.Context, c *Call) (*mcp.CallToolResult, error) {
+		req, args := c.Request, c.Args
 		r, refused := newRequest(t, args)
 		if refused != nil {
 			return refused, nil
 		}
-		r.rewritten = r.rewritten || coerced
 		if v, _ := r.params["wait"].(bool); v {
 			r.wait.enabled = true
 		}
@@ -192,24 +159,6 @@ func maybeApplied(t *catalog.Tool, e *errcode.Error) *errcode.Error {
 	c := *e
 	c.Hint = strings.TrimSpace("It may have reached Komodo before the failure: check komodo_read_ListUpdates before repeating it. " + e.Hint)
 	return &c
-}
-
-// validated checks a hand-written tool's arguments against its input schema first.
-func (s *Server) validated(def *mcp.Tool, h mcp.ToolHandler) mcp.ToolHandler {
-	schema, err := json.Marshal(def.InputSchema)
-	if err != nil {
-		panic(fmt.Sprintf("tool %s: input schema: %v", def.Name, err))
-	}
-	return func(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-		args, err := decodeArgs(req.Params.Arguments)
-		if err != nil {
-			return validationFailure(err.Error(), "pass the arguments as a JSON object"), nil
-		}
-		if err := s.validators.validate(def.Name, schema, args); err != nil {
-			return validationFailure(err.Error(), "check the tool's input schema"), nil
-		}
-		return h(ctx, req)
-	}
 }
 
 // wrap makes Komodo's answer an object, as structuredContent must be.

@@ -28,27 +28,33 @@ const defaultTerminal = "komodo-mcp"
 
 // terminalTool runs one command through Komodo's /terminal/execute and answers its output
 // and exit code.
-func terminalTool() *extraTool {
-	destructive, openWorld := true, true
-	return &extraTool{
-		def: &mcp.Tool{
+func terminalTool() *Tool {
+	return &Tool{
+		Def: &mcp.Tool{
 			Name:  "komodo_terminal_Execute",
 			Title: "Execute a terminal command",
 			Description: "Run a shell command on a server, or in a container, deployment or stack service, through Komodo's terminal API, and answer its output and exit code. " +
 				"Output is capped (the tail is kept, with a note); a command still running at the timeout is left running. Needs terminal permission on the target.",
 			InputSchema: json.RawMessage(terminalSchema),
-			Annotations: &mcp.ToolAnnotations{Title: "Execute a terminal command", DestructiveHint: &destructive, OpenWorldHint: &openWorld},
+			// A shell command can change or remove anything, and running it twice is not
+			// running it once.
+			Annotations: annotations("Execute a terminal command", false, true, false),
 		},
-		module:  "terminal",
-		toolset: "terminals",
-		handler: func(s *Server) mcp.ToolHandler {
-			return func(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		Module:  "terminal",
+		Toolset: "terminals",
+		Handler: func(s *Server) Handler {
+			return func(ctx context.Context, c *Call) (*mcp.CallToolResult, error) {
 				var in struct {
 					Type, ID, Container, Service, Command, Terminal string
 					Timeout                                         float64
 					MaxOutputBytes                                  int `json:"max_output_bytes"`
 				}
-				if err := json.Unmarshal(req.Params.Arguments, &in); err != nil {
+				// Args passed the input schema, so they fit this struct.
+				raw, err := json.Marshal(c.Args)
+				if err == nil {
+					err = json.Unmarshal(raw, &in)
+				}
+				if err != nil {
 					return validationFailure(err.Error(), ""), nil
 				}
 				var target terminal.Target
