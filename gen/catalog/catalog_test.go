@@ -1,6 +1,8 @@
 package catalog_test
 
 import (
+	"encoding/json"
+	"strconv"
 	"testing"
 
 	"github.com/komodo-mcp/komodo-mcp/gen/catalog"
@@ -60,6 +62,38 @@ func TestTools_Toolsets(t *testing.T) {
 		}
 		if !ok || tool.Toolset != ts {
 			t.Errorf("%s: toolset = %v, want %s", name, tool, ts)
+		}
+	}
+}
+
+func decode(t *testing.T, raw []byte) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatalf("schema is not a JSON object: %v", err)
+	}
+	return m
+}
+
+// walk calls fn for every schema nested in s, with its JSON pointer-ish path.
+func walk(path string, s map[string]any, fn func(path string, s map[string]any)) {
+	fn(path, s)
+	if props, ok := s["properties"].(map[string]any); ok {
+		for k, v := range props {
+			walk(path+"/properties/"+k, v.(map[string]any), fn)
+		}
+	}
+	if items, ok := s["items"].(map[string]any); ok {
+		walk(path+"/items", items, fn)
+	}
+	if ap, ok := s["additionalProperties"].(map[string]any); ok {
+		walk(path+"/additionalProperties", ap, fn)
+	}
+	for _, kw := range []string{"anyOf", "oneOf", "allOf"} {
+		if alts, ok := s[kw].([]any); ok {
+			for i, a := range alts {
+				walk(path+"/"+kw+"/"+strconv.Itoa(i), a.(map[string]any), fn)
+			}
 		}
 	}
 }
