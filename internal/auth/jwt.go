@@ -35,8 +35,9 @@ var loginTimeout = 30 * time.Second // a login shared by waiting requests outliv
 
 // JWT authenticates with a JSON Web Token in the authorization header (the raw token, no
 // "Bearer"). The token is either given, or obtained by logging in with a username and password
-// on the first request. One login serves all requests waiting for it. When Komodo answers 401
-// and a username and password are known, JWT logs in again once and resends the request.
+// on the first request. One login serves all requests waiting for it. When Komodo rejects the
+// token (see tokenRejected) and a username and password are known, JWT logs in again once and
+// resends the request.
 type JWT struct {
 	loginURL           string
 	username, password string
@@ -94,7 +95,7 @@ func (t *JWT) RoundTrip(req *http.Request) (*http.Response, error) {
 	resend := req.Clone(req.Context()) // taken before sending: the header map is not shared
 	req.Header.Set("Authorization", tok)
 	resp, err := t.base.RoundTrip(req)
-	if err != nil || resp.StatusCode != http.StatusUnauthorized || !t.canLogin() {
+	if err != nil || !t.canLogin() || !tokenRejected(resp) {
 		return resp, err
 	}
 
@@ -110,6 +111,54 @@ func (t *JWT) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	resend.Header.Set("Authorization", tok)
 	return t.base.RoundTrip(resend)
+}
+
+// maxPeek bounds how much of a 500 answer is read to recognise a rejected token; Komodo's
+// {"error":"Invalid user credentials","trace":[]} is tiny.
+const maxPeek = 4 << 10
+
+// tokenRejected reports whether Komodo refused the token itself. An expired or invalid JWT is
+// not a 401: the auth middleware's decode error (moghtech/lib auth/server/src/provider/jwt.rs:93
+// and :101, "Invalid user credentials") is returned with `?` and carries no status
+// (middleware.rs:98), so mogh_error answers it with its default 500
+// (crates/error/src/axum.rs:24). A token whose user was disabled or removed is a 401
+// (Komodo's handle_request_authentication, bin/core/src/auth/mod.rs:183). A 500 with other
+// words is an application error: its body is put back untouched.
+func tokenRejected(resp *http.Response) bool {
+	switch resp.StatusCode {
+	case http.StatusUnauthorized:
+		return true
+	case http.StatusInternalServerError:
+	default:
+		return false
+	}
+	if resp.Body == nil || resp.Body == http.NoBody {
+		return false
+	}
+	head, err := io.ReadAll(io.LimitReader(resp.Body, maxPeek+1))
+	resp.Body = struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(bytes.NewReader(head), resp.Body), resp.Body}
+	if err != nil || len(head) > maxPeek {
+		return false
+	}
+	return IsInvalidCredentials(head)
+}
+
+// IsInvalidCredentials reports whether body is Komodo's answer to a credential it does not
+// accept, {"error":"Invalid user credentials",...} - the words of an expired JWT over HTTP -
+// or the update websocket's refusal "[401 Unauthorized]: Invalid user credentials"
+// (bin/core/src/api/ws/mod.rs:86).
+func IsInvalidCredentials(body []byte) bool {
+	var e struct {
+		Error string `json:"error"`
+	}
+	text := string(body)
+	if json.Unmarshal(body, &e) == nil {
+		text = e.Error
+	}
+	return strings.Contains(strings.ToLower(text), "invalid user credentials")
 }
 
 // credentialError marks a failed login as AUTH_ERROR, so that the error mapping reports it
@@ -129,6 +178,15 @@ func credentialError(err error) error {
 // (/ws/update), whose login message carries the token; never log or show it.
 func (t *JWT) Token(ctx context.Context) (string, error) {
 	tok, err := t.session(ctx, "")
+	return tok, credentialError(err)
+}
+
+// Renew replaces rejected, a token Komodo refused (the update websocket answers an expired one
+// "Invalid user credentials"), by a fresh login and returns the new token. A login already under
+// way is joined, and a token already renewed by another caller is returned as is. It needs a
+// username and password.
+func (t *JWT) Renew(ctx context.Context, rejected string) (string, error) {
+	tok, err := t.session(ctx, rejected)
 	return tok, credentialError(err)
 }
 
@@ -244,6 +302,12 @@ func (t *JWT) login(ctx context.Context) (string, error) {
 	switch {
 	case resp.StatusCode == http.StatusUnauthorized:
 		return "", fmt.Errorf("komodo login as %q: %w", t.username, ErrInvalidCredentials)
+	case resp.StatusCode == http.StatusTooManyRequests:
+		// Komodo's failed-login limiter, "Too many attempts | Try again in 42s": AUTH_ERROR
+		// with the wait in the hint, never retried.
+		e := errcode.FromResponse(resp.StatusCode, []byte(t.scrub(string(data))))
+		e.Message = fmt.Sprintf("komodo login as %q: %s", t.username, e.Message)
+		return "", e
 	case resp.StatusCode != http.StatusOK:
 		return "", fmt.Errorf("komodo login as %q: HTTP %d: %s", t.username, resp.StatusCode, t.scrub(komodoError(data)))
 	}

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/komodo-mcp/komodo-mcp/internal/errcode"
 )
 
 const testPassword = "hunter2-pw"
@@ -26,6 +28,8 @@ type fakeKomodo struct {
 	loginBodies []string
 	loginTypes  []string
 	valid       map[string]bool
+	disabled    map[string]bool // tokens that decode but whose user is disabled: 401
+	failWith    string          // when set, valid calls answer 500 with this Komodo error
 	api         []seen
 	gate        chan struct{} // when set, logins wait for it to close
 	// answer, when set, replaces the normal login answer ({"type":"Jwt"} with token jwt-<n>).
@@ -34,7 +38,7 @@ type fakeKomodo struct {
 
 func newFakeKomodo(t *testing.T, valid ...string) *fakeKomodo {
 	t.Helper()
-	f := &fakeKomodo{valid: map[string]bool{}}
+	f := &fakeKomodo{valid: map[string]bool{}, disabled: map[string]bool{}}
 	for _, v := range valid {
 		f.valid[v] = true
 	}
@@ -66,7 +70,7 @@ func (f *fakeKomodo) login(w http.ResponseWriter, r *http.Request) {
 	} else {
 		var in struct{ Username, Password string }
 		if json.Unmarshal(b, &in) != nil || in.Username != "admin" || in.Password != testPassword {
-			status, body = http.StatusUnauthorized, `{"error":"Invalid user credentials","trace":[]}`
+			status, body = http.StatusUnauthorized, `{"error":"Invalid login credentials","trace":[]}`
 		} else {
 			tok := fmt.Sprintf("jwt-%d", n)
 			f.mu.Lock()
@@ -84,15 +88,23 @@ func (f *fakeKomodo) serveAPI(w http.ResponseWriter, r *http.Request) {
 	b, _ := io.ReadAll(r.Body)
 	f.mu.Lock()
 	f.api = append(f.api, seen{r.Method, r.RequestURI, r.Header.Clone(), string(b)})
-	ok := f.valid[r.Header.Get("Authorization")]
+	tok := r.Header.Get("Authorization")
+	ok, disabled, failWith := f.valid[tok], f.disabled[tok], f.failWith
 	f.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")
-	if !ok {
+	switch {
+	case disabled: // decodes, but Komodo's user check refuses it: 401
 		w.WriteHeader(http.StatusUnauthorized)
-		io.WriteString(w, `{"error":"Invalid JWT","trace":[]}`)
-		return
+		io.WriteString(w, `{"error":"Invalid user credentials","trace":[]}`)
+	case !ok: // an expired or foreign token fails to decode: Komodo answers 500
+		w.WriteHeader(http.StatusInternalServerError)
+		io.WriteString(w, `{"error":"Invalid user credentials","trace":[]}`)
+	case failWith != "":
+		w.WriteHeader(http.StatusInternalServerError)
+		io.WriteString(w, failWith)
+	default:
+		io.WriteString(w, "{}")
 	}
-	io.WriteString(w, "{}")
 }
 
 func (f *fakeKomodo) invalidate(tok string) {
@@ -202,7 +214,9 @@ func TestJWT_ConcurrentRequestsShareOneLogin(t *testing.T) {
 	}
 }
 
-func TestJWT_ReloginOn401(t *testing.T) {
+// TestJWT_ReloginWhenTokenRejected: an expired token is a 500 "Invalid user credentials" in
+// Komodo 2.3.2, a disabled user's token a 401; both log in again once and resend.
+func TestJWT_ReloginWhenTokenRejected(t *testing.T) {
 	tests := []struct {
 		name       string
 		creds      Credentials
@@ -212,10 +226,17 @@ func TestJWT_ReloginOn401(t *testing.T) {
 	}{
 		{"given token expired", Credentials{JWT: "expired", Username: "admin", Password: testPassword},
 			func(*testing.T, *fakeKomodo, *JWT) {}, 1, "jwt-1"},
-		{"session token expired", adminCreds,
+		{"session token expired (500)", adminCreds,
 			func(t *testing.T, f *fakeKomodo, rt *JWT) {
 				do(t, rt, newRequest(t, "POST", f.url()+"/read/ListServers", "{}"))
 				f.invalidate("jwt-1")
+			}, 2, "jwt-2"},
+		{"session token refused (401)", adminCreds,
+			func(t *testing.T, f *fakeKomodo, rt *JWT) {
+				do(t, rt, newRequest(t, "POST", f.url()+"/read/ListServers", "{}"))
+				f.mu.Lock()
+				f.disabled["jwt-1"] = true
+				f.mu.Unlock()
 			}, 2, "jwt-2"},
 	}
 	for _, tt := range tests {
@@ -249,7 +270,26 @@ func TestJWT_ReloginOn401(t *testing.T) {
 	}
 }
 
-func TestJWT_RejectedTwiceReturns401(t *testing.T) {
+// TestJWT_Other500IsNotARelogin: a Komodo application error (also a 500) is returned as is,
+// body intact, without logging in again.
+func TestJWT_Other500IsNotARelogin(t *testing.T) {
+	f := newFakeKomodo(t)
+	const answer = `{"error":"Did not find any Server matching prod-9","trace":[]}`
+	f.failWith = answer
+	rt := newJWT(t, f, adminCreds)
+	resp, err := rt.RoundTrip(newRequest(t, "POST", f.url()+"/read/GetServer", `{"server":"prod-9"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	logins, api := f.stats()
+	if resp.StatusCode != 500 || string(body) != answer || logins != 1 || len(api) != 1 {
+		t.Errorf("status %d body %q, %d logins, %d API calls; want 500, the error, 1, 1", resp.StatusCode, body, logins, len(api))
+	}
+}
+
+func TestJWT_RejectedTwiceReturnsKomodosAnswer(t *testing.T) {
 	f := newFakeKomodo(t)
 	f.answer = func(n int) (int, string) {
 		return 200, fmt.Sprintf(`{"type":"Jwt","data":{"jwt":"never-valid-%d"}}`, n)
@@ -257,8 +297,8 @@ func TestJWT_RejectedTwiceReturns401(t *testing.T) {
 	rt := newJWT(t, f, adminCreds)
 	resp := do(t, rt, newRequest(t, "POST", f.url()+"/read/ListServers", "{}"))
 	logins, api := f.stats()
-	if resp.StatusCode != http.StatusUnauthorized || logins != 2 || len(api) != 2 {
-		t.Errorf("status %d, %d logins, %d API calls; want 401, 2, 2", resp.StatusCode, logins, len(api))
+	if resp.StatusCode != http.StatusInternalServerError || logins != 2 || len(api) != 2 {
+		t.Errorf("status %d, %d logins, %d API calls; want 500, 2, 2", resp.StatusCode, logins, len(api))
 	}
 }
 
@@ -266,7 +306,7 @@ func TestJWT_GivenTokenRejectedWithoutCredentials(t *testing.T) {
 	f := newFakeKomodo(t)
 	rt := newJWT(t, f, Credentials{JWT: "expired"})
 	resp := do(t, rt, newRequest(t, "POST", f.url()+"/read/ListServers", "{}"))
-	if logins, _ := f.stats(); resp.StatusCode != http.StatusUnauthorized || logins != 0 {
+	if logins, _ := f.stats(); resp.StatusCode != http.StatusInternalServerError || logins != 0 {
 		t.Errorf("status %d, %d logins", resp.StatusCode, logins)
 	}
 }
@@ -279,8 +319,10 @@ func TestJWT_LoginErrors(t *testing.T) {
 		is      error  // nil: no sentinel
 		wantMsg string // substring
 	}{
-		{"wrong password", 401, `{"error":"Invalid user credentials","trace":[]}`, ErrInvalidCredentials,
+		{"wrong password", 401, `{"error":"Invalid login credentials","trace":[]}`, ErrInvalidCredentials,
 			`komodo login as "admin": invalid username or password: check KOMODO_USERNAME and KOMODO_PASSWORD`},
+		{"login rate limit", 429, `{"error":"Too many attempts | Try again in 42s","trace":[]}`, nil,
+			`komodo login as "admin": Too many attempts | Try again in 42s`},
 		{"totp", 200, `{"type":"Totp","data":{"token":"abc"}}`, ErrSecondFactor, "two-factor authentication"},
 		{"passkey", 200, `{"type":"Passkey","data":{}}`, ErrSecondFactor, "use an API key instead"},
 		{"komodo error echoing the password", 500, `{"error":"Local login disabled (password hunter2-pw)","trace":["at login"]}`, nil,
@@ -304,6 +346,11 @@ func TestJWT_LoginErrors(t *testing.T) {
 			}
 			if !strings.Contains(err.Error(), tt.wantMsg) {
 				t.Errorf("error %q lacks %q", err, tt.wantMsg)
+			}
+			if tt.status == 429 {
+				if e, ok := errors.AsType[*errcode.Error](err); !ok || e.Code != errcode.AuthError || !strings.Contains(e.Hint, "42s") {
+					t.Errorf("rate-limited login: %#v, want AUTH_ERROR with the wait in the hint", err)
+				}
 			}
 			if strings.Contains(err.Error(), testPassword) || strings.Contains(err.Error(), "\n") {
 				t.Errorf("error leaks the password or spans lines: %q", err)
@@ -389,5 +436,28 @@ func TestJWT_StringHidesSecrets(t *testing.T) {
 		if strings.Contains(s, testPassword) || strings.Contains(s, "tok-secret") {
 			t.Errorf("rendering leaks a secret: %s", s)
 		}
+	}
+}
+
+// TestJWT_Renew: the update websocket renews a token Komodo refused; a caller holding a token
+// already replaced gets the current one without another login.
+func TestJWT_Renew(t *testing.T) {
+	f := newFakeKomodo(t)
+	rt := newJWT(t, f, adminCreds)
+	first, err := rt.Token(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := rt.Renew(context.Background(), first)
+	if err != nil || second == first || second == "" {
+		t.Fatalf("Renew(%q) = %q, %v; want a new token", first, second, err)
+	}
+	again, err := rt.Renew(context.Background(), first)
+	if logins, _ := f.stats(); err != nil || again != second || logins != 2 {
+		t.Errorf("second Renew of the old token = %q, %v after %d logins; want %q without a login", again, err, logins, second)
+	}
+	tokenOnly := newJWT(t, f, Credentials{JWT: "given"})
+	if _, err := tokenOnly.Renew(context.Background(), "given"); !errors.Is(err, ErrNoSession) {
+		t.Errorf("Renew without a password: %v, want ErrNoSession", err)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"unicode/utf8"
@@ -110,10 +111,13 @@ func (e *Error) ToolJSON(secrets ...string) []byte {
 //	408; 504/524 not from Komodo          TIMEOUT
 //	3xx                                  NETWORK_ERROR (KOMODO_URL redirects)
 //	5xx or 404 not from Komodo           NETWORK_ERROR (a proxy answered; Komodo not reached)
-//	429                                  SERVER_ERROR (rate limited)
+//	405 with an empty body               NETWORK_ERROR (KOMODO_URL's base path is wrong)
+//	429 from Komodo                      AUTH_ERROR (failed-login rate limit; the wait in the hint)
+//	429 from a proxy                     SERVER_ERROR (rate limited)
 //	Komodo JSON, by its words:
+//	  "Invalid user credentials" (500)   AUTH_ERROR (expired or invalid JWT)
 //	  serde / request errors             VALIDATION_ERROR
-//	  "Did not find any ...", "No x found", "not found"  NOT_FOUND
+//	  "Did not find any ...", "No x found", "no update exists with given id", ...  NOT_FOUND
 //	  permission words                   AUTH_ERROR
 //	  otherwise: 4xx VALIDATION_ERROR (404 NOT_FOUND), 5xx SERVER_ERROR
 //	other 4xx (400, 405, 413, 415, 422)  VALIDATION_ERROR
@@ -135,8 +139,12 @@ func FromResponse(status int, body []byte) *Error {
 		e.Code, e.Hint = AuthError, hintPermission
 	case status == http.StatusRequestTimeout:
 		e.Code, e.Hint = Timeout, hintTimeout
+	case status == http.StatusTooManyRequests && komodo:
+		e.Code, e.Hint = AuthError, loginLimitHint(msg)
 	case status == http.StatusTooManyRequests:
 		e.Code, e.Hint = ServerError, hintRateLimit
+	case status == http.StatusMethodNotAllowed && len(bytes.TrimSpace(body)) == 0:
+		e.Code, e.Hint = NetworkError, hintBasePath
 	case status >= 300 && status < 400:
 		e.Code, e.Hint = NetworkError, hintRedirect
 	case !komodo && (status == http.StatusGatewayTimeout || status == 524):
@@ -161,8 +169,12 @@ func FromResponse(status int, body []byte) *Error {
 func classifyWords(status int, msg string, trace []string) (Code, string) {
 	text := strings.ToLower(msg + "\n" + strings.Join(trace, "\n"))
 	switch {
+	case containsAny(text, credentialWords):
+		return AuthError, hintCredentials
 	case containsAny(text, validationWords):
 		return ValidationError, hintValidation
+	case containsAny(text, serverSideWords):
+		return ServerError, hintServer
 	case containsAny(text, notFoundWords) || notFoundRe.MatchString(text):
 		return NotFound, hintNotFound
 	case permissionDenied(text):
@@ -176,6 +188,12 @@ func classifyWords(status int, msg string, trace []string) (Code, string) {
 }
 
 var (
+	// Komodo's words for credentials it does not accept. An expired or invalid
+	// JWT is answered 500 "Invalid user credentials": the JWT decode error of
+	// the auth middleware carries no status (moghtech/lib
+	// auth/server/src/provider/jwt.rs:93,101 via middleware.rs:98), so
+	// mogh_error gives it the default 500 (crates/error/src/axum.rs:24).
+	credentialWords = []string{"invalid user credentials", "invalid client credentials"}
 	// Serde's and axum's words for a request that does not fit the
 	// operation's type, and Komodo's own input checks.
 	validationWords = []string{
@@ -185,10 +203,24 @@ var (
 		"expected value at line", "eof while parsing", "trailing characters at line",
 		"key must be a string", "must provide", "already exists",
 	}
-	// Komodo's "did not find any Server matching X", and generic phrasings.
-	notFoundWords = []string{"did not find any", "not found", "could not find", "cannot find", "failed to find", "does not exist"}
-	// "No server found", "no stack found matching ...".
-	notFoundRe = regexp.MustCompile(`\bno\s+[\w-]+(?:\s+[\w-]+){0,2}\s+found\b`)
+	// Komodo's not-found phrasings at v2.3.2: "Did not find any Server matching X"
+	// (bin/core/src/resource/mod.rs:255), "no update exists with given id"
+	// (api/read/update.rs:101), "no user group with given id"
+	// (api/write/user_group.rs:98), "did not find user with given id"
+	// (api/write/permissions.rs:46), "No user with given username"
+	// (api/write/service_user.rs:102), "id is not ObjectId" (mungos'
+	// find_one_by_id, for an id that cannot exist), and generic phrasings.
+	notFoundWords = []string{
+		"did not find", "not found", "could not find", "cannot find", "failed to find", "does not exist",
+		"no update exists", "no user group with given", "no user with given", "id is not objectid",
+	}
+	// "No server found", "no stack found matching ...", "No matching resource
+	// sync found", "No api key with key found".
+	notFoundRe = regexp.MustCompile(`\bno\s+[\w-]+(?:\s+[\w-]+){0,3}\s+found\b`)
+	// Phrasings that look like a missing object but mean a server-side state:
+	// "No connection found for server X" is a Periphery that is not connected
+	// (bin/core/src/periphery/mod.rs:94), not a wrong id.
+	serverSideWords = []string{"no connection found for server"}
 	// Komodo's "User does not have required permissions on this Server..."
 	// and kin. A bare "permission denied" is the host OS or SSH speaking
 	// ("Permission denied (os error 13)"), a server-side problem, so it does
@@ -220,6 +252,7 @@ const (
 	hintValidation     = "Check the tool's parameters (required fields, types, allowed values) against its input schema."
 	hintContentType    = "Komodo requires Content-Type: application/json on API requests."
 	hintServer         = "Komodo reported an error of its own (message and trace are Komodo's); repeating the call will not help until the cause is fixed."
+	hintBasePath       = "Komodo Core answers here, but not with its API: a POST to a path it does not route falls through to its web UI (405, empty body). KOMODO_URL must be the Komodo Core base URL (for example https://komodo.example.com), with no extra path."
 	hintRateLimit      = "Requests are being rate-limited by Komodo or a proxy; wait before trying again."
 	hintTimeout        = "The request timed out; a write or execute may still have been applied, so check recent updates before repeating it."
 	hintGatewayTimeout = "A proxy in front of Komodo gave up waiting; the operation may still be running in Komodo, so check recent updates before repeating a write or execute."
@@ -227,6 +260,20 @@ const (
 	hintNoRoute        = "No Komodo API at this address: KOMODO_URL must be the Komodo Core base URL (for example https://komodo.example.com), with no extra path."
 	hintRedirect       = "KOMODO_URL redirects: set it to the final address (often https:// instead of http://)."
 )
+
+// retryIn reads the wait of Komodo's failed-login rate limiter: "Too many
+// attempts | Try again in 12s" (moghtech/lib crates/rate_limit/src/lib.rs:68;
+// Komodo sends no Retry-After header).
+var retryIn = regexp.MustCompile(`(?i)try again in\s+([0-9.]+\s*[a-zµ]*)`)
+
+// loginLimitHint says how long Komodo's failed-login limiter asks to wait.
+func loginLimitHint(msg string) string {
+	wait := "a while"
+	if m := retryIn.FindStringSubmatch(msg); m != nil {
+		wait = m[1]
+	}
+	return "Komodo refuses logins from this address after too many failed attempts: fix the credentials (KOMODO_API_KEY and KOMODO_API_SECRET, or KOMODO_USERNAME and KOMODO_PASSWORD) and try again in " + wait + "; repeating sooner only extends the block."
+}
 
 // parseBody reads Komodo's {"error": string, "trace": [string]}. komodo is
 // false for anything else: HTML, plain text, empty, other JSON.
@@ -293,4 +340,35 @@ func truncate(s string, n int) string {
 		cut--
 	}
 	return s[:cut] + fmt.Sprintf(" ... [%d bytes cut]", len(s)-cut)
+}
+
+// WrongAddress reports whether e says that KOMODO_URL does not point at Komodo
+// Core's API: a 405 with an empty body (a POST that fell through to Komodo's
+// web UI, bin/core/src/api/mod.rs:41), a 404 that is not Komodo's, or a
+// redirect.
+func (e *Error) WrongAddress() bool {
+	switch e.Hint {
+	case hintBasePath, hintNoRoute, hintRedirect:
+		return true
+	}
+	return false
+}
+
+// At names the request that was tried (method and URL, without user
+// information or query) in the message and hint of an error that says
+// KOMODO_URL is wrong, so that the user sees which path Komodo did not route.
+// Other errors are returned unchanged.
+func (e *Error) At(method, rawURL string) *Error {
+	if e == nil || !e.WrongAddress() {
+		return e
+	}
+	shown := rawURL
+	if u, err := url.Parse(rawURL); err == nil {
+		u.User, u.RawQuery, u.Fragment = nil, "", ""
+		shown = u.String()
+	}
+	c := *e
+	c.Message = truncate(method+" "+shown+": "+e.Message, maxMessage)
+	c.Hint = e.Hint + " Tried: " + shown + "."
+	return &c
 }

@@ -144,7 +144,52 @@ func TestFromResponse(t *testing.T) {
 			name: "request timeout", status: 408, body: "", code: Timeout,
 		},
 		{
-			name: "rate limited", status: 429, body: "Too Many Requests", code: ServerError, hintHas: "rate-limited",
+			name: "rate limited by a proxy", status: 429, body: "Too Many Requests", code: ServerError, hintHas: "rate-limited",
+		},
+		{
+			name: "komodo failed-login limiter", status: 429, body: `{"error":"Too many attempts | Try again in 42s","trace":[]}`,
+			code: AuthError, message: "Too many attempts | Try again in 42s", hintHas: "try again in 42s",
+		},
+		{
+			name: "expired jwt is a 500", status: 500, body: `{"error":"Invalid user credentials","trace":[]}`,
+			code: AuthError, hintHas: "rejected the credentials",
+		},
+		{
+			name: "missing credentials", status: 401, body: `{"error":"Invalid client credentials","trace":[]}`,
+			code: AuthError, hintHas: "rejected the credentials",
+		},
+		{
+			name: "wrong base path: POST falls through to the UI", status: 405, body: "",
+			code: NetworkError, message: "HTTP 405 Method Not Allowed", hintHas: "KOMODO_URL must be the Komodo Core base URL",
+		},
+		{
+			name: "no update exists", status: 500, body: `{"error":"no update exists with given id","trace":[]}`, code: NotFound,
+		},
+		{
+			name: "update id that is no ObjectId", status: 500,
+			body: `{"error":"failed to query to db","trace":["id is not ObjectId","invalid hex string"]}`, code: NotFound,
+		},
+		{
+			name: "no user group", status: 500, body: `{"error":"no user group with given id","trace":[]}`, code: NotFound,
+		},
+		{
+			name: "did not find user", status: 500, body: `{"error":"did not find user with given id","trace":[]}`, code: NotFound,
+		},
+		{
+			name: "no matching resource sync", status: 500, body: `{"error":"Failed to update permission","trace":["No matching resource sync found"]}`, code: NotFound,
+		},
+		{
+			name: "no api key with key", status: 500, body: `{"error":"No api key with key found","trace":[]}`, code: NotFound,
+		},
+		{
+			name: "no user with given username", status: 500, body: `{"error":"No user with given username","trace":[]}`, code: NotFound,
+		},
+		{
+			name: "no variable found", status: 500, body: `{"error":"no variable found with given name: FOO","trace":[]}`, code: NotFound,
+		},
+		{
+			name: "periphery not connected is not a wrong id", status: 500,
+			body: `{"error":"Failed to get periphery client","trace":["No connection found for server 6759a2f1c0ffee0011223344"]}`, code: ServerError,
 		},
 		{
 			name: "redirect", status: 308, body: "", code: NetworkError, hintHas: "https://",
@@ -190,6 +235,24 @@ func TestFromResponse(t *testing.T) {
 				t.Errorf("empty message or hint: %+v", e)
 			}
 		})
+	}
+}
+
+func TestError_At(t *testing.T) {
+	e := FromResponse(405, nil).At("POST", "https://bob:pw@komodo.example.com/komodo/read/ListServers?x=1")
+	if e.Code != NetworkError {
+		t.Fatalf("code = %s, want NETWORK_ERROR", e.Code)
+	}
+	want := "https://komodo.example.com/komodo/read/ListServers"
+	if !strings.Contains(e.Message, "POST "+want) || !strings.Contains(e.Hint, want) || !strings.Contains(e.Hint, "KOMODO_URL") {
+		t.Errorf("message %q / hint %q: want the path tried and KOMODO_URL", e.Message, e.Hint)
+	}
+	if strings.Contains(e.Message+e.Hint, "pw") {
+		t.Errorf("user information leaked: %q %q", e.Message, e.Hint)
+	}
+	nf := FromResponse(500, []byte(`{"error":"Did not find any Server matching x","trace":[]}`))
+	if got := nf.At("POST", "https://k/read/GetServer"); got != nf {
+		t.Errorf("At changed an error that is not about the address: %+v", got)
 	}
 }
 

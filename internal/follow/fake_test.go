@@ -84,12 +84,13 @@ type fakeKomodo struct {
 	served   chan struct{} // one value per GetUpdate answered (never blocks)
 	gets     atomic.Int32
 
-	mu      sync.Mutex
-	updates map[string]*fakeUpdate
-	subs    map[chan []byte]struct{}
-	other   []string // any other path asked for
-	clock   int64
-	changed map[string]time.Time // when each update last changed, for the benchmark
+	mu       sync.Mutex
+	updates  map[string]*fakeUpdate
+	subs     map[chan []byte]struct{}
+	other    []string // any other path asked for
+	wsLogins []string // "type:jwt" of each websocket login message
+	clock    int64
+	changed  map[string]time.Time // when each update last changed, for the benchmark
 }
 
 func newFakeKomodo(t testing.TB, ws bool) (*fakeKomodo, *httptest.Server) {
@@ -156,8 +157,14 @@ func (f *fakeKomodo) getUpdate(w http.ResponseWriter, r *http.Request) {
 		}
 	}()
 	if u == nil {
+		// Komodo's words: bin/core/src/api/read/update.rs:98-101, and mungos'
+		// find_one_by_id for an id that is not an ObjectId.
 		w.WriteHeader(http.StatusInternalServerError)
-		_, _ = fmt.Fprintf(w, `{"error":"no update found with id %s","trace":[]}`, req.ID)
+		if len(req.ID) != 24 {
+			_, _ = io.WriteString(w, `{"error":"failed to query to db","trace":["id is not ObjectId","Invalid ObjectId: invalid hex string"]}`)
+			return
+		}
+		_, _ = io.WriteString(w, `{"error":"no update exists with given id","trace":[]}`)
 		return
 	}
 	_, _ = w.Write(data)
@@ -185,10 +192,13 @@ func (f *fakeKomodo) wsUpdate(w http.ResponseWriter, r *http.Request) {
 	_ = json.Unmarshal(msg, &login)
 	ok := (login.Type == "ApiKeys" && login.Params["key"] == testKey && login.Params["secret"] == testSecret) ||
 		(login.Type == "Jwt" && login.Params["jwt"] == testJWT)
+	f.mu.Lock()
+	f.wsLogins = append(f.wsLogins, login.Type+":"+login.Params["jwt"])
+	f.mu.Unlock()
 	if !ok || f.refuse != "" {
 		answer := f.refuse
 		if answer == "" {
-			answer = "[401 Unauthorized]: Invalid login"
+			answer = "[401 Unauthorized]: Invalid user credentials"
 		}
 		_ = conn.Write(ctx, websocket.MessageText, []byte(answer))
 		return

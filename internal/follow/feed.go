@@ -27,23 +27,47 @@ const loggedIn = "LOGGED_IN"
 // first message after connecting: a WsLoginMessage,
 // {"type":"Jwt","params":{"jwt":...}} or
 // {"type":"ApiKeys","params":{"key":...,"secret":...}}. It is called once per
-// connection, so a JWT may be fetched fresh. The message is a secret: it is
-// never logged.
-type Login func(ctx context.Context) ([]byte, error)
+// connection, so a JWT may be fetched fresh. rejected is nil, or the message
+// Komodo just refused as "Invalid user credentials"; Login then returns a
+// better one (a renewed JWT), or nil when it has none. The message is a
+// secret: it is never logged.
+type Login func(ctx context.Context, rejected []byte) ([]byte, error)
 
 // APIKeyLogin logs in with an API key and secret, as Komodo's own client does
-// in api-key mode.
+// in api-key mode. A refused key is final.
 func APIKeyLogin(key, secret string) Login {
-	return func(context.Context) ([]byte, error) {
+	return func(_ context.Context, rejected []byte) ([]byte, error) {
+		if rejected != nil {
+			return nil, nil
+		}
 		return json.Marshal(wsLogin{Type: "ApiKeys", Params: map[string]string{"key": key, "secret": secret}})
 	}
 }
 
-// JWTLogin logs in with the token that token returns (the raw JWT, as in the
-// authorization header).
-func JWTLogin(token func(ctx context.Context) (string, error)) Login {
-	return func(ctx context.Context) ([]byte, error) {
-		jwt, err := token(ctx)
+// TokenSource holds a JWT session (*auth.JWT is one).
+type TokenSource interface {
+	// Token returns the session's token, logging in first if needed.
+	Token(ctx context.Context) (string, error)
+	// Renew replaces rejected, a token Komodo refused, by a fresh login
+	// (shared with any other caller renewing the same token).
+	Renew(ctx context.Context, rejected string) (string, error)
+}
+
+// JWTLogin logs in with the session's token (the raw JWT, as in the
+// authorization header). When Komodo refuses it - an expired token, or one
+// signed before a Core restart without a fixed jwt_secret - it logs in again
+// once with a renewed token.
+func JWTLogin(src TokenSource) Login {
+	return func(ctx context.Context, rejected []byte) ([]byte, error) {
+		var jwt string
+		var err error
+		if rejected == nil {
+			jwt, err = src.Token(ctx)
+		} else {
+			var old wsLogin
+			_ = json.Unmarshal(rejected, &old)
+			jwt, err = src.Renew(ctx, old.Params["jwt"])
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -166,30 +190,30 @@ func (f *feed) run(ctx context.Context, baseURL string, login Login, client *htt
 	}
 	dctx, cancel := context.WithTimeout(ctx, dialTimeout)
 	defer cancel()
-	conn, resp, err := websocket.Dial(dctx, u, &websocket.DialOptions{HTTPClient: client})
-	if resp != nil && resp.Body != nil {
-		_ = resp.Body.Close()
-	}
-	if err != nil {
-		if resp != nil {
-			return fmt.Errorf("update websocket refused: HTTP %d", resp.StatusCode)
-		}
-		return fmt.Errorf("update websocket: %w", err)
-	}
-	defer func() { _ = conn.CloseNow() }()
-	conn.SetReadLimit(maxEvent)
-
-	msg, err := login(dctx)
+	msg, err := login(dctx, nil)
 	if err != nil {
 		return fmt.Errorf("update websocket login message: %w", err)
 	}
-	if err := conn.Write(dctx, websocket.MessageText, msg); err != nil {
-		return fmt.Errorf("update websocket: sending the login: %w", err)
+	conn, answer, err := dialLogin(dctx, u, client, msg)
+	if err == nil && string(answer) != loggedIn && invalidCredentials(answer) {
+		// Komodo refuses an expired JWT with "[401 Unauthorized]: Invalid user
+		// credentials" (bin/core/src/api/ws/mod.rs:86) and drops the socket:
+		// renew the token once and connect again.
+		_ = conn.CloseNow()
+		next, lerr := login(dctx, msg)
+		if lerr != nil {
+			return fmt.Errorf("update websocket login message: %w", lerr)
+		}
+		if next != nil {
+			logger.Debug("update websocket refused the token; logging in again")
+			msg = next
+			conn, answer, err = dialLogin(dctx, u, client, msg)
+		}
 	}
-	_, answer, err := conn.Read(dctx)
 	if err != nil {
-		return fmt.Errorf("update websocket: no answer to the login: %w", err)
+		return err
 	}
+	defer func() { _ = conn.CloseNow() }()
 	if string(answer) != loggedIn {
 		// Komodo's refusal, e.g. "[401 Unauthorized]: Invalid api key"; it
 		// could quote what it was sent, so it is redacted.
@@ -220,6 +244,38 @@ func (f *feed) run(ctx context.Context, baseURL string, login Login, client *htt
 			f.poke(item.ID)
 		}
 	}
+}
+
+// dialLogin connects to the update websocket at u, sends the login message and
+// reads Komodo's answer to it.
+func dialLogin(ctx context.Context, u string, client *http.Client, msg []byte) (*websocket.Conn, []byte, error) {
+	conn, resp, err := websocket.Dial(ctx, u, &websocket.DialOptions{HTTPClient: client})
+	if resp != nil && resp.Body != nil {
+		_ = resp.Body.Close()
+	}
+	if err != nil {
+		if resp != nil {
+			return nil, nil, fmt.Errorf("update websocket refused: HTTP %d", resp.StatusCode)
+		}
+		return nil, nil, fmt.Errorf("update websocket: %w", err)
+	}
+	conn.SetReadLimit(maxEvent)
+	if err := conn.Write(ctx, websocket.MessageText, msg); err != nil {
+		_ = conn.CloseNow()
+		return nil, nil, fmt.Errorf("update websocket: sending the login: %w", err)
+	}
+	_, answer, err := conn.Read(ctx)
+	if err != nil {
+		_ = conn.CloseNow()
+		return nil, nil, fmt.Errorf("update websocket: no answer to the login: %w", err)
+	}
+	return conn, answer, nil
+}
+
+// invalidCredentials reports Komodo's refusal of the credentials themselves
+// (as opposed to a malformed login message).
+func invalidCredentials(answer []byte) bool {
+	return strings.Contains(strings.ToLower(string(answer)), "invalid user credentials")
 }
 
 // wsURL turns KOMODO_URL into the update websocket's address: http -> ws,

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -73,13 +74,59 @@ func TestWait_JWTLogin(t *testing.T) {
 	f, srv := newFakeKomodo(t, true)
 	f.create(id1)
 	w := waitAsync(context.Background(), client(t, srv), id1, Options{
-		Login:        JWTLogin(func(context.Context) (string, error) { return testJWT, nil }),
+		Login:        JWTLogin(&tokens{current: testJWT}),
 		PollInterval: never, SafetyPoll: never, Heartbeat: never})
 	recv(t, f.loggedIn, "websocket login")
 	f.complete(id1, true)
 	res, err := w.result(t)
 	if err != nil || !res.Complete || res.Via != ViaWebsocket {
 		t.Fatalf("Wait = %+v, %v", res, err)
+	}
+}
+
+// tokens is a TokenSource whose first token Komodo may have stopped accepting.
+type tokens struct {
+	mu       sync.Mutex
+	current  string
+	renewals []string // the rejected tokens Renew was given
+}
+
+func (s *tokens) Token(context.Context) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.current, nil
+}
+
+func (s *tokens) Renew(_ context.Context, rejected string) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.renewals = append(s.renewals, rejected)
+	s.current = testJWT
+	return s.current, nil
+}
+
+// TestWait_JWTRenewedForWebsocket: Komodo refuses an expired JWT on /ws/update with
+// "[401 Unauthorized]: Invalid user credentials"; the feed renews it once and logs in again.
+func TestWait_JWTRenewedForWebsocket(t *testing.T) {
+	f, srv := newFakeKomodo(t, true)
+	f.create(id1)
+	src := &tokens{current: "expired.jwt.token"}
+	w := waitAsync(context.Background(), client(t, srv), id1, Options{
+		Login: JWTLogin(src), PollInterval: never, SafetyPoll: never, Heartbeat: never})
+	recv(t, f.loggedIn, "websocket login with the renewed token")
+	f.complete(id1, true)
+	res, err := w.result(t)
+	if err != nil || !res.Complete || res.Via != ViaWebsocket {
+		t.Fatalf("Wait = %+v, %v", res, err)
+	}
+	f.mu.Lock()
+	logins := append([]string(nil), f.wsLogins...)
+	f.mu.Unlock()
+	if want := []string{"Jwt:expired.jwt.token", "Jwt:" + testJWT}; strings.Join(logins, ",") != strings.Join(want, ",") {
+		t.Errorf("websocket logins %v, want %v", logins, want)
+	}
+	if len(src.renewals) != 1 || src.renewals[0] != "expired.jwt.token" {
+		t.Errorf("renewals %v, want one of the expired token", src.renewals)
 	}
 }
 
@@ -300,15 +347,20 @@ func TestWait_Failed(t *testing.T) {
 	}
 }
 
+// TestWait_Errors: an update Komodo does not know ends the wait at once with NOT_FOUND (the
+// cap is far away: reaching it would answer an incomplete result, not an error).
 func TestWait_Errors(t *testing.T) {
 	_, srv := newFakeKomodo(t, true)
 	c := client(t, srv)
-	_, err := Wait(context.Background(), c, "66ffffffffffffffffffffff", Options{PollInterval: time.Millisecond})
-	var e *errcode.Error
-	if !errors.As(err, &e) || e.Code != errcode.NotFound {
-		t.Errorf("unknown id: err = %v, want NOT_FOUND", err)
+	for _, id := range []string{"66ffffffffffffffffffffff", "not-an-object-id"} {
+		res, err := Wait(context.Background(), c, id, Options{PollInterval: time.Millisecond, Cap: time.Minute})
+		var e *errcode.Error
+		if !errors.As(err, &e) || e.Code != errcode.NotFound {
+			t.Errorf("unknown id %s: Wait = %+v, %v; want NOT_FOUND", id, res, err)
+		}
 	}
-	_, err = Wait(context.Background(), c, " ", Options{})
+	var e *errcode.Error
+	_, err := Wait(context.Background(), c, " ", Options{})
 	if !errors.As(err, &e) || e.Code != errcode.ValidationError {
 		t.Errorf("empty id: err = %v, want VALIDATION_ERROR", err)
 	}

@@ -14,8 +14,9 @@
 //     such as GET /user and GET /version) are retried on any transport error
 //     except permanent ones (TLS certificate rejected, TLS spoken to a plain
 //     HTTP port, malformed URL), and on HTTP 429, 502, 503 and 504. A
-//     502/503/504 whose body is Komodo's own {"error": ...} JSON is Komodo's
-//     answer, not a proxy's, and is not retried. Never on 500, 501 or other
+//     429/502/503/504 whose body is Komodo's own {"error": ...} JSON is
+//     Komodo's answer, not a proxy's, and is not retried (Komodo's only 429
+//     is its failed-login limiter). Never on 500, 501 or other
 //     4xx.
 //   - Every other operation (write, execute, terminal, auth/manage, other
 //     login calls) is retried only when the request provably never reached
@@ -127,7 +128,10 @@ func Policy(ctx context.Context, resp *http.Response, err error) (bool, error) {
 	}
 	switch resp.StatusCode {
 	case http.StatusTooManyRequests:
-		return true, nil
+		// Komodo's own 429 is its failed-login limiter (moghtech/lib
+		// crates/rate_limit/src/lib.rs:68): another attempt only extends the
+		// block. A proxy's 429 may pass.
+		return !komodoAnswered(resp), nil
 	case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
 		return !komodoAnswered(resp), nil
 	}

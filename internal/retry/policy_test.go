@@ -89,7 +89,8 @@ func TestPolicy(t *testing.T) {
 		{name: "read deadline", err: wrap(context.DeadlineExceeded), want: false},
 		// reads: statuses
 		{name: "read 200", status: 200, body: `[]`, want: false},
-		{name: "read 429", status: 429, want: true},
+		{name: "read 429 from a proxy", status: 429, want: true},
+		{name: "read 429 komodo login limiter", status: 429, body: `{"error":"Too many attempts | Try again in 42s","trace":[]}`, want: false},
 		{name: "read 502 html", status: 502, body: html502, want: true},
 		{name: "read 502 empty", status: 502, want: true},
 		{name: "read 503 plain", status: 503, body: "Service Unavailable", want: true},

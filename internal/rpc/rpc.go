@@ -138,7 +138,7 @@ func (c *Client) Call(ctx context.Context, method, path string, body []byte) ([]
 			Hint:    "narrow the request (a query, a page limit)"}
 	}
 	if resp.StatusCode != http.StatusOK {
-		return nil, c.fail(errcode.FromResponse(resp.StatusCode, data))
+		return nil, c.fail(errcode.FromResponse(resp.StatusCode, data).At(method, req.URL.String()))
 	}
 	return data, nil
 }

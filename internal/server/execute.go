@@ -238,7 +238,7 @@ func (s *Server) updateLogin() follow.Login {
 		return follow.APIKeyLogin(s.rpc.APIKey())
 	case config.AuthJWT:
 		if jwt := s.rpc.Session(); jwt != nil {
-			return follow.JWTLogin(jwt.Token)
+			return follow.JWTLogin(jwt)
 		}
 	}
 	return nil

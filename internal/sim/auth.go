@@ -2,6 +2,7 @@ package sim
 
 import (
 	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
@@ -34,7 +35,8 @@ func (s *Server) authenticate(r *http.Request, body []byte) (*user, *apiError) {
 			return u, aerr
 		}
 	}
-	return nil, unauthorized("Request is not authenticated")
+	// moghtech/lib auth/server/src/middleware.rs:37-38.
+	return nil, unauthorized("Invalid client credentials")
 }
 
 // userByAPIKey checks an API key and secret; call with mu held.
@@ -47,12 +49,18 @@ func (s *Server) userByAPIKey(key, secret string) (*user, *apiError) {
 	return nil, unauthorized("Invalid user credentials")
 }
 
-// userByJWT checks a JWT issued by LoginLocalUser; call with mu held.
+// userByJWT checks a JWT issued by LoginLocalUser; call with mu held. A token that does not
+// decode (expired, malformed, signed with another secret) is a 500, as in Komodo: the decode
+// error of moghtech/lib's middleware (auth/server/src/provider/jwt.rs:93,101; middleware.rs:98)
+// carries no status and mogh_error defaults to 500. A valid token of a disabled or removed user
+// is refused by Komodo's own user check with 401 (bin/core/src/auth/mod.rs:183).
 func (s *Server) userByJWT(tok string) (*user, *apiError) {
-	if id, ok := s.verifyJWT(tok); ok {
-		if u := s.w.findUser(id); u != nil && !u.Disabled {
-			return u, nil
-		}
+	id, ok := s.verifyJWT(strings.TrimPrefix(strings.TrimSpace(tok), "Bearer "))
+	if !ok {
+		return nil, &apiError{Status: http.StatusInternalServerError, Msg: "Invalid user credentials"}
+	}
+	if u := s.w.findUser(id); u != nil && !u.Disabled {
+		return u, nil
 	}
 	return nil, unauthorized("Invalid user credentials")
 }
@@ -106,15 +114,27 @@ func (s *Server) verifyHMAC(r *http.Request, key string, body []byte) (*user, *a
 
 var b64 = base64.RawURLEncoding
 
-// issueJWT makes an HS256 JWT for a user id, valid for a day.
+// issueJWT makes an HS256 JWT for a user id, valid for a day, with Komodo's claims: sub, and
+// iat/exp in milliseconds (moghtech/lib auth/server/src/provider/jwt.rs:21-29,78-85).
 func (s *Server) issueJWT(userID string) string {
 	header := b64.EncodeToString([]byte(`{"alg":"HS256","typ":"JWT"}`))
-	now := time.Now().Unix()
-	claims, _ := json.Marshal(map[string]any{"id": userID, "iat": now, "exp": now + 86400})
+	now := time.Now().UnixMilli()
+	claims, _ := json.Marshal(map[string]any{"sub": userID, "iat": now, "exp": now + 86_400_000})
 	payload := header + "." + b64.EncodeToString(claims)
-	mac := hmac.New(sha256.New, s.jwtKey)
+	mac := hmac.New(sha256.New, s.jwtKey) // mu is held: handlers run under it
 	mac.Write([]byte(payload))
 	return payload + "." + b64.EncodeToString(mac.Sum(nil))
+}
+
+// RotateJWTSecret invalidates every JWT issued so far, as restarting a Komodo Core that has
+// no fixed jwt_secret does: the next request with an old token is answered 500 "Invalid user
+// credentials", and a client must log in again.
+func (s *Server) RotateJWTSecret() {
+	key := make([]byte, 32)
+	_, _ = rand.Read(key)
+	s.mu.Lock()
+	s.jwtKey = key
+	s.mu.Unlock()
 }
 
 func (s *Server) verifyJWT(tok string) (string, bool) {
@@ -133,13 +153,13 @@ func (s *Server) verifyJWT(tok string) (string, bool) {
 		return "", false
 	}
 	var claims struct {
-		ID  string `json:"id"`
+		Sub string `json:"sub"`
 		Exp int64  `json:"exp"`
 	}
-	if json.Unmarshal(raw, &claims) != nil || claims.Exp < time.Now().Unix() {
+	if json.Unmarshal(raw, &claims) != nil || claims.Exp < time.Now().UnixMilli() {
 		return "", false
 	}
-	return claims.ID, true
+	return claims.Sub, true
 }
 
 // checkPermission: admins may do anything; other users may read, and may not write or
@@ -162,7 +182,8 @@ func init() {
 		pass, _ := c.body["password"].(string)
 		u := s.w.findUser(name)
 		if u == nil || u.Disabled || u.Password == "" || subtle.ConstantTimeCompare([]byte(u.Password), []byte(pass)) != 1 {
-			return nil, unauthorized("Invalid user credentials")
+			// moghtech/lib auth/server/src/api/login/local.rs:86-101.
+			return nil, unauthorized("Invalid login credentials")
 		}
 		return map[string]any{"type": "Jwt", "data": map[string]any{"jwt": s.issueJWT(u.ID)}}, nil
 	})

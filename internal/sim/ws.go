@@ -156,7 +156,9 @@ func (s *Server) wsLogin(ctx context.Context, conn *websocket.Conn) (*user, stri
 		return nil, fmt.Sprintf("[400 Bad Request]: Invalid login message: unknown variant `%s`, expected `Jwt` or `ApiKeys`", msg.Type)
 	}
 	if aerr != nil {
-		return nil, fmt.Sprintf("[%d %s]: %s", aerr.Status, http.StatusText(aerr.Status), aerr.Msg)
+		// Every credential failure is a 401 here, the expired JWT too: the websocket login
+		// sets that status itself (bin/core/src/api/ws/mod.rs:68-75,86-89).
+		return nil, fmt.Sprintf("[%d %s]: %s", http.StatusUnauthorized, http.StatusText(http.StatusUnauthorized), aerr.Msg)
 	}
 	return u, ""
 }
