@@ -148,7 +148,7 @@ type Result struct {
 	// FailedStage names the stage that failed, when the update failed.
 	FailedStage string
 	// StderrTail is the last ~2 KB of the failed stage's stderr (its stdout
-	// when stderr is empty).
+	// when stderr is empty), without Komodo's HTML markup.
 	StderrTail string
 	// Via says how the update was followed: "websocket" when the websocket
 	// was up when the wait ended, "polling" otherwise.
@@ -418,7 +418,8 @@ func OutcomeOf(raw json.RawMessage) (Outcome, error) {
 }
 
 // outcome: the failed stage is the first with success false, else a "Task Error"
-// stage, else the last stage; its tail is stderr, or stdout when stderr is empty.
+// stage, else the last stage; its tail is stderr, or stdout when stderr is empty, with
+// Komodo's HTML markup removed (see StripMarkup).
 func outcome(u update) Outcome {
 	o := Outcome{Success: u.Success}
 	if u.EndTs != nil && *u.EndTs >= u.StartTs && u.StartTs > 0 {
@@ -447,10 +448,10 @@ func outcome(u update) Outcome {
 	}
 	if failed >= 0 {
 		l := u.Logs[failed]
-		o.FailedStage = l.Stage
-		out := strings.TrimSpace(l.Stderr)
+		o.FailedStage = StripMarkup(l.Stage)
+		out := strings.TrimSpace(StripMarkup(l.Stderr))
 		if out == "" {
-			out = strings.TrimSpace(l.Stdout)
+			out = strings.TrimSpace(StripMarkup(l.Stdout))
 		}
 		o.StderrTail = lastBytes(out, tailBytes)
 	}

@@ -165,6 +165,10 @@ func TestWait_FailingExecution(t *testing.T) {
 	if m["failed_stage"] == "" || m["failed_stage"] == nil || m["stderr_tail"] == nil {
 		t.Errorf("failed result lacks the failing stage and its output: %v", m)
 	}
+	// Komodo's Task Error carries <span style=...> markup for its web UI; the tail is text.
+	if tail, _ := m["stderr_tail"].(string); !strings.HasPrefix(tail, "ERROR: Failed to get Periphery client") || strings.Contains(tail, "<span") {
+		t.Errorf("stderr_tail = %q, want Komodo's error without HTML markup", tail)
+	}
 }
 
 // TestWait_BatchWaitsForEach follows every update of a Batch execution.

@@ -315,6 +315,10 @@ func TestExecutionFailsOnUnhealthyServer(t *testing.T) {
 		if final.Success || last.Stage != "Task Error" || !strings.Contains(last.Stderr, tc.want) {
 			t.Errorf("%s: %+v", tc.name, final)
 		}
+		// Komodo's format_serror markup (lib/formatting/src/lib.rs:38-51), as the web UI gets it.
+		if !strings.HasPrefix(last.Stderr, `<span style="color: var(--mantine-color-red-6)">ERROR</span>: `) {
+			t.Errorf("%s: Task Error stderr without Komodo's markup: %q", tc.name, last.Stderr)
+		}
 	}
 	if r, _ := c.DeployWithResponse(ctx, komodo.Deploy{Deployment: "nope"}); r.StatusCode() != 500 {
 		t.Errorf("unknown deployment: HTTP %d", r.StatusCode())

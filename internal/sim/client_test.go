@@ -179,7 +179,7 @@ func TestClient_ReadsTheSeededWorld(t *testing.T) {
 	if v := must(c.GetVersionWithResponse(ctx, komodo.GetVersion{})).JSON200; v.Version != Version {
 		t.Errorf("version %q", v.Version)
 	}
-	if info := must(c.GetCoreInfoWithResponse(ctx, komodo.GetCoreInfo{})).JSON200; info.DefaultPaginationLimit != 30 {
+	if info := must(c.GetCoreInfoWithResponse(ctx, komodo.GetCoreInfo{})).JSON200; info.DefaultPaginationLimit != DefaultPaginationLimit {
 		t.Errorf("core info %+v", info)
 	}
 	sum := must(c.GetServersSummaryWithResponse(ctx, komodo.GetServersSummary{})).JSON200

@@ -175,7 +175,7 @@ func (s *Server) serverProblem(opName string, r *resource) string {
 	if srv := s.w.serverOf(r); srv != nil {
 		switch srv.State {
 		case "NotOk":
-			return fmt.Sprintf("Failed to get Periphery client for Server %s\n\nCaused by:\n\t%s", srv.Name, srv.Err)
+			return fmt.Sprintf("Failed to get Periphery client for Server %s", srv.Name) + traceSep + srv.Err
 		case "Disabled":
 			return fmt.Sprintf("Cannot execute %s: Server %s is disabled", opName, srv.Name)
 		}
@@ -244,9 +244,29 @@ func (s *Server) finish(u *update, r *resource, ok bool, logs []logEntry) {
 	}
 }
 
+// traceSep separates an error from its trace in the messages given to taskError.
+const traceSep = "\x00"
+
+// taskError is the stage Komodo adds when an execution's task fails: its stderr is the error
+// formatted for Komodo's web UI, HTML markup included - format_serror in
+// lib/formatting/src/lib.rs:38-51 wraps "ERROR" and the trace labels in <span style=...>.
+// msg is the error, then its trace entries, separated by traceSep.
 func taskError(msg string) logEntry {
 	now := time.Now().UnixMilli()
-	return logEntry{Stage: "Task Error", Stderr: msg, Success: false, StartTS: now, EndTS: now}
+	return logEntry{Stage: "Task Error", Stderr: formatSerror(msg), Success: false, StartTS: now, EndTS: now}
+}
+
+// formatSerror renders an error (and its trace, after traceSep) as Komodo's format_serror does.
+func formatSerror(msg string) string {
+	parts := strings.Split(msg, traceSep)
+	out := `<span style="color: var(--mantine-color-red-6)">ERROR</span>: ` + parts[0]
+	if len(parts) > 1 {
+		out += "\n\n" + `<span style="color: var(--mantine-color-dimmed)">TRACE</span>:`
+		for i, t := range parts[1:] {
+			out += fmt.Sprintf("\n\t<span style=\"color: var(--mantine-color-dimmed)\">%d</span>: %s", i+1, t)
+		}
+	}
+	return out
 }
 
 // after runs fn with mu held once d has passed, unless the simulator was closed.

@@ -1,7 +1,9 @@
 package sim
 
 import (
+	"encoding/json"
 	"fmt"
+	"net/http"
 	"sort"
 	"strings"
 	"time"
@@ -156,13 +158,18 @@ func init() {
 		return map[string]any{"username": u.Username, "avatar": nil}, nil
 	})
 
-	// Alerts: newest first, 100 a page, like Komodo.
+	// Alerts: newest first, 100 a page, filtered by the query as Mongo would filter the
+	// alerts collection (bin/core/src/api/read/alert.rs:33-47).
 	handle("ListAlerts", func(s *Server, c *call) (any, *apiError) {
 		q, _ := c.body["query"].(map[string]any)
 		var list []map[string]any
 		for i := len(s.w.alerts) - 1; i >= 0; i-- {
 			a := alertJSON(s.w.alerts[i])
-			if mongoMatch(a, q) {
+			ok, err := mongoMatch(asJSON(a), q)
+			if err != nil {
+				return nil, dbError("failed to get alerts from db", err)
+			}
+			if ok {
 				list = append(list, a)
 			}
 		}
@@ -176,7 +183,7 @@ func init() {
 				return alertJSON(a), nil
 			}
 		}
-		return nil, notFound("Alert", str(c.body, "id"))
+		return nil, errf("no alert found with given id") // bin/core/src/api/read/alert.rs:69
 	})
 	handle("CloseAlert", func(s *Server, c *call) (any, *apiError) {
 		for _, a := range s.w.alerts {
@@ -188,11 +195,14 @@ func init() {
 		return nil, notFound("Alert", str(c.body, "id"))
 	})
 
-	// Updates: newest first, 100 a page, filtered by an equality-only Mongo query.
+	// Updates: newest first, 100 a page, filtered by the query as Mongo would filter the
+	// updates collection: the query is matched against the stored Update, not the list
+	// item (bin/core/src/api/read/update.rs:36-57).
 	handle("GetUpdate", func(s *Server, c *call) (any, *apiError) {
-		u := s.w.findUpdate(str(c.body, "id"))
+		id := str(c.body, "id")
+		u := s.w.findUpdate(id)
 		if u == nil {
-			return nil, notFound("Update", str(c.body, "id"))
+			return nil, updateNotFound(id)
 		}
 		return u.full(), nil
 	})
@@ -200,9 +210,13 @@ func init() {
 		q, _ := c.body["query"].(map[string]any)
 		var list []map[string]any
 		for i := len(s.w.updates) - 1; i >= 0; i-- {
-			item := s.w.updates[i].listItem()
-			if mongoMatch(item, q) {
-				list = append(list, item)
+			u := s.w.updates[i]
+			ok, err := mongoMatch(asJSON(u.full()), q)
+			if err != nil {
+				return nil, dbError("failed to pull updates from db", err)
+			}
+			if ok {
+				list = append(list, u.listItem())
 			}
 		}
 		sort.SliceStable(list, func(i, j int) bool { return list[i]["start_ts"].(int64) > list[j]["start_ts"].(int64) })
@@ -222,7 +236,7 @@ func init() {
 		return map[string]any{
 			"title": "Komodo (simulated)", "monitoring_interval": "15-sec", "webhook_base_url": "https://komodo.acme.example",
 			"transparent_mode": false, "ui_write_disabled": false, "disable_confirm_dialog": false, "disable_non_admin_create": false,
-			"disable_websocket_reconnect": false, "enable_fancy_toml": false, "timezone": "Europe/Berlin", "default_pagination_limit": 30,
+			"disable_websocket_reconnect": false, "enable_fancy_toml": false, "timezone": "Europe/Berlin", "default_pagination_limit": DefaultPaginationLimit,
 			"public_key": "MCowBQYDK2VuAyEAsimulatedcorepublickey0000000000000000000=",
 		}, nil
 	})
@@ -454,52 +468,44 @@ func pageOf(list []map[string]any, body map[string]any, n int) ([]map[string]any
 		return []map[string]any{}, nil
 	}
 	end := min(start+n, len(list))
-	if end < len(list) {
+	if end-start == n { // a full page: Komodo offers the next one, even if it is empty
 		return list[start:end], page + 1
 	}
 	return list[start:end], nil
 }
 
-// mongoMatch supports the equality subset of a Mongo filter: {"target.type": "Stack",
-// "operation": "Deploy", "resolved": false, "level": {"$in": [...]}}.
-func mongoMatch(doc map[string]any, q map[string]any) bool {
-	for key, want := range q {
-		var got any = doc
-		for _, part := range strings.Split(key, ".") {
-			m, ok := toMap(got)
-			if !ok {
-				got = nil
-				break
-			}
-			got = m[part]
-		}
-		if in, ok := want.(map[string]any); ok {
-			if list, ok := in["$in"].([]any); ok {
-				found := false
-				for _, v := range list {
-					if fmt.Sprint(v) == fmt.Sprint(got) {
-						found = true
-					}
-				}
-				if !found {
-					return false
-				}
-				continue
-			}
-		}
-		if fmt.Sprint(got) != fmt.Sprint(want) {
+// dbError is Komodo's answer when Mongo refuses a query: the context, then the cause.
+func dbError(context string, err error) *apiError {
+	return &apiError{Status: http.StatusInternalServerError, Msg: context, Trace: []string{err.Error()}}
+}
+
+// updateNotFound is GetUpdate's answer for an id that names no update: mungos refuses an id
+// that is not an ObjectId before asking Mongo, and a valid one that matches nothing is
+// "no update exists with given id" (bin/core/src/api/read/update.rs:98-101).
+func updateNotFound(id string) *apiError {
+	if !isObjectID(id) {
+		return &apiError{Status: http.StatusInternalServerError, Msg: "failed to query to db",
+			Trace: []string{"id is not ObjectId", "Invalid ObjectId: invalid hex string"}}
+	}
+	return errf("no update exists with given id")
+}
+
+func isObjectID(s string) bool {
+	if len(s) != 24 {
+		return false
+	}
+	for _, c := range s {
+		if !strings.ContainsRune("0123456789abcdefABCDEF", c) {
 			return false
 		}
 	}
 	return true
 }
 
-func toMap(v any) (map[string]any, bool) {
-	switch x := v.(type) {
-	case map[string]any:
-		return x, true
-	case target:
-		return map[string]any{"type": x.Type, "id": x.ID}, true
-	}
-	return nil, false
+// asJSON is v as encoding/json would decode it back: plain maps, slices, float64s.
+func asJSON(v any) map[string]any {
+	b, _ := json.Marshal(v)
+	var out map[string]any
+	_ = json.Unmarshal(b, &out)
+	return out
 }

@@ -21,15 +21,23 @@ func init() {
 			return s.w.fullJSON(r), nil
 		})
 		handle("List"+k.Plural, func(s *Server, c *call) (any, *apiError) {
+			list, aerr := s.w.query(k.Kind, c.body)
+			if aerr != nil {
+				return nil, aerr
+			}
 			items := []any{}
-			for _, r := range s.w.query(k.Kind, c.body) {
+			for _, r := range list {
 				items = append(items, s.w.listItem(r))
 			}
 			return items, nil
 		})
 		handle("ListFull"+k.Plural, func(s *Server, c *call) (any, *apiError) {
+			list, aerr := s.w.query(k.Kind, c.body)
+			if aerr != nil {
+				return nil, aerr
+			}
 			items := []any{}
-			for _, r := range s.w.query(k.Kind, c.body) {
+			for _, r := range list {
 				items = append(items, s.w.fullJSON(r))
 			}
 			return items, nil
@@ -174,12 +182,16 @@ func (s *Server) recordWrite(c *call, operation string, r *resource) *update {
 
 // fullJSON is the full resource, as Get* and ListFull* answer it.
 func (w *world) fullJSON(r *resource) map[string]any {
-	info := r.Info
+	var info any = r.Info
 	switch r.Kind {
 	case "Stack":
 		info = w.stackInfo(r)
 	case "Build":
 		info = mergeInto(map[string]any{}, r.Info)
+	case "Procedure", "Alerter", "Builder":
+		// Resource<_, ()>: the unit info serializes as null (client/core/rs/src/entities/
+		// procedure.rs:75, alerter.rs:26, builder.rs:26); Action's NoData is {}.
+		info = nil
 	}
 	return map[string]any{
 		"_id":             map[string]any{"$oid": r.ID},
@@ -201,12 +213,23 @@ func nonNil(s []string) []string {
 	return s
 }
 
-// query filters, sorts and pages the resources of a List* / ListFull* request.
-func (w *world) query(kind string, body map[string]any) []*resource {
+// query filters, sorts and pages the resources of a List* / ListFull* request, as Komodo
+// does: the query becomes a Mongo filter (resourceFilter), then specific.states and
+// specific.update_available are applied to the list items (e.g. bin/core/src/api/read/stack.rs:66-67).
+func (w *world) query(kind string, body map[string]any) ([]*resource, *apiError) {
 	q, _ := body["query"].(map[string]any)
+	filter, aerr := w.resourceFilter(kind, q)
+	if aerr != nil {
+		return nil, aerr
+	}
+	spec, _ := q["specific"].(map[string]any)
 	var out []*resource
 	for _, r := range w.list(kind) {
-		if w.matches(r, q) {
+		ok, err := mongoMatch(asJSON(w.fullJSON(r)), filter)
+		if err != nil {
+			return nil, dbError("Failed to query "+kind+" from db", err)
+		}
+		if ok && w.itemFilter(r, spec) {
 			out = append(out, r)
 		}
 	}
@@ -216,60 +239,194 @@ func (w *world) query(kind string, body map[string]any) []*resource {
 			out[i], out[j] = out[j], out[i]
 		}
 	}
-	return paginate(out, body)
+	return paginate(out, body), nil
 }
 
+// matches reports whether r passes the ResourceQuery q (batch executions use it with tags).
 func (w *world) matches(r *resource, q map[string]any) bool {
+	filter, aerr := w.resourceFilter(r.Kind, q)
+	if aerr != nil {
+		return false
+	}
+	ok, err := mongoMatch(asJSON(w.fullJSON(r)), filter)
+	spec, _ := q["specific"].(map[string]any)
+	return err == nil && ok && w.itemFilter(r, spec)
+}
+
+// resourceFilter is the Mongo filter Komodo builds from a ResourceQuery: AddFilters of
+// ResourceQuery (client/core/rs/src/entities/resource.rs:183-241) and of the kind's
+// QuerySpecifics. Tags are first resolved to ids, an unknown tag being an error
+// (bin/core/src/resource/mod.rs:1079-1097).
+func (w *world) resourceFilter(kind string, q map[string]any) (map[string]any, *apiError) {
+	f := map[string]any{}
 	if q == nil {
-		return true
+		return f, nil
 	}
-	if names, ok := q["names"].([]any); ok && len(names) > 0 {
-		found := false
-		for _, n := range strs(names) {
-			if n == r.Name || n == r.ID {
-				found = true
-			}
-		}
-		if !found {
-			return false
+	// names: ObjectIds become an _id $in, the others a name $in, and both must hold.
+	var ids, names []any
+	for _, n := range strList(q["names"]) {
+		if isObjectID(n) {
+			ids = append(ids, map[string]any{"$oid": n})
+		} else {
+			names = append(names, n)
 		}
 	}
-	if terms, ok := q["terms"].([]any); ok {
-		for _, t := range strs(terms) {
-			if !strings.Contains(strings.ToLower(r.Name), strings.ToLower(t)) {
-				return false
-			}
+	if len(ids) > 0 {
+		f["_id"] = map[string]any{"$in": ids}
+	}
+	var and []any
+	if len(names) > 0 {
+		and = append(and, map[string]any{"name": map[string]any{"$in": names}})
+	}
+	for _, t := range strList(q["terms"]) {
+		if t != "" {
+			and = append(and, map[string]any{"name": map[string]any{"$regex": regexp.QuoteMeta(t), "$options": "i"}})
 		}
+	}
+	if len(and) > 0 {
+		f["$and"] = and
 	}
 	switch q["templates"] {
 	case "Exclude":
-		if r.Template {
-			return false
-		}
+		f["template"] = map[string]any{"$ne": true}
 	case "Only":
-		if !r.Template {
+		f["template"] = true
+	}
+	if tags := strList(q["tags"]); len(tags) > 0 {
+		var tagIDs []any
+		for _, t := range tags {
+			tg := w.findTag(t)
+			if tg == nil {
+				return nil, errf("No tag found matching name or id: %s", t)
+			}
+			tagIDs = append(tagIDs, tg.ID)
+		}
+		if q["tag_behavior"] == "Any" {
+			var ors []any
+			for _, id := range tagIDs {
+				ors = append(ors, map[string]any{"tags": id})
+			}
+			f["$or"] = ors
+		} else {
+			f["tags"] = map[string]any{"$all": tagIDs}
+		}
+	}
+	spec, _ := q["specific"].(map[string]any)
+	in := func(field, key string) {
+		if list := strList(spec[key]); len(list) > 0 {
+			vals := make([]any, len(list))
+			for i, v := range list {
+				vals[i] = v
+			}
+			f[field] = map[string]any{"$in": vals}
+		}
+	}
+	switch kind {
+	case "Stack":
+		in("config.server_id", "server_ids")
+		in("config.swarm_id", "swarm_ids")
+		in("config.linked_repo", "linked_repos")
+		in("config.repo", "repos")
+	case "Deployment":
+		in("config.server_id", "server_ids")
+		in("config.swarm_id", "swarm_ids")
+		if len(strList(spec["build_ids"])) > 0 {
+			f["config.image.type"] = "Build"
+			in("config.image.params.build_id", "build_ids")
+		}
+	case "Build":
+		in("config.builder_id", "builder_ids")
+		in("config.repo", "repos")
+		in("config.linked_repo", "linked_repos")
+		if since, _ := spec["built_since"].(float64); since > 0 {
+			f["info.last_built_at"] = map[string]any{"$gte": since}
+		}
+	case "Repo":
+		in("config.repo", "repos")
+		in("config.server_id", "server_ids")
+	case "ResourceSync":
+		in("config.repo", "repos")
+		in("config.linked_repo", "linked_repos")
+	case "Swarm":
+		in("config.server_ids", "servers")
+	case "Alerter":
+		if enabled, ok := spec["enabled"].(bool); ok {
+			f["config.enabled"] = enabled
+		}
+		in("config.endpoint.type", "types")
+	case "Procedure", "Action":
+		if scheduled, ok := spec["scheduled"].(bool); ok {
+			if scheduled {
+				f["config.schedule"] = map[string]any{"$nin": []any{"", nil}}
+			} else {
+				f["config.schedule"] = map[string]any{"$in": []any{"", nil}}
+			}
+		}
+	}
+	return f, nil
+}
+
+// itemFilter applies what Komodo filters on the list items: specific.states (every kind
+// with states) and specific.update_available (deployments, stacks).
+func (w *world) itemFilter(r *resource, spec map[string]any) bool {
+	if spec == nil {
+		return true
+	}
+	info := w.listInfo(r)
+	if states := strList(spec["states"]); len(states) > 0 {
+		state, _ := info["state"].(string)
+		if !contains(states, state) {
 			return false
 		}
 	}
-	if tags, ok := q["tags"].([]any); ok && len(tags) > 0 {
-		any := q["tag_behavior"] == "Any"
-		hits := 0
-		for _, t := range strs(tags) {
-			tg := w.findTag(t)
-			if tg != nil && contains(r.Tags, tg.ID) {
-				hits++
+	if only, _ := spec["update_available"].(bool); only {
+		switch r.Kind {
+		case "Deployment":
+			if ok, _ := info["update_available"].(bool); !ok {
+				return false
 			}
-		}
-		if any && hits == 0 || !any && hits < len(tags) {
-			return false
+		case "Stack":
+			found := false
+			services, _ := asJSON(map[string]any{"s": info["services"]})["s"].([]any)
+			for _, sv := range services {
+				if m, _ := sv.(map[string]any); m["update_available"] == true {
+					found = true
+				}
+			}
+			if !found {
+				return false
+			}
 		}
 	}
 	return true
 }
 
-// paginate applies 2.3's page (0-based) and limit (default 30, 0 = all).
+// strList reads a list of strings; Komodo's string_list_deserializer also takes one string
+// with comma or newline separated values (client/core/rs/src/entities/resource.rs:125-132).
+func strList(v any) []string {
+	switch x := v.(type) {
+	case []any:
+		return strs(x)
+	case string:
+		var out []string
+		for _, p := range strings.FieldsFunc(x, func(c rune) bool { return c == ',' || c == '\n' }) {
+			if p = strings.TrimSpace(p); p != "" {
+				out = append(out, p)
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+// DefaultPaginationLimit is Komodo's default_pagination_limit: the page size of a list
+// request without a limit (client/core/rs/src/entities/config/core.rs:407-410; the "default:
+// 30" in the request types' doc comments is stale).
+const DefaultPaginationLimit = 50
+
+// paginate applies 2.3's page (0-based) and limit (default DefaultPaginationLimit, 0 = all).
 func paginate[T any](items []T, body map[string]any) []T {
-	limit := 30
+	limit := DefaultPaginationLimit
 	if v, ok := body["limit"].(float64); ok {
 		limit = int(v)
 	}
