@@ -16,6 +16,7 @@ import (
 	"github.com/komodo-mcp/komodo-mcp/internal/rpc"
 	"github.com/komodo-mcp/komodo-mcp/internal/server"
 	"github.com/komodo-mcp/komodo-mcp/internal/sim"
+	"github.com/komodo-mcp/komodo-mcp/internal/stdio"
 )
 
 // serve runs the MCP server on stdio, or on streamable HTTP with --http.
@@ -39,16 +40,14 @@ func serve(ctx context.Context, args []string, stdin io.Reader, stdout, stderr i
 		return serveHTTP(ctx, srv.MCP(), cfg.HTTPAddr, logger)
 	}
 	logger.Debug("serving MCP on stdio")
-	t := &mcp.IOTransport{Reader: io.NopCloser(stdin), Writer: nopWriteCloser{stdout}}
+	// Our transport, not the SDK's: a line that is not JSON-RPC is answered and skipped
+	// instead of ending the process.
+	t := &stdio.Transport{Reader: stdin, Writer: stdout, Logger: logger}
 	if err := srv.MCP().Run(ctx, t); err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, io.EOF) {
 		return err
 	}
 	return nil
 }
-
-type nopWriteCloser struct{ io.Writer }
-
-func (nopWriteCloser) Close() error { return nil }
 
 // build connects the configuration to a Komodo - the embedded simulator with --demo - and
 // creates the MCP server. cleanup stops the simulator.
