@@ -26,6 +26,9 @@ type waitSpec struct {
 // id, started_at) around Komodo's own Update, which stays complete under "update".
 func executeResult(update map[string]any) map[string]any {
 	id, _ := nested(update, "_id", "$oid").(string)
+	if id == "" {
+		return unstoredResult(update)
+	}
 	out := map[string]any{
 		"job_id":    id,
 		"status":    guideStatus(update),
@@ -60,6 +63,65 @@ func executeResult(update map[string]any) map[string]any {
 		}
 	}
 	return out
+}
+
+// unstoredResult shapes an Update Komodo did not store, so without an id: DeployStackIfChanged
+// always answers one (bin/core/src/helpers/update.rs:277-281) and decides in the background
+// whether the stack changed. There is nothing to wait on; the result says what happens instead.
+func unstoredResult(update map[string]any) map[string]any {
+	out := map[string]any{
+		"status":    "accepted",
+		"operation": update["operation"],
+		"update":    update,
+		"note": "Komodo gives no update id here: it compares the stack's compose files in the background and deploys only if they changed. " +
+			"A deploy appears as a new DeployStack update of this stack (komodo_read_ListUpdates); call with wait: true to look for it.",
+	}
+	if target, ok := update["target"].(map[string]any); ok {
+		out["target"] = target
+		if typ, _ := target["type"].(string); typ != "" {
+			out[strings.ToLower(typ)+"_id"] = target["id"]
+		}
+	}
+	return out
+}
+
+// deployIfChangedWindow bounds how long a wait looks for the deploy DeployStackIfChanged may
+// start: Komodo first refreshes the stack's files (a git pull for repo stacks), then decides.
+const deployIfChangedWindow = 10 * time.Second
+
+// unstored reports an Update without an id, such as DeployStackIfChanged answers.
+func unstored(u map[string]any) bool {
+	id, _ := nested(u, "_id", "$oid").(string)
+	return id == ""
+}
+
+// findStarted looks, for an unstored Update, for the update Komodo started in the background
+// (DeployStackIfChanged deploying a changed stack). It answers that Update, or nil when none
+// started within the window (nothing changed).
+func (s *Server) findStarted(ctx context.Context, u map[string]any, deadline time.Time) (map[string]any, error) {
+	target, _ := u["target"].(map[string]any)
+	typ, _ := target["type"].(string)
+	id, _ := target["id"].(string)
+	since, _ := millis(u["start_ts"])
+	if typ == "" || id == "" {
+		return nil, nil
+	}
+	window := min(deployIfChangedWindow, time.Until(deadline))
+	found, err := follow.Started(ctx, s.rpc, typ, id, follow.DeployIfChangedOperations, since, window, s.opts.PollInterval)
+	if err != nil || found == "" {
+		return nil, err
+	}
+	body, _ := json.Marshal(map[string]string{"id": found})
+	data, err := s.rpc.Call(ctx, "POST", "/read/GetUpdate", body)
+	if err != nil {
+		return nil, err
+	}
+	v, err := decodeJSON(data)
+	started, ok := v.(map[string]any)
+	if err != nil || !ok {
+		return nil, &errcode.Error{Code: errcode.ServerError, Message: "GetUpdate did not answer an Update"}
+	}
+	return s.redact.value(started).(map[string]any), nil
 }
 
 // guideStatus is the Update's state in one word: queued, running, succeeded or failed.
@@ -112,6 +174,24 @@ func (s *Server) afterExecute(ctx context.Context, req *mcp.CallToolRequest, r *
 
 	shaped := make([]map[string]any, len(updates))
 	results := make([]*follow.Result, len(updates))
+	unchanged := make([]bool, len(updates)) // an unstored Update after which nothing started
+	startedBy := make([]bool, len(updates)) // an Update found in place of an unstored one
+	if r.wait.enabled {
+		for i, u := range updates {
+			if !unstored(u) {
+				continue
+			}
+			started, err := s.findStarted(ctx, u, deadline)
+			if err != nil {
+				return failure(rpc.AsError(err), s.rpc.Secrets())
+			}
+			if started == nil {
+				unchanged[i] = true
+			} else {
+				updates[i], startedBy[i] = started, true
+			}
+		}
+	}
 	if r.wait.enabled {
 		var err error
 		if results, err = s.follow(ctx, req, updates, time.Until(deadline)); err != nil {
@@ -125,6 +205,14 @@ func (s *Server) afterExecute(ctx context.Context, req *mcp.CallToolRequest, r *
 			}
 		}
 		out := executeResult(u)
+		switch {
+		case unchanged[i]:
+			out["status"] = "unchanged"
+			out["note"] = fmt.Sprintf("Komodo started no deploy of this stack within %s of the request: its compose files did not change. "+
+				"(A slow git fetch could still start one later: komodo_read_ListUpdates shows it.)", deployIfChangedWindow)
+		case startedBy[i]:
+			out["note"] = "The stack had changed: this is the update Komodo started for it."
+		}
 		s.guideFields(out)
 		if res := results[i]; res != nil {
 			out["followed_via"] = res.Via
@@ -212,20 +300,30 @@ func (s *Server) follow(ctx context.Context, req *mcp.CallToolRequest, updates [
 		Logger:       s.logger,
 	}
 	results := make([]*follow.Result, len(ids))
-	if len(ids) == 1 {
-		res, err := follow.Wait(ctx, s.rpc, ids[0], opts)
+	var stored []string // Updates without an id (unstored, nothing started) have nothing to follow
+	var at []int
+	for i, id := range ids {
+		if id != "" {
+			stored, at = append(stored, id), append(at, i)
+		}
+	}
+	switch len(stored) {
+	case 0:
+		return results, nil
+	case 1:
+		res, err := follow.Wait(ctx, s.rpc, stored[0], opts)
 		if err != nil {
 			return nil, err
 		}
-		results[0] = res
+		results[at[0]] = res
 		return results, nil
 	}
-	items, err := follow.WaitAll(ctx, s.rpc, ids, opts)
+	items, err := follow.WaitAll(ctx, s.rpc, stored, opts)
 	if err != nil {
 		return nil, err
 	}
 	for i, it := range items {
-		results[i] = it.Result
+		results[at[i]] = it.Result
 	}
 	return results, nil
 }

@@ -112,7 +112,10 @@ func listDeployments(ctx context.Context, s *Server, r *request) *mcp.CallToolRe
 		"running":   {"running"},
 		"stopped":   {"exited", "created", "paused", "not_deployed"},
 		"deploying": {"deploying", "restarting", "removing", "stopping"},
-		"failed":    {"dead", "unknown"},
+		// unhealthy: the container runs but fails its health check - it needs attention
+		// like a dead one, so it is not "running" (DeploymentState::Unhealthy,
+		// client/core/rs/src/entities/deployment.rs:527).
+		"failed": {"dead", "unknown", "unhealthy"},
 	}); res != nil {
 		return res
 	}

@@ -278,3 +278,18 @@ func TestGuide_ParametersHandled(t *testing.T) {
 		}
 	}
 }
+
+// TestGuide_UnhealthyDeploymentIsFailed: a deployment whose container fails its health check
+// (Komodo's state `unhealthy`) is in the `failed` status bucket, not in `running`.
+func TestGuide_UnhealthyDeploymentIsFailed(t *testing.T) {
+	cs, s := guideSession(t)
+	if err := s.SetState("Deployment", "web-frontend", "unhealthy"); err != nil {
+		t.Fatal(err)
+	}
+	if got := names(envelope(t, call(t, cs, "komodo_read_ListDeployments", `{"status":"failed"}`), -1, 1, 50)); !slices.Contains(got, "web-frontend") {
+		t.Errorf("status=failed = %v, want the unhealthy web-frontend", got)
+	}
+	if got := names(envelope(t, call(t, cs, "komodo_read_ListDeployments", `{"status":"running"}`), -1, 1, 50)); slices.Contains(got, "web-frontend") {
+		t.Errorf("status=running = %v, want no unhealthy deployment", got)
+	}
+}

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"fmt"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -262,5 +263,31 @@ func TestWait_FailingBuild(t *testing.T) {
 	// web-frontend builds fine.
 	if m := structured(t, call(t, cs, "komodo_execute_Build", `{"id":"web-frontend","wait":true}`)); m["status"] != "succeeded" {
 		t.Errorf("good build: %v", m["status"])
+	}
+}
+
+// TestDeployStackIfChanged: Komodo answers DeployStackIfChanged with an Update it never
+// stores (no _id) and decides in the background. Without waiting the result says so; with
+// wait an unchanged stack is "unchanged" (not a "no update id" failure), and a changed one
+// is followed through the DeployStack update Komodo started for it.
+func TestDeployStackIfChanged(t *testing.T) {
+	s := sim.Start(t, sim.WithExecDuration(30*time.Millisecond))
+	cs := connect(t, testConfig(s.URL()), server.Selection{Toolsets: []string{"all"}},
+		server.Options{PollInterval: 5 * time.Millisecond, WaitCap: 1500 * time.Millisecond})
+
+	m := structured(t, call(t, cs, "komodo_execute_DeployStackIfChanged", `{"stack":"monitoring"}`))
+	if m["status"] != "accepted" || m["job_id"] != nil || !strings.Contains(fmt.Sprint(m["note"]), "no update id") {
+		t.Errorf("without wait: %v", m)
+	}
+
+	m = structured(t, call(t, cs, "komodo_execute_DeployStackIfChanged", `{"stack":"monitoring","wait":true}`))
+	if m["status"] != "unchanged" || !strings.Contains(fmt.Sprint(m["note"]), "did not change") {
+		t.Errorf("unchanged stack with wait: %v", m)
+	}
+
+	// wiki was never deployed: Komodo deploys it.
+	m = structured(t, call(t, cs, "komodo_execute_DeployStackIfChanged", `{"stack":"wiki","wait":true}`))
+	if m["status"] != "succeeded" || m["job_id"] == "" || m["job_id"] == nil || m["operation"] != "DeployStack" {
+		t.Errorf("changed stack with wait: %v", m)
 	}
 }

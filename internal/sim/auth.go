@@ -79,6 +79,19 @@ func (s *Server) SetUserEnabled(username string, enabled bool) error {
 	return nil
 }
 
+// SetState sets the state Komodo reports for a resource (a deployment "unhealthy", a server
+// "NotOk"), as the Core's monitoring would after a change on the host.
+func (s *Server) SetState(kind, name, state string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.w.find(kind, name)
+	if r == nil {
+		return fmt.Errorf("no %s %q", kind, name)
+	}
+	r.State = state
+	return nil
+}
+
 func unauthorized(msg string) *apiError {
 	return &apiError{Status: http.StatusUnauthorized, Msg: msg}
 }

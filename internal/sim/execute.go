@@ -73,7 +73,42 @@ func (s *Server) execute(c *call) (any, *apiError) {
 	if aerr != nil {
 		return nil, aerr
 	}
+	if c.op.ID == "DeployStackIfChanged" {
+		return s.deployStackIfChanged(r, c.user), nil
+	}
 	return s.startExecution(c.op.ID, r, c.user, c.body, nil).full(), nil
+}
+
+// deployStackIfChanged answers as Komodo 2.3.2 does: an Update that is never stored, so it
+// has no _id (init_execution_update skips the insert for this request,
+// bin/core/src/helpers/update.rs:277-281), InProgress, operation DeployStack, and the
+// decision is taken in the background. A changed stack then gets a DeployStack update of
+// its own, which the caller learns of only from ListUpdates or /ws/update
+// (bin/core/src/api/execute/stack.rs:441-457); an unchanged one gets nothing
+// ("Deploy cancelled after no changes detected" goes to the unstored Update, stack.rs:486-493).
+func (s *Server) deployStackIfChanged(r *resource, usr *user) map[string]any {
+	u := &update{Operation: "DeployStack", StartTS: time.Now().UnixMilli(), Status: "InProgress", Success: true,
+		Target: target{Type: r.Kind, ID: r.ID}}
+	if usr != nil {
+		u.Operator, u.Username = usr.ID, usr.Username
+	}
+	answer := u.full()
+	delete(answer, "_id")
+	if stackChanged(r) {
+		s.startExecution("DeployStack", r, usr, map[string]any{"stack": r.ID}, nil)
+	}
+	return answer
+}
+
+// stackChanged reports whether DeployStackIfChanged would deploy: never deployed, or the
+// latest commit differs from the deployed one.
+func stackChanged(r *resource) bool {
+	deployed, _ := r.Info["deployed_hash"].(string)
+	latest, _ := r.Info["latest_hash"].(string)
+	if deployed == "" {
+		return r.State == "down" || latest != ""
+	}
+	return latest != "" && latest != deployed
 }
 
 // targetOf finds the resource a request names by its kind's field (deployment, stack,
@@ -314,6 +349,10 @@ func (s *Server) batch(c *call) (any, *apiError) {
 	for _, r := range matched {
 		if msg := s.faults.komodoErr(inner); msg != "" {
 			items = append(items, map[string]any{"status": "Err", "data": map[string]any{"name": r.Name, "error": map[string]any{"error": msg, "trace": []string{}}}})
+			continue
+		}
+		if inner == "DeployStackIfChanged" {
+			items = append(items, map[string]any{"status": "Ok", "data": s.deployStackIfChanged(r, c.user)})
 			continue
 		}
 		u := s.startExecution(inner, r, c.user, map[string]any{kind.Field: r.ID}, nil)

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // listNames posts a List* request and returns the names it answers (fails unless 200).
@@ -161,5 +162,31 @@ func TestGetUpdateUnknownID(t *testing.T) {
 	}
 	if st, data := doRaw(t, s, http.MethodPost, "/read/GetUpdate", map[string]any{"id": "job-1"}, nil); st != 500 || !strings.Contains(string(data), "id is not ObjectId") {
 		t.Errorf("not an ObjectId: HTTP %d %s", st, data)
+	}
+}
+
+// TestDeployStackIfChanged_NoUpdateID: the answer is an Update Komodo never stores (no _id,
+// InProgress, operation DeployStack); only a changed stack gets a DeployStack update.
+func TestDeployStackIfChanged_NoUpdateID(t *testing.T) {
+	s := Start(t, WithExecDuration(30*time.Millisecond))
+	count := func() int {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return len(s.w.updates)
+	}
+	for _, tc := range []struct {
+		stack   string
+		started int
+	}{{"monitoring", 0}, {"wiki", 1}} {
+		before := count()
+		st, data := doRaw(t, s, http.MethodPost, "/execute/DeployStackIfChanged", map[string]any{"stack": tc.stack}, nil)
+		var u map[string]any
+		_ = json.Unmarshal(data, &u)
+		if _, hasID := u["_id"]; st != 200 || hasID || u["status"] != "InProgress" || u["operation"] != "DeployStack" {
+			t.Errorf("%s: HTTP %d %s", tc.stack, st, data)
+		}
+		if n := count() - before; n != tc.started {
+			t.Errorf("%s: %d updates stored, want %d", tc.stack, n, tc.started)
+		}
 	}
 }
