@@ -1,6 +1,13 @@
 // Package rpc calls Komodo Core: it assembles the HTTP stack (signing under retry) from
 // the configuration and sends request bodies to Komodo byte for byte, turning every
 // failure into an *errcode.Error.
+//
+// It does not use the generated typed client (gen/komodo): every tool sends the JSON its
+// input schema validated, and Komodo's answer goes back shaped but not re-encoded, so a
+// decode into generated structs and an encode back could only drop or rewrite what the
+// structs do not model (1,041 optional fields are sent as null by Komodo). The runtime's own
+// few calls (GET /version, GET /user, GetUpdate) read one or two fields. Not linking the
+// ~110k-line client keeps the binary's first build short; cmd/komodo-mcp/deps_test.go keeps it so.
 package rpc
 
 import (
@@ -13,7 +20,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/komodo-mcp/komodo-mcp/gen/komodo"
 	"github.com/komodo-mcp/komodo-mcp/internal/auth"
 	"github.com/komodo-mcp/komodo-mcp/internal/config"
 	"github.com/komodo-mcp/komodo-mcp/internal/errcode"
@@ -90,15 +96,6 @@ func (c *Client) Session() *auth.JWT { return c.session }
 
 // HTTPClient is the signed, retrying HTTP client, for callers that stream.
 func (c *Client) HTTPClient() *http.Client { return c.http }
-
-// Typed returns the generated typed client over the same HTTP stack.
-func (c *Client) Typed() *komodo.ClientWithResponses {
-	tc, err := komodo.NewClientWithResponses(c.base, komodo.WithHTTPClient(c.http))
-	if err != nil { // only for an unparsable URL, which config has already refused
-		panic(fmt.Sprintf("rpc: typed client for %q: %v", c.base, err))
-	}
-	return tc
-}
 
 // Call sends body to Komodo (POST with a JSON body, or GET when body is nil and method
 // is GET) and returns the answer of a 200. Any other outcome is an *errcode.Error with
