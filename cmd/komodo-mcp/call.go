@@ -5,11 +5,17 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
+	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/komodo-mcp/komodo-mcp/internal/config"
+	"github.com/komodo-mcp/komodo-mcp/internal/server"
+	"github.com/komodo-mcp/komodo-mcp/internal/suggest"
 )
 
 // errToolFailed marks a tool call that returned an error result (exit status 1).
@@ -20,18 +26,11 @@ var errToolFailed = errors.New("tool failed")
 // guide's {"error", "code"} and exits with status 1.
 func callTool(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
 	fs, cf := newFlagSet("call", stderr)
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: komodo-mcp call [flags] TOOL ['{\"json\": \"arguments\"}']")
-		fs.PrintDefaults()
-	}
 	// Accept flags before and after the tool name: komodo-mcp call TOOL '{}' --demo.
 	var positional []string
 	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return err
-			}
-			return usageError("%v", err)
+		if err := parseFlags(fs, args); err != nil {
+			return err
 		}
 		if fs.NArg() == 0 {
 			break
@@ -44,8 +43,7 @@ func callTool(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		return err
 	}
 	if len(positional) == 0 || len(positional) > 2 {
-		fs.Usage()
-		return usageError("call takes a tool name and optionally its JSON arguments")
+		return usageError("call takes a tool name and optionally its JSON arguments: komodo-mcp call [flags] TOOL [JSON] (komodo-mcp call --help)")
 	}
 	name, rawArgs := positional[0], "{}"
 	if len(positional) == 2 {
@@ -54,7 +52,10 @@ func callTool(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if !json.Valid([]byte(rawArgs)) {
 		return usageError("the arguments %q are not valid JSON", rawArgs)
 	}
-	// The tool named on the command line is exposed whatever the toolsets say.
+	if err := checkToolName(name, cfg); err != nil {
+		return err
+	}
+	// The tool named on the command line is offered whatever the toolsets say.
 	cfg.Tools = append(cfg.Tools, name)
 
 	logger := newLogger(stderr, cfg.LogLevel)
@@ -86,6 +87,52 @@ func callTool(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		return errToolFailed
 	}
 	return nil
+}
+
+// checkToolName refuses a tool that does not exist, suggesting the nearest name, or one
+// that the configuration removes (--read-only, --exclude-tools), saying which setting does.
+func checkToolName(name string, cfg *config.Config) error {
+	all, err := server.List(server.Selection{Toolsets: []string{"all"}})
+	if err != nil {
+		return err
+	}
+	names := make([]string, len(all))
+	for i, t := range all {
+		if t.Name == name {
+			switch {
+			case cfg.ReadOnly && !t.ReadOnly:
+				return usageError("%s changes things in Komodo and read-only mode is on (--read-only or KOMODO_READ_ONLY)", name)
+			case slices.Contains(cfg.ExcludeTools, name):
+				return usageError("%s is excluded by --exclude-tools or KOMODO_EXCLUDE_TOOLS", name)
+			}
+			return nil
+		}
+		names[i] = t.Name
+	}
+	return usageError("unknown tool %q%s: `komodo-mcp tools --toolsets all` lists every tool", name, suggestTool(name, names))
+}
+
+// suggestTool is the "did you mean" for a tool name: the tool of that Komodo operation when
+// the prefix was left out (ListServers), else the nearest name.
+func suggestTool(name string, names []string) string {
+	var byOperation []string
+	for _, n := range names {
+		if i := strings.LastIndexByte(n, '_'); i >= 0 && strings.EqualFold(n[i+1:], name) {
+			byOperation = append(byOperation, n)
+		}
+	}
+	if len(byOperation) > 0 {
+		return " (did you mean " + strings.Join(quoteEach(byOperation), " or ") + "?)"
+	}
+	return suggest.DidYouMean(name, names)
+}
+
+func quoteEach(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = strconv.Quote(s)
+	}
+	return out
 }
 
 // printResult prints structured content as indented JSON, else the text content.

@@ -6,7 +6,8 @@
 //	komodo-mcp call TOOL [JSON]     run one tool and print its result
 //	komodo-mcp doctor [flags]       check a configuration against its Komodo
 //	komodo-mcp sim [--addr A]       run the Komodo simulator for demos and tests
-//	komodo-mcp version              print the version
+//	komodo-mcp version              print the version, revision and Komodo version
+//	komodo-mcp help [VERB]          print the help (every setting), or a verb's
 //
 // Configuration comes from flags, the environment and a .env file (see --help). A
 // configuration mistake prints one line naming the setting and exits with status 2.
@@ -21,7 +22,6 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"syscall"
 
 	"github.com/komodo-mcp/komodo-mcp/internal/config"
@@ -45,12 +45,12 @@ func main() {
 // run dispatches a verb. Stdout carries only the verb's output (the MCP protocol for
 // serve); logs and errors go to stderr.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		server.Version = bi.Main.Version
-	}
+	server.Version = buildVersion().Version
 	verb := "serve"
 	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
 		verb, args = args[0], args[1:]
+	} else if len(args) == 1 && isHelpFlag(args[0]) { // komodo-mcp --help: the whole picture, not serve's flags
+		verb, args = "help", nil
 	}
 	var err error
 	switch verb {
@@ -65,13 +65,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "doctor":
 		err = doctor(ctx, args, stdout, stderr, getenv)
 	case "version":
-		fmt.Fprintln(stdout, "komodo-mcp", server.Version)
+		err = printVersion(args, stdout, stderr)
 	case "help":
-		usage(stdout)
+		err = help(ctx, args, stdin, stdout, stderr, getenv)
 	default:
-		fmt.Fprintf(stderr, "komodo-mcp: unknown command %q\n", verb)
-		usage(stderr)
-		return exitUsage
+		err = unknownVerb(verb)
 	}
 	switch {
 	case err == nil:
@@ -99,34 +97,54 @@ func usageError(format string, a ...any) error {
 	return &usageErr{msg: fmt.Sprintf(format, a...)}
 }
 
-func usage(w io.Writer) {
-	fmt.Fprint(w, `Usage:
-  komodo-mcp [serve] [flags]        serve MCP over stdio, or streamable HTTP with --http ADDR
-  komodo-mcp tools [flags]          list the tools a configuration exposes, with schema sizes
-  komodo-mcp call TOOL [JSON] [flags]  run one tool and print its result (exit 1 if it failed)
-  komodo-mcp doctor [flags]         check the configuration against Komodo (reachable, version, credentials)
-  komodo-mcp sim [--addr ADDR]      run the Komodo simulator (prints its URL and credentials)
-  komodo-mcp version
-
-Try it without a Komodo:  komodo-mcp call --demo komodo_read_ListServers
-Flags of a verb:          komodo-mcp VERB --help
-`)
+// newFlagSet is a verb's flag set with the configuration flags it reads registered, and a
+// --help that shows only those.
+func newFlagSet(name string, stderr io.Writer) (*flag.FlagSet, *config.Flags) {
+	fs := flag.NewFlagSet("komodo-mcp "+name, flag.ContinueOnError)
+	v, _ := findVerb(name)
+	setVerbUsage(fs, v, stderr)
+	if v.groups == 0 {
+		return fs, nil
+	}
+	return fs, config.NewFlags(fs, v.groups)
 }
 
-// newFlagSet is a verb's flag set with the configuration flags registered.
-func newFlagSet(verb string, stderr io.Writer) (*flag.FlagSet, *config.Flags) {
-	fs := flag.NewFlagSet("komodo-mcp "+verb, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	return fs, config.NewFlags(fs)
+func isHelpFlag(arg string) bool {
+	switch arg {
+	case "-h", "-help", "--help", "--h":
+		return true
+	}
+	return false
+}
+
+// help prints the overall help to stdout, or a verb's help (komodo-mcp help call).
+func help(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) error {
+	switch {
+	case len(args) == 0:
+		usage(stdout)
+		return nil
+	case len(args) > 1:
+		return usageError("help takes at most one command name")
+	}
+	if _, ok := findVerb(args[0]); !ok || args[0] == "help" {
+		if ok {
+			usage(stdout)
+			return nil
+		}
+		return unknownVerb(args[0])
+	}
+	// A verb's --help prints to its flag set's output; here it was asked for, so stdout.
+	code := run(ctx, []string{args[0], "--help"}, stdin, stdout, stdout, getenv)
+	if code != exitOK {
+		return fmt.Errorf("help %s: exit status %d", args[0], code)
+	}
+	return nil
 }
 
 // parseConfig parses a verb's flags and loads the configuration.
 func parseConfig(fs *flag.FlagSet, cf *config.Flags, args []string, getenv func(string) string) (*config.Config, error) {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil, err
-		}
-		return nil, usageError("%v", err)
+	if err := parseFlags(fs, args); err != nil {
+		return nil, err
 	}
 	return cf.Load(getenv)
 }

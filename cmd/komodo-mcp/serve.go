@@ -40,6 +40,9 @@ func serve(ctx context.Context, args []string, stdin io.Reader, stdout, stderr i
 		return serveHTTP(ctx, srv.MCP(), cfg.HTTPAddr, logger)
 	}
 	logger.Debug("serving MCP on stdio")
+	if isTerminal(stdin) {
+		stdioHint(stderr, cfg.Demo)
+	}
 	// Our transport, not the SDK's: a line that is not JSON-RPC is answered and skipped
 	// instead of ending the process.
 	t := &stdio.Transport{Reader: stdin, Writer: stdout, Logger: logger}

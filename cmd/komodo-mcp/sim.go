@@ -10,25 +10,47 @@ import (
 	"github.com/komodo-mcp/komodo-mcp/internal/sim"
 )
 
+// defaultSimAddr is where `komodo-mcp sim` listens unless told otherwise (Komodo Core's own port).
+const defaultSimAddr = "127.0.0.1:9120"
+
 // runSim serves the Komodo simulator until interrupted, for demos and for trying
 // komodo-mcp (or any Komodo client) without a Komodo.
 func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("komodo-mcp sim", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	addr := fs.String("addr", "127.0.0.1:9120", "address to listen on")
-	execDuration := fs.Duration("exec-duration", 1500*time.Millisecond, "how long a simulated execution (deploy, build...) takes")
+	fs, _ := newFlagSet("sim", stderr)
+	addr := fs.String("addr", defaultSimAddr, "`HOST:PORT` to listen on (default 127.0.0.1:9120, or a free port when that one is taken)")
+	execDuration := fs.Duration("exec-duration", 1500*time.Millisecond, "how long a simulated execution (deploy, build...) takes, a `DURATION` like 1.5s")
 	hmac := fs.Bool("hmac", false, "also accept the usage guide's HMAC-signed requests (KOMODO_AUTH_MODE=hmac)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if fs.NArg() > 0 {
+		return usageError("unexpected argument %q: sim takes only flags (komodo-mcp sim --help)", fs.Arg(0))
+	}
+	explicit := false
+	fs.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "addr" })
+
 	logger := newLogger(stderr, 0)
-	return sim.ListenAndServe(ctx, *addr, sim.Options{Logger: logger, ExecDuration: *execDuration, AcceptHMAC: *hmac}, func(url string) {
-		fmt.Fprintf(stdout, `Komodo simulator (Komodo Core %s) listening on %s
+	opts := sim.Options{Logger: logger, ExecDuration: *execDuration, AcceptHMAC: *hmac}
+	s, err := sim.Listen(*addr, opts)
+	if err != nil && !explicit {
+		// The usual port is taken (often by a real Komodo Core, or a simulator already running):
+		// any free port serves a demo as well. An address the user chose is never replaced.
+		fmt.Fprintf(stderr, "komodo-mcp sim: %s is not free (%v); listening on a free port instead\n", *addr, err)
+		s, err = sim.Listen("127.0.0.1:0", opts)
+	}
+	if err != nil {
+		return fmt.Errorf("start the simulator on %s: %w", *addr, err)
+	}
+	defer s.Close()
+	url := s.URL()
+	logger.Info("komodo simulator listening", "url", url, "version", sim.Version)
+	fmt.Fprintf(stdout, `Komodo simulator (Komodo Core %s) listening on %s
 
 Point komodo-mcp at it:
   KOMODO_URL=%s KOMODO_API_KEY=%s KOMODO_API_SECRET=%s komodo-mcp call komodo_read_ListServers
 
 Or log in as %s / %s (KOMODO_AUTH_MODE=jwt). Press Ctrl-C to stop.
 `, sim.Version, url, url, sim.DemoAPIKey, sim.DemoAPISecret, sim.DemoUsername, sim.DemoPassword)
-	})
+	<-ctx.Done()
+	return nil
 }

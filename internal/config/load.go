@@ -36,25 +36,27 @@ const (
 )
 
 // flagDefs lists the settings that can be given on the command line. Secrets are left out on
-// purpose: a command line is visible to every user of the machine.
+// purpose: a command line is visible to every user of the machine. The word in backquotes is
+// the value's placeholder in help texts (flag.UnquoteUsage); group says which verbs offer it.
 var flagDefs = []struct {
 	name, env, usage string
 	isBool           bool
+	group            Group
 }{
-	{"url", envURL, "Komodo Core address, e.g. https://komodo.example.com", false},
-	{"auth-mode", envAuthMode, "authentication: api-key (default), jwt or hmac", false},
-	{"retry-count", envRetryCount, "retries of a failed request, 0..10 (default 3)", false},
-	{"retry-delay", envRetryDelay, "delay before the first retry: a duration like 500ms, or seconds (default 1s)", false},
-	{"timeout", envTimeout, "timeout of one request to Komodo: a duration like 45s, or seconds (default 30s)", false},
-	{"wait-cap", envWaitCap, "longest an execute tool waits for its job before answering (resume with komodo_read_WaitForUpdate): a duration like 50s, or seconds (default 50s)", false},
-	{"toolsets", envToolsets, "comma-separated toolsets to offer", false},
-	{"tools", envTools, "comma-separated tools to offer in addition to the toolsets", false},
-	{"exclude-tools", envExcludeTools, "comma-separated tools never to offer", false},
-	{"read-only", envReadOnly, "offer only tools that change nothing", true},
-	{"demo", envDemo, "use the embedded Komodo simulator; no URL or credentials needed", true},
-	{"log-level", envLogLevel, "debug, info (default), warn or error; logs go to stderr", false},
-	{"http", envHTTPAddr, "serve streamable HTTP on this host:port instead of stdio", false},
-	{"env-file", envEnvFile, "the .env file to read (default .env in the working directory, optional)", false},
+	{"url", envURL, "`URL` of Komodo Core, e.g. https://komodo.example.com", false, Komodo},
+	{"auth-mode", envAuthMode, "authentication `MODE`: api-key (default), jwt or hmac", false, Komodo},
+	{"retry-count", envRetryCount, "retries of a failed request, `N` from 0 to 10 (default 3)", false, Komodo},
+	{"retry-delay", envRetryDelay, "`DURATION` before the first retry, doubling each time: 500ms, or seconds (default 1s)", false, Komodo},
+	{"timeout", envTimeout, "timeout of one request to Komodo, a `DURATION` like 45s, or seconds (default 30s)", false, Komodo},
+	{"wait-cap", envWaitCap, "longest `DURATION` an execute tool waits for its job before answering (resume with komodo_read_WaitForUpdate), like 50s, or seconds (default 50s)", false, Execution},
+	{"toolsets", envToolsets, "comma-separated `TOOLSETS` to offer (default: default; all offers every tool)", false, Selection},
+	{"tools", envTools, "comma-separated `TOOLS` to offer in addition to the toolsets", false, Selection},
+	{"exclude-tools", envExcludeTools, "comma-separated `TOOLS` never to offer", false, Selection},
+	{"read-only", envReadOnly, "offer only tools that change nothing", true, Selection},
+	{"demo", envDemo, "use the embedded Komodo simulator; no URL or credentials needed", true, Komodo},
+	{"log-level", envLogLevel, "`LEVEL` of the logs on stderr: debug, info (default), warn or error", false, Common},
+	{"http", envHTTPAddr, "serve streamable HTTP on `HOST:PORT` instead of stdio", false, Serving},
+	{"env-file", envEnvFile, "the .env `FILE` to read (default .env in the working directory, optional)", false, Common},
 }
 
 // Flags are the configuration flags registered on a caller's flag.FlagSet. After the caller
@@ -67,11 +69,23 @@ type Flags struct {
 	byEnv map[string]*flagValue
 }
 
-// NewFlags registers the configuration flags on fs (each usage line names its environment
-// variable) and returns a handle to read them back with Load.
-func NewFlags(fs *flag.FlagSet) *Flags {
+// NewFlags registers the configuration flags of the given groups (all of them when none is
+// given; Common ones always) on fs, each usage line naming its environment variable, and
+// returns a handle to read them back with Load. A setting whose flag is not registered is
+// still read from the environment and the .env file.
+func NewFlags(fs *flag.FlagSet, groups ...Group) *Flags {
+	want := Common
+	for _, g := range groups {
+		want |= g
+	}
+	if len(groups) == 0 {
+		want = AllGroups
+	}
 	f := &Flags{byEnv: make(map[string]*flagValue, len(flagDefs))}
 	for _, d := range flagDefs {
+		if d.group&want == 0 {
+			continue
+		}
 		v := &flagValue{isBool: d.isBool}
 		fs.Var(v, d.name, d.usage+" [$"+d.env+"]")
 		f.byEnv[d.env] = v

@@ -2,9 +2,12 @@ package server
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/komodo-mcp/komodo-mcp/internal/suggest"
 )
 
 // Selection says which tools to expose; see Select.
@@ -63,19 +66,24 @@ func selectTools(all []*Tool, sel Selection) ([]*Tool, error) {
 				}
 			}
 		default:
-			return nil, fmt.Errorf("unknown toolset %q: use one of all, default, %s, %s",
-				ts, strings.Join(moduleToolsets, ", "), strings.Join(sortedKeys(families), ", "))
+			known := append([]string{"all", "default"}, moduleToolsets...)
+			known = append(known, sortedKeys(families)...)
+			for alias := range toolsetAliases {
+				known = append(known, alias)
+			}
+			return nil, fmt.Errorf("unknown toolset %q%s: use one of all, default, %s, %s",
+				ts, suggest.DidYouMean(ts, known), strings.Join(moduleToolsets, ", "), strings.Join(sortedKeys(families), ", "))
 		}
 	}
 	for _, n := range sel.Tools {
 		if _, ok := byName[n]; !ok {
-			return nil, fmt.Errorf("unknown tool %q in --tools: `komodo-mcp tools --toolsets all` lists every tool", n)
+			return nil, fmt.Errorf("unknown tool %q in --tools%s: `komodo-mcp tools --toolsets all` lists every tool", n, suggest.DidYouMean(n, slices.Sorted(maps.Keys(byName))))
 		}
 		chosen[n] = true
 	}
 	for _, n := range sel.Exclude {
 		if _, ok := byName[n]; !ok {
-			return nil, fmt.Errorf("unknown tool %q in --exclude-tools: `komodo-mcp tools --toolsets all` lists every tool", n)
+			return nil, fmt.Errorf("unknown tool %q in --exclude-tools%s: `komodo-mcp tools --toolsets all` lists every tool", n, suggest.DidYouMean(n, slices.Sorted(maps.Keys(byName))))
 		}
 		delete(chosen, n)
 	}

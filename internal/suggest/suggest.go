@@ -95,3 +95,12 @@ func abs(x int) int {
 	}
 	return x
 }
+
+// DidYouMean phrases the closest candidate for an error message, ` (did you mean "x"?)`,
+// or returns "" when none is close.
+func DidYouMean(name string, candidates []string) string {
+	if c := Closest(name, candidates, 1); len(c) == 1 {
+		return ` (did you mean "` + c[0] + `"?)`
+	}
+	return ""
+}

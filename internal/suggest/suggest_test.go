@@ -33,3 +33,18 @@ func TestClosest_ToolNames(t *testing.T) {
 		t.Fatalf("got %v", got)
 	}
 }
+
+func TestDidYouMean(t *testing.T) {
+	verbs := []string{"serve", "tools", "call", "doctor", "sim", "version", "help"}
+	cases := map[string]string{
+		"tool":    ` (did you mean "tools"?)`,
+		"doctro":  ` (did you mean "doctor"?)`,
+		"VERSION": ` (did you mean "version"?)`,
+		"deploy":  "",
+	}
+	for q, want := range cases {
+		if got := DidYouMean(q, verbs); got != want {
+			t.Errorf("DidYouMean(%q) = %q, want %q", q, got, want)
+		}
+	}
+}
