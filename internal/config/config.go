@@ -68,6 +68,14 @@ type Config struct {
 	LogLevel slog.Level // KOMODO_LOG_LEVEL, --log-level: debug, info, warn or error; default info
 	HTTPAddr string     // KOMODO_HTTP_ADDR, --http: serve streamable HTTP on host:port; empty means stdio
 
+	// PassThrough is derived, not set: HTTP mode without Komodo credentials of its own, where
+	// each caller's Komodo credentials are used for that caller's requests.
+	PassThrough bool
+	HTTP        HTTPConfig // the settings of the HTTP service (KOMODO_HTTP_*)
+
+	AuditLog string        // KOMODO_AUDIT_LOG, --audit-log: file that receives a copy of the audit lines
+	Confirm  ConfirmPolicy // KOMODO_CONFIRM, --confirm: which calls need a person's confirmation
+
 	EnvFile string // the .env file that was read; empty when none was
 }
 
@@ -111,6 +119,15 @@ func (c Config) LogValue() slog.Value {
 		slog.Bool("demo", c.Demo),
 		slog.String("log_level", c.LogLevel.String()),
 		slog.String("http_addr", c.HTTPAddr),
+		slog.Bool("pass_through", c.PassThrough),
+		slog.String("http_tokens_file", c.HTTP.TokensFile),
+		slog.String("http_allowed_origins", strings.Join(c.HTTP.AllowedOrigins, ",")),
+		slog.String("http_allowed_hosts", strings.Join(c.HTTP.AllowedHosts, ",")),
+		slog.Duration("http_session_idle", c.HTTP.SessionIdle),
+		slog.Int("http_max_sessions", c.HTTP.MaxSessions),
+		slog.Bool("http_stateless", c.HTTP.Stateless),
+		slog.String("audit_log", c.AuditLog),
+		slog.String("confirm", string(c.Confirm)),
 		slog.String("env_file", c.EnvFile),
 	)
 }
@@ -164,7 +181,11 @@ func build(s *settings, offline bool) (*Config, error) {
 	if c.JWT, err = s.secret(envJWT); err != nil {
 		return nil, err
 	}
-	if !c.Demo && !offline {
+	if c.HTTPAddr, err = parseListenAddr(s.get(envHTTPAddr)); err != nil {
+		return nil, err
+	}
+	c.PassThrough = c.HTTPAddr != "" && !c.Demo && !hasCredentials(c)
+	if !c.Demo && !offline && !c.PassThrough {
 		if err := checkCredentials(c); err != nil {
 			return nil, err
 		}
@@ -190,7 +211,7 @@ func build(s *settings, offline bool) (*Config, error) {
 	if c.LogLevel, err = parseLogLevel(s.get(envLogLevel)); err != nil {
 		return nil, err
 	}
-	if c.HTTPAddr, err = parseListenAddr(s.get(envHTTPAddr)); err != nil {
+	if err := buildService(s, c); err != nil {
 		return nil, err
 	}
 	return c, nil

@@ -33,6 +33,15 @@ const (
 	envLogLevel     = "KOMODO_LOG_LEVEL"
 	envHTTPAddr     = "KOMODO_HTTP_ADDR"
 	envEnvFile      = "KOMODO_ENV_FILE"
+
+	envHTTPTokensFile     = "KOMODO_HTTP_TOKENS_FILE"
+	envHTTPAllowedOrigins = "KOMODO_HTTP_ALLOWED_ORIGINS"
+	envHTTPAllowedHosts   = "KOMODO_HTTP_ALLOWED_HOSTS"
+	envHTTPSessionIdle    = "KOMODO_HTTP_SESSION_IDLE"
+	envHTTPMaxSessions    = "KOMODO_HTTP_MAX_SESSIONS"
+	envHTTPStateless      = "KOMODO_HTTP_STATELESS"
+	envAuditLog           = "KOMODO_AUDIT_LOG"
+	envConfirm            = "KOMODO_CONFIRM"
 )
 
 // flagDefs lists the settings that can be given on the command line. Secrets are left out on
@@ -56,6 +65,14 @@ var flagDefs = []struct {
 	{"demo", envDemo, "use the embedded Komodo simulator; no URL or credentials needed", true, Komodo},
 	{"log-level", envLogLevel, "`LEVEL` of the logs on stderr: debug, info (default), warn or error", false, Common},
 	{"http", envHTTPAddr, "serve streamable HTTP on `HOST:PORT` instead of stdio", false, Serving},
+	{"http-tokens-file", envHTTPTokensFile, "`FILE` of 'name token' lines; HTTP callers send Authorization: Bearer <token> (needed off loopback when the server has Komodo credentials; reloaded on SIGHUP)", false, Serving},
+	{"http-allowed-origins", envHTTPAllowedOrigins, "comma-separated browser `ORIGINS` allowed to call the HTTP service, e.g. https://app.example.com (default: none; requests without Origin are allowed)", false, Serving},
+	{"http-allowed-hosts", envHTTPAllowedHosts, "comma-separated `HOSTS` names the HTTP service answers to besides its listen address, e.g. mcp.example.com", false, Serving},
+	{"http-session-idle", envHTTPSessionIdle, "end HTTP sessions idle this long, a `DURATION` like 30m (default 30m)", false, Serving},
+	{"http-max-sessions", envHTTPMaxSessions, "most concurrent HTTP sessions, `N` (default 1000)", false, Serving},
+	{"http-stateless", envHTTPStateless, "serve HTTP without sessions, for replicas behind a load balancer", true, Serving},
+	{"audit-log", envAuditLog, "also append the audit lines (one JSON line per change made in Komodo) to this `FILE`", false, Execution},
+	{"confirm", envConfirm, "`POLICY` of asking a person first: destructive (default: deletes, destroys, prunes, removals, rotations, the terminal), mutations (every change), or none", false, Execution},
 	{"env-file", envEnvFile, "the .env `FILE` to read (default .env in the working directory, optional)", false, Common},
 }
 
