@@ -6,11 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
-	"net/http"
-	"time"
-
-	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/komodo-mcp/komodo-mcp/internal/config"
 	"github.com/komodo-mcp/komodo-mcp/internal/rpc"
@@ -37,7 +32,7 @@ func serve(ctx context.Context, args []string, stdin io.Reader, stdout, stderr i
 	defer cleanup()
 
 	if cfg.HTTPAddr != "" {
-		return serveHTTP(ctx, srv.MCP(), cfg.HTTPAddr, logger)
+		return serveHTTP(ctx, cfg, srv, logger)
 	}
 	logger.Debug("serving MCP on stdio")
 	if isTerminal(stdin) {
@@ -98,27 +93,4 @@ func startDemo(ctx context.Context, logger *slog.Logger) (url string, stop func(
 		return "", nil, fmt.Errorf("start the demo simulator: %w", err)
 	}
 	return s.URL(), s.Close, nil
-}
-
-// serveHTTP serves MCP over streamable HTTP at /mcp until ctx is done.
-func serveHTTP(ctx context.Context, srv *mcp.Server, addr string, logger *slog.Logger) error {
-	handler := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return srv }, nil)
-	mux := http.NewServeMux()
-	mux.Handle("/mcp", handler)
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return err
-	}
-	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	logger.Info("serving MCP over streamable HTTP", "url", "http://"+ln.Addr().String()+"/mcp")
-	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
-	select {
-	case <-ctx.Done():
-		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		return hs.Shutdown(shutdown)
-	case err := <-errc:
-		return err
-	}
 }

@@ -32,15 +32,16 @@ const maxResponse = 64 << 20
 
 // Client sends requests to one Komodo Core.
 type Client struct {
-	base    string
-	http    *http.Client
-	timeout time.Duration
-	secrets []string
-	session *auth.JWT // nil unless the auth mode is jwt
-	mode    config.AuthMode
-	key     string // API key and secret, kept for the update websocket's login message
-	secret  string
-	logger  *slog.Logger
+	base        string
+	http        *http.Client
+	timeout     time.Duration
+	secrets     []string
+	session     *auth.JWT // nil unless the auth mode is jwt
+	mode        config.AuthMode
+	passThrough bool
+	key         string // API key and secret, kept for the update websocket's login message
+	secret      string
+	logger      *slog.Logger
 }
 
 // New builds the client for cfg: the signing transport of cfg.AuthMode under the
@@ -49,10 +50,13 @@ func New(cfg *config.Config, logger *slog.Logger) (*Client, error) {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	creds := auth.Credentials{APIKey: cfg.APIKey, APISecret: cfg.APISecret, Username: cfg.Username, Password: cfg.Password, JWT: cfg.JWT}
-	signer, err := auth.New(auth.Mode(cfg.AuthMode), cfg.URL, creds, http.DefaultTransport)
-	if err != nil {
-		return nil, err
+	var signer http.RoundTripper = auth.NewPassThrough(http.DefaultTransport)
+	if !cfg.PassThrough {
+		creds := auth.Credentials{APIKey: cfg.APIKey, APISecret: cfg.APISecret, Username: cfg.Username, Password: cfg.Password, JWT: cfg.JWT}
+		var err error
+		if signer, err = auth.New(auth.Mode(cfg.AuthMode), cfg.URL, creds, http.DefaultTransport); err != nil {
+			return nil, err
+		}
 	}
 	transport := retry.New(signer, retry.Options{
 		Retries:   cfg.RetryCount,
@@ -60,13 +64,14 @@ func New(cfg *config.Config, logger *slog.Logger) (*Client, error) {
 		Logger:    logger,
 	})
 	c := &Client{
-		base:    cfg.URL,
-		http:    &http.Client{Transport: transport},
-		timeout: cfg.Timeout,
-		mode:    cfg.AuthMode,
-		key:     cfg.APIKey,
-		secret:  cfg.APISecret,
-		logger:  logger,
+		base:        cfg.URL,
+		http:        &http.Client{Transport: transport},
+		timeout:     cfg.Timeout,
+		mode:        cfg.AuthMode,
+		passThrough: cfg.PassThrough,
+		key:         cfg.APIKey,
+		secret:      cfg.APISecret,
+		logger:      logger,
 	}
 	for _, s := range []string{cfg.APISecret, cfg.Password, cfg.JWT} {
 		if s != "" {
@@ -121,12 +126,12 @@ func (c *Client) Call(ctx context.Context, method, path string, body []byte) ([]
 	start := time.Now()
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, c.fail(errcode.FromTransport(err))
+		return nil, c.fail(ctx, errcode.FromTransport(err))
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse+1))
 	if err != nil {
-		return nil, c.fail(errcode.FromTransport(err))
+		return nil, c.fail(ctx, errcode.FromTransport(err))
 	}
 	c.logger.Debug("komodo call", "method", method, "path", path, "status", resp.StatusCode, "bytes", len(data), "took", time.Since(start))
 	if len(data) > maxResponse {
@@ -135,14 +140,28 @@ func (c *Client) Call(ctx context.Context, method, path string, body []byte) ([]
 			Hint:    "narrow the request (a query, a page limit)"}
 	}
 	if resp.StatusCode != http.StatusOK {
-		return nil, c.fail(errcode.FromResponse(resp.StatusCode, data).At(method, req.URL.String()))
+		return nil, c.fail(ctx, errcode.FromResponse(resp.StatusCode, data).At(method, req.URL.String()))
 	}
 	return data, nil
 }
 
-func (c *Client) fail(e *errcode.Error) error {
-	return e.Redacted(c.secrets...)
+// fail redacts the configured secrets and those of the request's caller from e.
+func (c *Client) fail(ctx context.Context, e *errcode.Error) error {
+	return e.Redacted(c.SecretsFor(ctx)...)
 }
+
+// SecretsFor are the configured secrets plus those of the caller ctx carries (pass-through).
+func (c *Client) SecretsFor(ctx context.Context) []string {
+	caller, ok := auth.CallerFrom(ctx)
+	if !ok {
+		return c.secrets
+	}
+	return append(caller.Secrets(), c.secrets...)
+}
+
+// PassThrough reports whether requests carry each caller's credentials instead of the
+// server's own.
+func (c *Client) PassThrough() bool { return c.passThrough }
 
 // AsError returns err as an *errcode.Error, classifying anything else as a server fault.
 func AsError(err error) *errcode.Error {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/komodo-mcp/komodo-mcp/internal/auth"
 	"github.com/komodo-mcp/komodo-mcp/internal/config"
 	"github.com/komodo-mcp/komodo-mcp/internal/errcode"
 	"github.com/komodo-mcp/komodo-mcp/internal/follow"
@@ -296,7 +297,7 @@ func (s *Server) follow(ctx context.Context, req *mcp.CallToolRequest, updates [
 		PollInterval: s.opts.PollInterval,
 		Heartbeat:    s.opts.Heartbeat,
 		OnProgress:   progressNotifier(req),
-		Login:        s.updateLogin(),
+		Login:        s.updateLogin(ctx),
 		Logger:       s.logger,
 	}
 	results := make([]*follow.Result, len(ids))
@@ -328,9 +329,21 @@ func (s *Server) follow(ctx context.Context, req *mcp.CallToolRequest, updates [
 	return results, nil
 }
 
-// updateLogin is the /ws/update login of the configured credentials; nil (polling only)
-// in hmac mode, whose signature headers the websocket cannot carry.
-func (s *Server) updateLogin() follow.Login {
+// updateLogin is the /ws/update login of the request's caller (pass-through) or of the
+// configured credentials; nil (polling only) in hmac mode, whose signature headers the
+// websocket cannot carry.
+func (s *Server) updateLogin(ctx context.Context) follow.Login {
+	if s.rpc.PassThrough() {
+		c, ok := auth.CallerFrom(ctx)
+		switch {
+		case !ok:
+			return nil
+		case c.JWT != "":
+			return follow.JWTLogin(c)
+		default:
+			return follow.APIKeyLogin(c.APIKey, c.APISecret)
+		}
+	}
 	switch s.rpc.AuthMode() {
 	case config.AuthAPIKey:
 		return follow.APIKeyLogin(s.rpc.APIKey())

@@ -104,6 +104,9 @@ func New(client *rpc.Client, sel Selection, logger *slog.Logger, opts ...Options
 // MCP is the underlying go-sdk server, to run on a transport.
 func (s *Server) MCP() *mcp.Server { return s.mcp }
 
+// RPC is the Komodo client the server calls through.
+func (s *Server) RPC() *rpc.Client { return s.rpc }
+
 // generatedHandler calls the Komodo operation of a catalog tool with the validated
 // arguments: byte for byte as the client sent them, unless one of our own parameters
 // (the usage guide's id, page, filters, options, wait) had to be translated.
