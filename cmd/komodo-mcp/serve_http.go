@@ -88,4 +88,3 @@ func reloadOnHUP(tokens *httpserve.Tokens, logger *slog.Logger) (stop func()) {
 	}()
 	return func() { signal.Stop(hup); close(done) }
 }
-
