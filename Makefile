@@ -6,17 +6,30 @@ NODE_DIR := tools/specgen/node
 #   make spec KOMODO_VERSION=2.4.0
 KOMODO_VERSION ?=
 
-.PHONY: all build test spec check-spec generate check-generate bench lint node-deps clean
+.PHONY: all build test test-e2e e2e-deps spec check-spec generate check-generate bench lint node-deps clean
 
 all: build
 
 build:
 	$(GO) build ./...
 
-## test: vet and run every test (the same command CI runs)
+## test: vet and run every test, then the official TypeScript client's end-to-end suite (the same command CI runs)
 test:
 	$(GO) vet ./...
 	$(GO) test ./...
+	$(MAKE) test-e2e
+
+E2E_DIR := tools/e2e
+
+## e2e-deps: install the pinned official TypeScript MCP client of the end-to-end suite (package-lock.json)
+e2e-deps:
+	cd $(E2E_DIR) && npm ci --no-audit --no-fund --loglevel=error
+
+## test-e2e: komodo-mcp --demo on stdio through the official TypeScript MCP client (installs it on first use)
+test-e2e:
+	@test -d $(E2E_DIR)/node_modules || $(MAKE) e2e-deps
+	@dir=$$(mktemp -d) && trap 'rm -rf "$$dir"' EXIT && $(GO) build -o "$$dir/komodo-mcp" ./cmd/komodo-mcp && \
+		cd $(E2E_DIR) && KOMODO_MCP_BIN="$$dir/komodo-mcp" node --test --test-concurrency=1 --test-reporter=spec
 
 ## node-deps: install the pinned node tooling of the spec generator (package-lock.json)
 node-deps:
@@ -54,4 +67,4 @@ lint:
 	$(GO) run github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION) run ./...
 
 clean:
-	rm -rf bin $(NODE_DIR)/node_modules
+	rm -rf bin $(NODE_DIR)/node_modules $(E2E_DIR)/node_modules

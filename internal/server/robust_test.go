@@ -1,8 +1,13 @@
 package server_test
 
 import (
+	"context"
+	"errors"
 	"strings"
 	"testing"
+
+	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/komodo-mcp/komodo-mcp/internal/server"
 	"github.com/komodo-mcp/komodo-mcp/internal/sim"
@@ -31,5 +36,22 @@ func TestServer_HugeIntegers(t *testing.T) {
 	env := structured(t, call(t, cs, "komodo_read_ListServers", `{"page": 1000000, "page_size": 1000}`))
 	if items, _ := env["items"].([]any); len(items) != 0 || env["page"] != float64(1000000) {
 		t.Errorf("last allowed page = %v", env)
+	}
+}
+
+// logging/setLevel accepts the spec's levels and refuses anything else as -32602.
+func TestServer_SetLogLevel(t *testing.T) {
+	s := sim.Start(t)
+	cs := connect(t, testConfig(s.URL()), server.Selection{})
+	ctx := context.Background()
+	if err := cs.SetLoggingLevel(ctx, &mcp.SetLoggingLevelParams{Level: "warning"}); err != nil {
+		t.Fatalf("warning: %v", err)
+	}
+	for _, level := range []mcp.LoggingLevel{"loud", "", "WARNING"} {
+		err := cs.SetLoggingLevel(ctx, &mcp.SetLoggingLevelParams{Level: level})
+		var we *jsonrpc.Error
+		if !errors.As(err, &we) || we.Code != jsonrpc.CodeInvalidParams {
+			t.Errorf("level %q: err = %v, want -32602", level, err)
+		}
 	}
 }

@@ -93,7 +93,7 @@ func New(client *rpc.Client, sel Selection, logger *slog.Logger, opts ...Options
 		sdkOpts.Logger = logger // the SDK logs every session at info: only worth it when debugging
 	}
 	s.mcp = mcp.NewServer(&mcp.Implementation{Name: "komodo-mcp", Title: "Komodo", Version: Version}, sdkOpts)
-	s.mcp.AddReceivingMiddleware(recoverPanics(logger, client.Secrets))
+	s.mcp.AddReceivingMiddleware(recoverPanics(logger, client.Secrets), checkLogLevel)
 	for _, t := range chosen {
 		s.mcp.AddTool(t.Def, s.handler(t))
 	}

@@ -1,0 +1,33 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+)
+
+// logLevels are the levels logging/setLevel accepts (RFC 5424's, as the MCP spec lists them).
+var logLevels = []mcp.LoggingLevel{"debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"}
+
+// checkLogLevel is receiving middleware refusing logging/setLevel with a level the spec
+// does not define as invalid params (-32602). The SDK stores any string, and then
+// compares against it as if it were the lowest level.
+func checkLogLevel(next mcp.MethodHandler) mcp.MethodHandler {
+	return func(ctx context.Context, method string, req mcp.Request) (mcp.Result, error) {
+		if method == "logging/setLevel" {
+			p, _ := req.GetParams().(*mcp.SetLoggingLevelParams)
+			if p == nil || !slices.Contains(logLevels, p.Level) {
+				level := mcp.LoggingLevel("")
+				if p != nil {
+					level = p.Level
+				}
+				return nil, &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams,
+					Message: fmt.Sprintf("invalid log level %q: use one of %v", level, logLevels)}
+			}
+		}
+		return next(ctx, method, req)
+	}
+}

@@ -1,0 +1,212 @@
+// End-to-end tests of komodo-mcp through the official TypeScript MCP client, the one
+// Claude Desktop, Claude Code and most IDE clients are built on. Unlike the Go client, it
+// validates structuredContent against each tool's outputSchema with Ajv and rejects a
+// mismatch with -32602: these tests speak for Claude.
+//
+// Run with `make test-e2e` (part of `make test`): KOMODO_MCP_BIN names the binary, which
+// serves stdio against its embedded simulator (--demo).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
+import { McpError } from '@modelcontextprotocol/sdk/types.js';
+
+const bin = process.env.KOMODO_MCP_BIN;
+if (!bin) {
+  throw new Error('KOMODO_MCP_BIN must name a komodo-mcp binary (make test-e2e builds one)');
+}
+
+// Calls made through the client, and how many it rejected (a protocol error: the server
+// answered an error, or the client refused the result, e.g. output schema mismatch).
+const counts = { made: 0, rejected: 0 };
+
+// connect starts komodo-mcp --demo with extra arguments and connects a client.
+async function connect(...args) {
+  const transport = new StdioClientTransport({
+    command: bin,
+    args: ['--demo', ...args],
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' },
+    stderr: 'pipe',
+  });
+  const stderr = [];
+  transport.stderr?.on('data', (d) => stderr.push(String(d)));
+  const client = new Client({ name: 'komodo-mcp-e2e', version: '1.0.0' });
+  await client.connect(transport);
+  client.stderrText = () => stderr.join('');
+  return client;
+}
+
+// call is client.callTool, counted.
+async function call(client, name, args = {}, options) {
+  counts.made++;
+  try {
+    return await client.callTool({ name, arguments: args }, undefined, options);
+  } catch (err) {
+    if (!options?.signal?.aborted) counts.rejected++; // the client's own cancellation is no rejection
+    throw err;
+  }
+}
+
+function text(result) {
+  return result.content?.map((c) => c.text ?? '').join('') ?? '';
+}
+
+let client;
+let tools;
+
+before(async () => {
+  client = await connect();
+  tools = (await client.listTools()).tools; // also compiles every outputSchema in the client's Ajv
+});
+
+after(async () => {
+  await client?.close();
+  // Read by make test-e2e and by the person running it.
+  console.log(`# official client: ${counts.made} tool calls made, ${counts.rejected} rejected`);
+});
+
+test('initialize: server info, capabilities, instructions', () => {
+  const info = client.getServerVersion();
+  assert.equal(info.name, 'komodo-mcp');
+  const caps = client.getServerCapabilities();
+  assert.ok(caps.tools, 'tools capability');
+  assert.ok(caps.prompts, 'prompts capability');
+  assert.match(client.getInstructions() ?? '', /Komodo/);
+});
+
+test('tools/list: every schema compiles in the client\'s Ajv, default and --toolsets all', async () => {
+  const all = await connect('--toolsets', 'all');
+  try {
+    const listed = (await all.listTools()).tools; // throws if an outputSchema does not compile
+    assert.ok(listed.length > 300, `--toolsets all lists ${listed.length} tools`);
+    const ajv = new AjvJsonSchemaValidator();
+    let outputs = 0;
+    for (const tool of [...tools, ...listed]) {
+      assert.equal(tool.inputSchema.type, 'object', `${tool.name}: input schema root`);
+      assert.match(tool.name, /^[a-zA-Z0-9_-]{1,48}$/);
+      assert.doesNotThrow(() => ajv.getValidator(tool.inputSchema), `${tool.name}: input schema`);
+      if (tool.outputSchema) {
+        outputs++;
+        assert.equal(tool.outputSchema.type, 'object', `${tool.name}: output schema root`);
+        assert.doesNotThrow(() => ajv.getValidator(tool.outputSchema), `${tool.name}: output schema`);
+      }
+    }
+    assert.ok(outputs > 100, `${outputs} output schemas`);
+  } finally {
+    await all.close();
+  }
+});
+
+// Arguments for the default tools: the simulator's seeded resources.
+const defaultArgs = {
+  komodo_read_GetServer: { id: 'prod-1' },
+  komodo_read_GetDeployment: { id: 'web-frontend' },
+  komodo_read_GetStack: { id: 'monitoring' },
+  komodo_read_GetBuild: { id: 'api-gateway' },
+  komodo_read_GetRepo: { id: 'docs-site' },
+  komodo_read_GetProcedure: { id: 'nightly-release' },
+  komodo_read_GetAction: { id: 'notify-release' },
+  komodo_execute_Deploy: { id: 'web-frontend' },
+  komodo_execute_Build: { id: 'api-gateway' },
+  komodo_execute_StartServer: { id: 'lab-1' },
+  komodo_execute_StopServer: { id: 'lab-1' },
+  komodo_execute_RestartServer: { id: 'lab-1' },
+  komodo_execute_RunProcedure: { id: 'restart-monitoring' },
+  komodo_execute_TriggerAction: { id: 'notify-release', payload: { from: 'e2e' } },
+  komodo_execute_PullRepo: { id: 'docs-site' },
+  komodo_execute_CloneRepo: { id: 'docs-site' },
+};
+
+test('a call of every default tool succeeds and its result passes the client\'s validation', async () => {
+  const names = tools.map((t) => t.name).sort();
+  assert.ok(names.length >= 25, `${names.length} default tools`);
+  let jobID;
+  let alertID;
+  // Lists first, so that ids for GetAlert and GetUpdate / WaitForUpdate are known.
+  const order = [
+    ...names.filter((n) => n.includes('_List')),
+    ...names.filter((n) => n.startsWith('komodo_execute_')),
+    ...names.filter((n) => !n.includes('_List') && !n.startsWith('komodo_execute_')),
+  ];
+  for (const name of order) {
+    let args = defaultArgs[name] ?? {};
+    if (name === 'komodo_read_GetAlert') args = { id: alertID };
+    if (name === 'komodo_read_GetUpdate' || name === 'komodo_read_WaitForUpdate') args = { id: jobID };
+    const res = await call(client, name, args);
+    assert.ok(!res.isError, `${name}(${JSON.stringify(args)}) failed: ${text(res)}`);
+    const tool = tools.find((t) => t.name === name);
+    if (tool.outputSchema) {
+      assert.ok(res.structuredContent, `${name}: declares an output schema but answered no structuredContent`);
+    }
+    if (name === 'komodo_read_ListAlerts') alertID = res.structuredContent.items[0]?._id?.$oid;
+    if (name.startsWith('komodo_execute_') && !jobID) jobID = res.structuredContent.job_id;
+  }
+  assert.ok(alertID && jobID, 'ids for GetAlert and GetUpdate');
+  assert.equal(counts.rejected, 0);
+});
+
+test('bad arguments are a tool error the client accepts, not a protocol error', async () => {
+  const res = await call(client, 'komodo_read_ListServers', { page: 9223372036854775807 });
+  assert.ok(res.isError);
+  assert.match(text(res), /VALIDATION_ERROR/);
+  const missing = await call(client, 'komodo_read_GetServer', {});
+  assert.ok(missing.isError);
+  assert.match(text(missing), /VALIDATION_ERROR/);
+});
+
+test('a waited execute reports progress, and its final progress comes before the result', async () => {
+  const progress = [];
+  let resultAt = -1;
+  const res = await call(client, 'komodo_execute_Deploy', { id: 'api-gateway', wait: true }, {
+    onprogress: (p) => progress.push(p),
+    timeout: 120_000,
+  });
+  resultAt = progress.length;
+  assert.ok(!res.isError, text(res));
+  assert.equal(res.structuredContent.status, 'succeeded', JSON.stringify(res.structuredContent).slice(0, 400));
+  assert.ok(progress.length >= 2, `${progress.length} progress notifications`);
+  for (let i = 1; i < progress.length; i++) {
+    assert.ok(progress[i].progress > progress[i - 1].progress, 'progress increases');
+  }
+  assert.equal(resultAt, progress.length, 'no progress after the result');
+});
+
+test('cancellation stops waiting, and the session goes on', async () => {
+  const controller = new AbortController();
+  let notified = 0;
+  const pending = call(client, 'komodo_execute_Deploy', { id: 'worker-queue', wait: true }, {
+    signal: controller.signal,
+    onprogress: () => {
+      notified++;
+      controller.abort('e2e cancels');
+    },
+    timeout: 120_000,
+  });
+  await assert.rejects(pending);
+  assert.ok(notified >= 1, 'cancelled after the first progress notification');
+  const after = await call(client, 'komodo_read_ListDeployments', {});
+  assert.ok(!after.isError);
+  assert.ok(after.structuredContent.items.length > 0);
+});
+
+test('prompts: listed, and each answers with its arguments', async () => {
+  const { prompts } = await client.listPrompts();
+  assert.ok(prompts.length >= 4, `${prompts.length} prompts`);
+  const values = { server: 'prod-1', deployment: 'web-frontend', build: 'api-gateway', severity: 'critical' };
+  for (const p of prompts) {
+    const args = {};
+    for (const a of p.arguments ?? []) {
+      if (a.required || values[a.name]) args[a.name] = values[a.name] ?? 'x';
+    }
+    const got = await client.getPrompt({ name: p.name, arguments: args });
+    assert.ok(got.messages.length > 0, p.name);
+    assert.ok(got.messages.every((m) => m.content.type === 'text' && m.content.text.length > 0), p.name);
+  }
+  await assert.rejects(client.getPrompt({ name: 'deployment_workflow', arguments: {} }), McpError);
+});
+
+test('logging/setLevel: a known level is accepted, an unknown one is -32602', async () => {
+  await client.setLoggingLevel('warning');
+  await assert.rejects(client.setLoggingLevel('loud'), (err) => err instanceof McpError && err.code === -32602);
+});
