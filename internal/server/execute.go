@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -13,78 +12,9 @@ import (
 	"github.com/komodo-mcp/komodo-mcp/internal/config"
 	"github.com/komodo-mcp/komodo-mcp/internal/errcode"
 	"github.com/komodo-mcp/komodo-mcp/internal/follow"
+	"github.com/komodo-mcp/komodo-mcp/internal/guide"
 	"github.com/komodo-mcp/komodo-mcp/internal/rpc"
 )
-
-// waitSpec is what an execute call does after Komodo accepted the work.
-type waitSpec struct {
-	enabled bool
-	limit   time.Duration // 0: the server's wait cap
-	healthy bool          // also wait for the server to report Ok (StartServer, RestartServer)
-}
-
-// executeResult shapes an execute answer: the guide's fields (job_id, status, the target's
-// id, started_at) around Komodo's own Update, which stays complete under "update".
-func executeResult(update map[string]any) map[string]any {
-	id, _ := nested(update, "_id", "$oid").(string)
-	if id == "" {
-		return unstoredResult(update)
-	}
-	out := map[string]any{
-		"job_id":    id,
-		"status":    guideStatus(update),
-		"operation": update["operation"],
-		"update":    update,
-	}
-	if target, ok := update["target"].(map[string]any); ok {
-		out["target"] = target
-		if typ, _ := target["type"].(string); typ != "" {
-			out[strings.ToLower(typ)+"_id"] = target["id"]
-		}
-	}
-	if ts, ok := millis(update["start_ts"]); ok {
-		out["started_at"] = time.UnixMilli(ts).UTC().Format(time.RFC3339)
-	}
-	if update["status"] != "Complete" {
-		out["hint"] = fmt.Sprintf("Komodo is running it: follow with komodo_read_WaitForUpdate {\"id\": %q} (or komodo_read_GetUpdate), or call with wait: true", id)
-		return out
-	}
-	if end, ok := millis(update["end_ts"]); ok {
-		out["finished_at"] = time.UnixMilli(end).UTC().Format(time.RFC3339)
-	}
-	out["success"] = update["success"]
-	raw, err := json.Marshal(update)
-	if err != nil {
-		return out
-	}
-	if o, err := follow.OutcomeOf(raw); err == nil {
-		out["duration_ms"] = o.Duration.Milliseconds()
-		if o.FailedStage != "" {
-			out["failed_stage"], out["stderr_tail"] = o.FailedStage, o.StderrTail
-		}
-	}
-	return out
-}
-
-// unstoredResult shapes an Update Komodo did not store, so without an id: DeployStackIfChanged
-// always answers one (bin/core/src/helpers/update.rs:277-281) and decides in the background
-// whether the stack changed. There is nothing to wait on; the result says what happens instead.
-func unstoredResult(update map[string]any) map[string]any {
-	out := map[string]any{
-		"status":    "accepted",
-		"operation": update["operation"],
-		"update":    update,
-		"note": "Komodo gives no update id here: it compares the stack's compose files in the background and deploys only if they changed. " +
-			"A deploy appears as a new DeployStack update of this stack (komodo_read_ListUpdates); call with wait: true to look for it.",
-	}
-	if target, ok := update["target"].(map[string]any); ok {
-		out["target"] = target
-		if typ, _ := target["type"].(string); typ != "" {
-			out[strings.ToLower(typ)+"_id"] = target["id"]
-		}
-	}
-	return out
-}
 
 // deployIfChangedWindow bounds how long a wait looks for the deploy DeployStackIfChanged may
 // start: Komodo first refreshes the stack's files (a git pull for repo stacks), then decides.
@@ -92,8 +22,7 @@ const deployIfChangedWindow = 10 * time.Second
 
 // unstored reports an Update without an id, such as DeployStackIfChanged answers.
 func unstored(u map[string]any) bool {
-	id, _ := nested(u, "_id", "$oid").(string)
-	return id == ""
+	return updateID(u) == ""
 }
 
 // findStarted looks, for an unstored Update, for the update Komodo started in the background
@@ -125,20 +54,6 @@ func (s *Server) findStarted(ctx context.Context, u map[string]any, deadline tim
 	return s.redact.value(started).(map[string]any), nil
 }
 
-// guideStatus is the Update's state in one word: queued, running, succeeded or failed.
-func guideStatus(update map[string]any) string {
-	switch update["status"] {
-	case "Queued":
-		return "queued"
-	case "InProgress":
-		return "running"
-	}
-	if ok, _ := update["success"].(bool); ok {
-		return "succeeded"
-	}
-	return "failed"
-}
-
 // millis reads a Komodo timestamp (milliseconds) from decoded JSON.
 func millis(v any) (int64, bool) {
 	switch n := v.(type) {
@@ -154,8 +69,8 @@ func millis(v any) (int64, bool) {
 // afterExecute shapes an execute answer and, when asked, waits for the work to finish.
 // A Batch answer ({status, data} items) is shaped item by item, its updates followed
 // together.
-func (s *Server) afterExecute(ctx context.Context, req *mcp.CallToolRequest, r *request, answer any) *mcp.CallToolResult {
-	deadline := time.Now().Add(s.waitCap(r.wait.limit))
+func (s *Server) afterExecute(ctx context.Context, req *mcp.CallToolRequest, plan *guide.Plan, answer any) *mcp.CallToolResult {
+	deadline := time.Now().Add(s.waitCap(plan.Wait.Limit))
 	var updates []map[string]any // the Updates to shape, in order
 	batch, isBatch := answer.([]any)
 	switch v := answer.(type) {
@@ -177,7 +92,7 @@ func (s *Server) afterExecute(ctx context.Context, req *mcp.CallToolRequest, r *
 	results := make([]*follow.Result, len(updates))
 	unchanged := make([]bool, len(updates)) // an unstored Update after which nothing started
 	startedBy := make([]bool, len(updates)) // an Update found in place of an unstored one
-	if r.wait.enabled {
+	if plan.Wait.Enabled {
 		for i, u := range updates {
 			if !unstored(u) {
 				continue
@@ -193,7 +108,7 @@ func (s *Server) afterExecute(ctx context.Context, req *mcp.CallToolRequest, r *
 			}
 		}
 	}
-	if r.wait.enabled {
+	if plan.Wait.Enabled {
 		var err error
 		if results, err = s.follow(ctx, req, updates, time.Until(deadline)); err != nil {
 			return failure(rpc.AsError(err), s.rpc.Secrets())
@@ -205,7 +120,7 @@ func (s *Server) afterExecute(ctx context.Context, req *mcp.CallToolRequest, r *
 				u = s.redact.value(v).(map[string]any)
 			}
 		}
-		out := executeResult(u)
+		out := guide.ExecuteResult(u, s.rpc.URL())
 		switch {
 		case unchanged[i]:
 			out["status"] = "unchanged"
@@ -214,7 +129,6 @@ func (s *Server) afterExecute(ctx context.Context, req *mcp.CallToolRequest, r *
 		case startedBy[i]:
 			out["note"] = "The stack had changed: this is the update Komodo started for it."
 		}
-		s.guideFields(out)
 		if res := results[i]; res != nil {
 			out["followed_via"] = res.Via
 			if !res.Complete {
@@ -224,8 +138,8 @@ func (s *Server) afterExecute(ctx context.Context, req *mcp.CallToolRequest, r *
 		if hint := cancelHint(u); hint != "" && u["status"] != "Complete" {
 			out["cancel"] = hint
 		}
-		if r.wait.healthy && u["success"] == true {
-			s.waitHealthy(ctx, r, out, deadline)
+		if plan.Wait.Healthy && u["success"] == true {
+			s.waitHealthy(ctx, plan, out, deadline)
 		}
 		shaped[i] = out
 	}
@@ -245,33 +159,20 @@ func (s *Server) afterExecute(ctx context.Context, req *mcp.CallToolRequest, r *
 	return success(map[string]any{"items": items})
 }
 
-// guideFields adds the usage guide's per-operation fields: execution_id for procedures and
-// actions, log_url for builds (the build's page in Komodo's UI, with its logs).
-func (s *Server) guideFields(out map[string]any) {
-	switch out["operation"] {
-	case "RunProcedure", "RunAction":
-		out["execution_id"] = out["job_id"]
-	case "RunBuild":
-		if id, ok := out["build_id"].(string); ok && id != "" {
-			out["log_url"] = s.rpc.URL() + "/builds/" + id
-		}
-	}
-}
-
 // cancelHint says how to cancel work Komodo can cancel; komodo-mcp never cancels on its own.
 func cancelHint(update map[string]any) string {
 	target, _ := update["target"].(map[string]any)
 	id, _ := target["id"].(string)
-	updateID, _ := nested(update, "_id", "$oid").(string)
+	uid := updateID(update)
 	switch update["operation"] {
 	case "RunBuild":
 		return fmt.Sprintf("to cancel: komodo_execute_CancelBuild {\"build\": %q}", id)
 	case "BuildRepo":
 		return fmt.Sprintf("to cancel: komodo_execute_CancelRepoBuild {\"repo\": %q}", id)
 	case "RunProcedure":
-		return fmt.Sprintf("to cancel: komodo_execute_CancelProcedure {\"procedure\": %q, \"update_id\": %q}", id, updateID)
+		return fmt.Sprintf("to cancel: komodo_execute_CancelProcedure {\"procedure\": %q, \"update_id\": %q}", id, uid)
 	case "RunAction":
-		return fmt.Sprintf("to cancel: komodo_execute_CancelAction {\"action\": %q, \"update_id\": %q}", id, updateID)
+		return fmt.Sprintf("to cancel: komodo_execute_CancelAction {\"action\": %q, \"update_id\": %q}", id, uid)
 	}
 	return ""
 }
@@ -290,7 +191,7 @@ func (s *Server) waitCap(asked time.Duration) time.Duration {
 func (s *Server) follow(ctx context.Context, req *mcp.CallToolRequest, updates []map[string]any, limit time.Duration) ([]*follow.Result, error) {
 	ids := make([]string, len(updates))
 	for i, u := range updates {
-		ids[i], _ = nested(u, "_id", "$oid").(string)
+		ids[i] = updateID(u)
 	}
 	opts := follow.Options{
 		Cap:          max(limit, time.Millisecond),
@@ -381,8 +282,8 @@ func progressNotifier(req *mcp.CallToolRequest) func(follow.Progress) {
 
 // waitHealthy polls the server's state until it is Ok or the deadline passes and records
 // the outcome in out.
-func (s *Server) waitHealthy(ctx context.Context, r *request, out map[string]any, deadline time.Time) {
-	server, _ := r.args["server"].(string)
+func (s *Server) waitHealthy(ctx context.Context, plan *guide.Plan, out map[string]any, deadline time.Time) {
+	server, _ := plan.Args["server"].(string)
 	body, _ := json.Marshal(map[string]string{"server": server})
 	for {
 		data, err := s.rpc.Call(ctx, "POST", "/read/GetServerState", body)
@@ -434,7 +335,7 @@ func waitUpdateTool() *Tool {
 				if id == "" {
 					return validationFailure("missing required argument `id`: the update id", "use the job_id of an execute result"), nil
 				}
-				limit, _ := seconds(args, "timeout")
+				limit, _ := guide.Seconds(args, "timeout")
 				body, _ := json.Marshal(map[string]string{"id": id})
 				data, err := s.rpc.Call(ctx, "POST", "/read/GetUpdate", body)
 				if err != nil {
@@ -445,9 +346,16 @@ func waitUpdateTool() *Tool {
 				if err != nil || !ok {
 					return failure(&errcode.Error{Code: errcode.ServerError, Message: "GetUpdate did not answer an Update"}, nil), nil
 				}
-				r := &request{args: map[string]any{}, wait: waitSpec{enabled: true, limit: limit}}
-				return s.afterExecute(ctx, req, r, s.redact.value(update)), nil
+				plan := &guide.Plan{Args: map[string]any{}, Wait: guide.Wait{Enabled: true, Limit: limit}}
+				return s.afterExecute(ctx, req, plan, s.redact.value(update)), nil
 			}
 		},
 	}
+}
+
+// updateID is an Update's id (`_id.$oid`).
+func updateID(update map[string]any) string {
+	id, _ := update["_id"].(map[string]any)
+	oid, _ := id["$oid"].(string)
+	return oid
 }

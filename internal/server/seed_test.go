@@ -8,7 +8,6 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
-	"github.com/komodo-mcp/komodo-mcp/gen/catalog"
 	"github.com/komodo-mcp/komodo-mcp/internal/server"
 	"github.com/komodo-mcp/komodo-mcp/internal/sim"
 )
@@ -261,21 +260,6 @@ func TestGuide_EveryListPages(t *testing.T) {
 	// Komodo's own query parameters stay available.
 	if got := names(envelope(t, call(t, cs, "komodo_read_ListServers", `{"query":{"names":["prod-2"]}}`), 1, 1, 50)); !slices.Equal(got, []string{"prod-2"}) {
 		t.Errorf("query.names = %v", got)
-	}
-}
-
-// TestGuide_ParametersHandled checks that every curated parameter has a translation.
-func TestGuide_ParametersHandled(t *testing.T) {
-	generic := []string{"id", "page", "page_size", "wait"}
-	for _, tool := range catalog.Tools {
-		for _, p := range tool.Params {
-			if slices.Contains(generic, p) {
-				continue
-			}
-			if !server.HandlesParam(tool.Name, p) {
-				t.Errorf("%s: parameter %q has no translation: it would be silently ignored", tool.Name, p)
-			}
-		}
 	}
 }
 

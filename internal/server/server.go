@@ -15,6 +15,7 @@ import (
 
 	"github.com/komodo-mcp/komodo-mcp/gen/catalog"
 	"github.com/komodo-mcp/komodo-mcp/internal/errcode"
+	"github.com/komodo-mcp/komodo-mcp/internal/guide"
 	"github.com/komodo-mcp/komodo-mcp/internal/rpc"
 )
 
@@ -107,34 +108,28 @@ func (s *Server) MCP() *mcp.Server { return s.mcp }
 // RPC is the Komodo client the server calls through.
 func (s *Server) RPC() *rpc.Client { return s.rpc }
 
-// generatedHandler calls the Komodo operation of a catalog tool with the validated
-// arguments: byte for byte as the client sent them, unless one of our own parameters
-// (the usage guide's id, page, filters, options, wait) had to be translated.
+// generatedHandler calls the Komodo operation of a catalog tool. internal/guide plans the
+// call from the validated arguments (the id, page, filters, options and wait parameters);
+// Komodo gets the client's own bytes unless the plan changed them.
 func (s *Server) generatedHandler(t *catalog.Tool) Handler {
-	translate := seedParams[t.Name].translate
 	return func(ctx context.Context, c *Call) (*mcp.CallToolResult, error) {
-		req, args := c.Request, c.Args
-		r, refused := newRequest(t, args)
-		if refused != nil {
-			return refused, nil
-		}
-		if v, _ := r.params["wait"].(bool); v {
-			r.wait.enabled = true
-		}
-		if translate != nil {
-			if refused := translate(ctx, s, r); refused != nil {
-				return refused, nil
-			}
+		plan, err := guide.Translate(ctx, s.rpc, t, c.Args)
+		if err != nil {
+			return failure(rpc.AsError(err), s.rpc.Secrets()), nil
 		}
 		if t.ResultWrap == "envelope" {
-			return s.callList(ctx, r, req.Params.Arguments), nil
+			env, err := guide.List(ctx, s.rpc, t, plan, decodeJSON)
+			if err != nil {
+				return failure(rpc.AsError(err), s.rpc.Secrets()), nil
+			}
+			env["items"] = s.redact.value(env["items"])
+			return success(env), nil
 		}
-		body, err := r.body(req.Params.Arguments)
-		if err != nil {
-			return nil, err
-		}
-		if t.Method == "GET" {
-			body = nil
+		var body []byte
+		if t.Method != "GET" {
+			if body, err = plan.Body(c.Request.Params.Arguments); err != nil {
+				return nil, err
+			}
 		}
 		data, err := s.rpc.Call(ctx, t.Method, t.Path, body)
 		if err != nil {
@@ -146,7 +141,7 @@ func (s *Server) generatedHandler(t *catalog.Tool) Handler {
 		}
 		v = s.redact.value(v)
 		if t.Module == "execute" {
-			return s.afterExecute(ctx, req, r, v), nil
+			return s.afterExecute(ctx, c.Request, plan, v), nil
 		}
 		return success(wrap(t.ResultWrap, v)), nil
 	}

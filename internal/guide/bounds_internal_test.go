@@ -1,4 +1,4 @@
-package server
+package guide
 
 import (
 	"encoding/json"
@@ -52,11 +52,11 @@ func TestIntParam_Clamps(t *testing.T) {
 		{"12", 7},
 	}
 	for _, c := range cases {
-		r := &request{params: map[string]any{}}
+		params := map[string]any{}
 		if c.v != nil {
-			r.params["p"] = c.v
+			params["p"] = c.v
 		}
-		if got := r.intParam("p", 7, 1, 100); got != c.want {
+		if got := intParam(params, "p", 7, 1, 100); got != c.want {
 			t.Errorf("intParam(%v) = %d, want %d", c.v, got, c.want)
 		}
 	}
@@ -76,14 +76,14 @@ func TestSeconds_Clamps(t *testing.T) {
 		{"5", 0, false},
 	}
 	for _, c := range cases {
-		got, ok := seconds(map[string]any{"timeout": c.v}, "timeout")
+		got, ok := Seconds(map[string]any{"timeout": c.v}, "timeout")
 		if got != c.want || ok != c.ok {
 			t.Errorf("seconds(%v) = %v, %v; want %v, %v", c.v, got, ok, c.want, c.ok)
 		}
 	}
 }
 
-// The paging bounds the server clamps to are the ones the catalog's schemas announce.
+// The paging bounds Translate clamps to are the ones the catalog's schemas announce.
 func TestPagingBounds_MatchCatalog(t *testing.T) {
 	checked := 0
 	for _, tool := range catalog.Tools {

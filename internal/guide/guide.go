@@ -1,0 +1,190 @@
+// Package guide is komodo-mcp's compatibility layer for the seed contract of its tools
+// (README "Compatibility with the seed usage guide"): the `id` parameter, the
+// {items, total, page, pageSize} list envelope and its page/page_size, the status and
+// other filters, the execute options and `wait`, the job_id/status execute result, and
+// the four workflow prompts.
+//
+// The MCP glue (internal/server) calls one seam per tool call: Translate turns the
+// validated arguments into a Plan - the request Komodo gets, the filters applied to list
+// items, what to wait for - or refuses the call with a VALIDATION_ERROR that names the
+// option. Translations never modify their input; whether Komodo gets the client's own
+// bytes is derived from the plan (Plan.Body), not remembered.
+package guide
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"math"
+	"reflect"
+	"slices"
+	"time"
+
+	"github.com/komodo-mcp/komodo-mcp/gen/catalog"
+	"github.com/komodo-mcp/komodo-mcp/internal/errcode"
+)
+
+// Komodo is how a translation reads from Komodo (to resolve a name, or read what list
+// items do not say). *rpc.Client satisfies it.
+type Komodo interface {
+	Call(ctx context.Context, method, path string, body []byte) ([]byte, error)
+}
+
+// Wait is what an execute call does after Komodo accepted the work.
+type Wait struct {
+	Enabled bool
+	Limit   time.Duration // 0: the server's wait cap
+	Healthy bool          // also wait for the server to report Ok (StartServer, RestartServer)
+}
+
+// Plan is what a tool call becomes: the request Komodo gets, the filters list items must
+// pass, the page of the envelope, and what to wait for.
+type Plan struct {
+	// Args is the request body sent to Komodo.
+	Args map[string]any
+	// Keep are filters applied to list items after fetching (all must pass).
+	Keep []func(item map[string]any) bool
+	// Page (1-based) and PageSize cut the envelope of a list tool.
+	Page, PageSize int
+	// Wait says whether and how an execute call waits for its Update.
+	Wait Wait
+}
+
+// Bounds of the paging parameters (the catalog's schemas say the same).
+const (
+	maxPage     = 1_000_000
+	maxPageSize = 1000
+)
+
+// generic are the parameters every tool of their kind has; Translate reads them itself.
+var generic = []string{"id", "page", "page_size", "wait"}
+
+// Translate turns the validated arguments of a catalog tool's call into a plan, or
+// refuses the call: a refusal is an *errcode.Error (VALIDATION_ERROR or what a lookup in
+// Komodo failed with). args is not modified.
+func Translate(ctx context.Context, k Komodo, t *catalog.Tool, args map[string]any) (*Plan, error) {
+	p := Plan{Args: maps.Clone(args)}
+	if p.Args == nil {
+		p.Args = map[string]any{}
+	}
+	params := map[string]any{}
+	for _, name := range t.Params {
+		if v, ok := p.Args[name]; ok {
+			params[name] = v
+			delete(p.Args, name)
+		}
+	}
+	if f := t.TargetField; f != "" {
+		id, hasID := params["id"]
+		_, hasField := p.Args[f]
+		switch {
+		case hasID && hasField:
+			return nil, invalid(fmt.Sprintf("give `id` or `%s`, not both", f), "")
+		case hasID:
+			p.Args[f] = id
+		case !hasField:
+			return nil, invalid(fmt.Sprintf("missing required argument `id`: the %s's id or name", f), "use the list tools to find ids and names")
+		}
+	}
+	p.Page = intParam(params, "page", 1, 1, maxPage)
+	p.PageSize = intParam(params, "page_size", 50, 1, maxPageSize)
+	if v, _ := params["wait"].(bool); v {
+		p.Wait.Enabled = true
+	}
+	if tr := translations[t.Name].translate; tr != nil {
+		return tr(ctx, k, params, p)
+	}
+	return &p, nil
+}
+
+// Body is what Komodo receives: the client's own bytes when the plan's arguments are
+// what the client sent, else the plan's arguments as compact JSON.
+func (p *Plan) Body(original json.RawMessage) ([]byte, error) {
+	if sent, ok := decodeObject(original); ok && reflect.DeepEqual(sent, p.Args) {
+		return original, nil
+	}
+	return marshalCompact(p.Args)
+}
+
+// with returns a copy of the plan whose Args has key set to v; p is not modified.
+func (p Plan) with(key string, v any) Plan {
+	p.Args = maps.Clone(p.Args)
+	p.Args[key] = v
+	return p
+}
+
+// keep returns a copy of the plan with one more item filter; p is not modified.
+func (p Plan) keep(f func(item map[string]any) bool) Plan {
+	p.Keep = append(slices.Clip(p.Keep), f)
+	return p
+}
+
+// Kept reports whether an item passes every filter of the plan.
+func (p *Plan) Kept(item map[string]any) bool {
+	for _, keep := range p.Keep {
+		if !keep(item) {
+			return false
+		}
+	}
+	return true
+}
+
+// invalid is a VALIDATION_ERROR of our own.
+func invalid(msg, hint string) *errcode.Error {
+	return &errcode.Error{Code: errcode.ValidationError, Message: msg, Hint: hint}
+}
+
+// intParam reads an integer parameter with a default, clamped to [lo, hi]. The input
+// schema bounds it already; the clamp keeps the arithmetic safe whatever arrives (a huge
+// or fractional number, a value the schema did not bound).
+func intParam(params map[string]any, name string, def, lo, hi int) int {
+	var f float64
+	switch v := params[name].(type) {
+	case json.Number:
+		var err error
+		if f, err = v.Float64(); err != nil && !math.IsInf(f, 0) {
+			return def
+		}
+	case float64:
+		f = v
+	default:
+		return def
+	}
+	switch {
+	case math.IsNaN(f):
+		return def
+	case f <= float64(lo):
+		return lo
+	case f >= float64(hi):
+		return hi
+	}
+	return int(f)
+}
+
+// decodeObject decodes a JSON object keeping numbers exact, as the server decodes
+// arguments; ok is false for anything else.
+func decodeObject(raw json.RawMessage) (map[string]any, bool) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, false
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var m map[string]any
+	if err := dec.Decode(&m); err != nil || dec.More() {
+		return nil, false
+	}
+	return m, true
+}
+
+func marshalCompact(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+}
