@@ -316,8 +316,8 @@ func TestPlan_Body(t *testing.T) {
 	}{
 		{"komodo_read_GetServer", `{ "server" : "prod-1" }`, true},
 		{"komodo_read_GetUpdate", `{"id":"0123456789abcdef01234567"}`, true}, // an own field named id
-		{"komodo_read_GetServer", `{"id":"prod-1"}`, false},                   // id mapped to server
-		{"komodo_execute_Deploy", `{"deployment":"web","wait":true}`, false},  // wait removed
+		{"komodo_read_GetServer", `{"id":"prod-1"}`, false},                  // id mapped to server
+		{"komodo_execute_Deploy", `{"deployment":"web","wait":true}`, false}, // wait removed
 		{"komodo_read_ListServers", `{"status":"running"}`, false},           // translated to a query
 	}
 	for _, c := range cases {
