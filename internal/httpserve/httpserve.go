@@ -132,7 +132,11 @@ func New(srv *mcp.Server, opts Options) (*Service, error) {
 	srv.AddReceivingMiddleware(callerMiddleware)
 
 	mux := http.NewServeMux()
-	mux.Handle(Path, s.guard(s.sdk))
+	var mcpHandler http.Handler = s.sdk
+	if !opts.Stateless {
+		mcpHandler = requireSession(mcpHandler)
+	}
+	mux.Handle(Path, s.guard(mcpHandler))
 	mux.HandleFunc("/healthz", s.healthz)
 	mux.HandleFunc("/readyz", s.readyz)
 	s.handler = mux

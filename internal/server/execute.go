@@ -197,7 +197,7 @@ func (s *Server) follow(ctx context.Context, req *mcp.CallToolRequest, updates [
 		Cap:          max(limit, time.Millisecond),
 		PollInterval: s.opts.PollInterval,
 		Heartbeat:    s.opts.Heartbeat,
-		OnProgress:   progressNotifier(req),
+		OnProgress:   progressNotifier(ctx, req),
 		Login:        s.updateLogin(ctx),
 		Logger:       s.logger,
 	}
@@ -259,11 +259,17 @@ func (s *Server) updateLogin(ctx context.Context) follow.Login {
 // progressNotifier turns follow's progress into MCP progress notifications when the client
 // gave a progress token. The progress value counts notifications, so it always increases
 // as the protocol requires; the message names the stage.
-func progressNotifier(req *mcp.CallToolRequest) func(follow.Progress) {
+//
+// Notifications are sent with the call's context values (not its cancellation): they
+// carry the request id by which streamable HTTP writes them on the call's own stream,
+// before its result. With a bare context they went to the standalone stream, unordered
+// with the result, or nowhere when the client had none open.
+func progressNotifier(ctx context.Context, req *mcp.CallToolRequest) func(follow.Progress) {
 	if req == nil || req.Session == nil || req.Params.GetProgressToken() == nil {
 		return nil
 	}
 	token := req.Params.GetProgressToken()
+	notifyCtx := context.WithoutCancel(ctx)
 	var sent float64
 	return func(p follow.Progress) {
 		sent++
@@ -276,7 +282,7 @@ func progressNotifier(req *mcp.CallToolRequest) func(follow.Progress) {
 			params.Total = float64(max(p.Total, int(sent)))
 		}
 		// A lost notification only costs the client a progress line: the result still comes.
-		_ = req.Session.NotifyProgress(context.Background(), params)
+		_ = req.Session.NotifyProgress(notifyCtx, params)
 	}
 }
 
