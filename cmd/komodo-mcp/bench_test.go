@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/komodo-mcp/komodo-mcp/internal/sim"
+	"github.com/komodo-mcp/komodo-mcp/internal/sim/simtest"
 )
 
 // median of durations, in the unit given.
@@ -39,7 +40,7 @@ func rssKB(pid int) float64 {
 // BenchmarkStartToToolsList measures a real stdio process: start -> initialize answered ->
 // tools/list answered, the bytes of the tools/list answer, and the resident memory after it.
 func BenchmarkStartToToolsList(b *testing.B) {
-	s := sim.Start(b)
+	s := simtest.Start(b)
 	for _, tc := range []struct{ name, toolsets string }{{"default", "default"}, {"all", "all"}} {
 		b.Run(tc.name, func(b *testing.B) {
 			var took []time.Duration
@@ -70,7 +71,7 @@ func BenchmarkStartToToolsList(b *testing.B) {
 // BenchmarkToolCallOverhead compares one tool call through the stdio server with the same
 // request sent directly over HTTP to the simulator; overhead-us is the difference of medians.
 func BenchmarkToolCallOverhead(b *testing.B) {
-	s := sim.Start(b)
+	s := simtest.Start(b)
 	p := start(b, simEnv(s), "--toolsets", "all")
 	client := &http.Client{}
 	direct := func() {

@@ -18,6 +18,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/komodo-mcp/komodo-mcp/internal/sim"
+	"github.com/komodo-mcp/komodo-mcp/internal/sim/simtest"
 )
 
 // binary is the komodo-mcp built once for the tests that run it as a process.
@@ -176,7 +177,7 @@ func assertOnlyProtocol(t *testing.T, p *process) {
 }
 
 func TestStdio_ToolLists(t *testing.T) {
-	s := sim.Start(t)
+	s := simtest.Start(t)
 	cases := []struct {
 		args      []string
 		min, max  int
@@ -207,7 +208,7 @@ func TestStdio_ToolLists(t *testing.T) {
 }
 
 func TestStdio_Calls(t *testing.T) {
-	s := sim.Start(t, sim.WithExecDuration(20*time.Millisecond))
+	s := simtest.Start(t, simtest.WithExecDuration(20*time.Millisecond))
 	p := start(t, simEnv(s, "KOMODO_LOG_LEVEL=debug"), "--toolsets", "all")
 
 	if res := p.call(t, "komodo_read_ListDeployments", `{}`); res.IsError {
@@ -257,13 +258,13 @@ func TestStdio_Calls(t *testing.T) {
 }
 
 func TestStdio_AuthAndNetworkErrors(t *testing.T) {
-	s := sim.Start(t)
+	s := simtest.Start(t)
 	p := start(t, simEnv(s, "KOMODO_API_SECRET=not-the-secret"))
 	if code := errorCode(t, p.call(t, "komodo_read_ListServers", `{}`)); code != "AUTH_ERROR" {
 		t.Errorf("wrong secret: %s", code)
 	}
 
-	down := sim.Start(t)
+	down := simtest.Start(t)
 	url := down.URL()
 	down.Close()
 	p = start(t, []string{"KOMODO_URL=" + url, "KOMODO_API_KEY=k", "KOMODO_API_SECRET=s", "KOMODO_RETRY_COUNT=2", "KOMODO_RETRY_DELAY=0.01"})
@@ -322,7 +323,7 @@ func TestCLI_CallDemo(t *testing.T) {
 }
 
 func TestHTTP_StreamableServe(t *testing.T) {
-	s := sim.Start(t)
+	s := simtest.Start(t)
 	cmd := exec.Command(binary, "--http", "127.0.0.1:0")
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH")}, simEnv(s)...)
 	cmd.Dir = t.TempDir()
@@ -357,7 +358,7 @@ func TestHTTP_StreamableServe(t *testing.T) {
 }
 
 func TestCLI_Doctor(t *testing.T) {
-	s := sim.Start(t)
+	s := simtest.Start(t)
 	run := func(env ...string) (string, int) {
 		cmd := exec.Command(binary, "doctor")
 		cmd.Env = append([]string{"PATH=" + os.Getenv("PATH")}, env...)

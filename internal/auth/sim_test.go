@@ -9,12 +9,13 @@ import (
 
 	"github.com/komodo-mcp/komodo-mcp/internal/auth"
 	"github.com/komodo-mcp/komodo-mcp/internal/sim"
+	"github.com/komodo-mcp/komodo-mcp/internal/sim/simtest"
 )
 
 // TestJWT_ReloginAfterCoreRestart: a Core restarted without a fixed jwt_secret answers every
 // old token 500 "Invalid user credentials"; jwt mode logs in again once and the call succeeds.
 func TestJWT_ReloginAfterCoreRestart(t *testing.T) {
-	s := sim.Start(t)
+	s := simtest.Start(t)
 	rt, err := auth.NewJWT(s.URL(), auth.Credentials{Username: sim.DemoUsername, Password: sim.DemoPassword}, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 	"github.com/komodo-mcp/komodo-mcp/internal/follow"
 	"github.com/komodo-mcp/komodo-mcp/internal/rpc"
 	"github.com/komodo-mcp/komodo-mcp/internal/sim"
+	"github.com/komodo-mcp/komodo-mcp/internal/sim/simtest"
 )
 
 // TestWait_JWTSessionAfterCoreRestart: in jwt mode, after a Core restart without a fixed
@@ -18,7 +19,7 @@ import (
 // websocket (whichever of GetUpdate and the /ws/update login meets the old token first
 // renews it; TestWait_JWTRenewedForWebsocket isolates the websocket's renewal).
 func TestWait_JWTSessionAfterCoreRestart(t *testing.T) {
-	s := sim.Start(t, sim.WithExecDuration(300*time.Millisecond))
+	s := simtest.Start(t, simtest.WithExecDuration(300*time.Millisecond))
 	c, err := rpc.New(&config.Config{URL: s.URL(), AuthMode: config.AuthJWT, Username: sim.DemoUsername, Password: sim.DemoPassword,
 		RetryCount: 1, RetryDelay: time.Millisecond, Timeout: 10 * time.Second}, slog.New(slog.DiscardHandler))
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/komodo-mcp/komodo-mcp/internal/config"
 	"github.com/komodo-mcp/komodo-mcp/internal/server"
 	"github.com/komodo-mcp/komodo-mcp/internal/sim"
+	"github.com/komodo-mcp/komodo-mcp/internal/sim/simtest"
 )
 
 var authToolNames = []string{"komodo_auth_Login", "komodo_auth_Logout", "komodo_auth_RefreshToken", "komodo_auth_Status"}
@@ -62,7 +63,7 @@ func authCall(t *testing.T, cs *mcp.ClientSession, name string, secrets ...strin
 }
 
 func TestAuthTools_Selection(t *testing.T) {
-	s := sim.Start(t)
+	s := simtest.Start(t)
 	cfg := testConfig(s.URL())
 	listed := func(sel server.Selection) map[string]*mcp.Tool {
 		out := map[string]*mcp.Tool{}
@@ -104,7 +105,7 @@ func TestAuthTools_Selection(t *testing.T) {
 }
 
 func TestAuthTools_APIKey(t *testing.T) {
-	s := sim.Start(t)
+	s := simtest.Start(t)
 	cs := connect(t, testConfig(s.URL()), server.Selection{Toolsets: []string{"auth"}})
 
 	st := structured(t, authCall(t, cs, "komodo_auth_Status"))
@@ -132,7 +133,7 @@ func TestAuthTools_APIKey(t *testing.T) {
 // TestAuthTools_HMAC: the guide's signed headers also carry an API key and secret, so the
 // tools behave as in api-key mode.
 func TestAuthTools_HMAC(t *testing.T) {
-	s := sim.Start(t, func(o *sim.Options) { o.AcceptHMAC = true })
+	s := simtest.Start(t, func(o *sim.Options) { o.AcceptHMAC = true })
 	cfg := testConfig(s.URL())
 	cfg.AuthMode = config.AuthHMAC
 	cs := connect(t, cfg, server.Selection{Toolsets: []string{"auth"}})
@@ -148,7 +149,7 @@ func TestAuthTools_HMAC(t *testing.T) {
 }
 
 func TestAuthTools_APIKeyWrongSecret(t *testing.T) {
-	s := sim.Start(t)
+	s := simtest.Start(t)
 	cfg := testConfig(s.URL())
 	cfg.APISecret = "wrong-secret-value"
 	cs := connect(t, cfg, server.Selection{Toolsets: []string{"auth"}})
@@ -161,7 +162,7 @@ func TestAuthTools_APIKeyWrongSecret(t *testing.T) {
 }
 
 func TestAuthTools_JWT(t *testing.T) {
-	s := sim.Start(t)
+	s := simtest.Start(t)
 	cs := connect(t, jwtConfig(s.URL(), sim.DemoPassword), server.Selection{Toolsets: []string{"auth", "default"}})
 	logins := func() int { return s.Count("LoginLocalUser") }
 
@@ -216,7 +217,7 @@ func TestAuthTools_JWT(t *testing.T) {
 
 func TestAuthTools_JWTWrongPassword(t *testing.T) {
 	const wrong = "not-the-demo-password"
-	s := sim.Start(t)
+	s := simtest.Start(t)
 	cs := connect(t, jwtConfig(s.URL(), wrong), server.Selection{Toolsets: []string{"auth"}})
 	for _, name := range []string{"komodo_auth_Login", "komodo_auth_RefreshToken"} {
 		res := authCall(t, cs, name, wrong)
@@ -234,7 +235,7 @@ func TestAuthTools_JWTWrongPassword(t *testing.T) {
 // TestAuthTools_GivenToken covers KOMODO_JWT without a username and password: the token
 // works, cannot be refreshed, and once forgotten cannot be got back.
 func TestAuthTools_GivenToken(t *testing.T) {
-	s := sim.Start(t)
+	s := simtest.Start(t)
 	resp, err := http.Post(s.URL()+auth.LoginPath, "application/json",
 		strings.NewReader(`{"username":"`+sim.DemoUsername+`","password":"`+sim.DemoPassword+`"}`))
 	if err != nil {
@@ -277,7 +278,7 @@ func TestAuthTools_GivenToken(t *testing.T) {
 // TestAuthTools_NoArguments checks that the tools refuse arguments - the only thing one
 // could pass is a credential - without echoing them.
 func TestAuthTools_NoArguments(t *testing.T) {
-	s := sim.Start(t)
+	s := simtest.Start(t)
 	cs := connect(t, jwtConfig(s.URL(), sim.DemoPassword), server.Selection{Toolsets: []string{"auth"}})
 	for _, name := range authToolNames {
 		res := call(t, cs, name, `{"password":"`+sim.DemoPassword+`"}`)

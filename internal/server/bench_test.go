@@ -13,6 +13,7 @@ import (
 	"github.com/komodo-mcp/komodo-mcp/internal/rpc"
 	"github.com/komodo-mcp/komodo-mcp/internal/server"
 	"github.com/komodo-mcp/komodo-mcp/internal/sim"
+	"github.com/komodo-mcp/komodo-mcp/internal/sim/simtest"
 )
 
 // BenchmarkProgressLatency measures the time from a log stage appearing in Komodo (the
@@ -25,7 +26,7 @@ func BenchmarkProgressLatency(b *testing.B) {
 		fault bool
 	}{{"websocket", false}, {"polling", true}} {
 		b.Run(tc.name, func(b *testing.B) {
-			s := sim.Start(b, sim.WithExecDuration(1500*time.Millisecond))
+			s := simtest.Start(b, simtest.WithExecDuration(1500*time.Millisecond))
 			if tc.fault {
 				s.InjectFault(sim.Fault{Op: "ws/update", Kind: sim.FaultProxy, Status: 502})
 			}

@@ -18,7 +18,7 @@ import (
 	"github.com/komodo-mcp/komodo-mcp/gen/catalog"
 	"github.com/komodo-mcp/komodo-mcp/internal/rpc"
 	"github.com/komodo-mcp/komodo-mcp/internal/server"
-	"github.com/komodo-mcp/komodo-mcp/internal/sim"
+	"github.com/komodo-mcp/komodo-mcp/internal/sim/simtest"
 )
 
 var update = flag.Bool("update", false, "rewrite the tool snapshots in testdata/toolsnaps")
@@ -33,7 +33,7 @@ type listed struct {
 // listAll serves every tool of the inventory and answers what tools/list returns.
 func listAll(t *testing.T) []listed {
 	t.Helper()
-	s := sim.Start(t)
+	s := simtest.Start(t)
 	cs := connect(t, testConfig(s.URL()), server.Selection{Toolsets: []string{"all"}})
 	var out []listed
 	for tool, err := range cs.Tools(context.Background(), nil) {
@@ -308,7 +308,7 @@ func acceptsNull(s map[string]any) bool {
 // TestMiddleware_EveryTool checks that Options.Middleware wraps generated and
 // hand-written tools alike, outside validation, and tools called by name with CallTool.
 func TestMiddleware_EveryTool(t *testing.T) {
-	s := sim.Start(t)
+	s := simtest.Start(t)
 	client, err := rpc.New(testConfig(s.URL()), quiet)
 	if err != nil {
 		t.Fatal(err)

@@ -13,7 +13,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/komodo-mcp/komodo-mcp/internal/server"
-	"github.com/komodo-mcp/komodo-mcp/internal/sim"
+	"github.com/komodo-mcp/komodo-mcp/internal/sim/simtest"
 )
 
 // clientValidators compile a tool's output schema as the clients' Ajv reads it: once as
@@ -114,7 +114,7 @@ func valueFor(name string, p map[string]any, fill func(string) any) any {
 // from tools/list) accepts. The official TypeScript client rejects a result that does not
 // validate with -32602, so this is what keeps every result usable in Claude.
 func TestInventory_OutputSchemas(t *testing.T) {
-	s := sim.Start(t)
+	s := simtest.Start(t)
 	cs := connect(t, testConfig(s.URL()), server.Selection{Toolsets: []string{"all"}})
 	ctx := context.Background()
 

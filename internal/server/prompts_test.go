@@ -13,6 +13,7 @@ import (
 	"github.com/komodo-mcp/komodo-mcp/gen/catalog"
 	"github.com/komodo-mcp/komodo-mcp/internal/server"
 	"github.com/komodo-mcp/komodo-mcp/internal/sim"
+	"github.com/komodo-mcp/komodo-mcp/internal/sim/simtest"
 )
 
 // seedAliases are the guide's execute tool names. They are hand-written aliases of Komodo
@@ -48,7 +49,7 @@ func getPrompt(cs *mcp.ClientSession, name string, args map[string]string) (stri
 }
 
 func TestPrompts_List(t *testing.T) {
-	s := sim.Start(t)
+	s := simtest.Start(t)
 	cs := connect(t, testConfig(s.URL()), server.Selection{})
 	got := map[string]bool{}
 	for p, err := range cs.Prompts(context.Background(), nil) {
@@ -81,7 +82,7 @@ func TestPrompts_List(t *testing.T) {
 }
 
 func TestPrompts_Get(t *testing.T) {
-	s := sim.Start(t)
+	s := simtest.Start(t)
 	cs := connect(t, testConfig(s.URL()), server.Selection{})
 	cases := []struct {
 		prompt string
@@ -128,7 +129,7 @@ func TestPrompts_Get(t *testing.T) {
 }
 
 func TestPrompts_ArgumentErrors(t *testing.T) {
-	s := sim.Start(t)
+	s := simtest.Start(t)
 	cs := connect(t, testConfig(s.URL()), server.Selection{})
 	cases := []struct {
 		prompt string
@@ -170,7 +171,7 @@ func TestPrompts_ToolNames(t *testing.T) {
 		return ok || known[name]
 	}
 
-	s := sim.Start(t)
+	s := simtest.Start(t)
 	full := connect(t, testConfig(s.URL()), server.Selection{})
 	ro := connect(t, testConfig(s.URL()), server.Selection{ReadOnly: true})
 	args := map[string]map[string]string{
@@ -211,7 +212,7 @@ func TestPrompts_CallsAreAccepted(t *testing.T) {
 	for _, name := range []string{"server_management", "deployment_workflow", "build_and_deploy", "alert_management"} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel() // each waits for its executions to complete
-			s := sim.Start(t, func(o *sim.Options) { o.ExecDuration = 20 * time.Millisecond })
+			s := simtest.Start(t, func(o *sim.Options) { o.ExecDuration = 20 * time.Millisecond })
 			cs := connect(t, testConfig(s.URL()), server.Selection{})
 			first := func(tool string) string {
 				items, _ := structured(t, call(t, cs, tool, `{}`))["items"].([]any)

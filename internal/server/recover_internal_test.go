@@ -17,6 +17,7 @@ import (
 	"github.com/komodo-mcp/komodo-mcp/internal/config"
 	"github.com/komodo-mcp/komodo-mcp/internal/rpc"
 	"github.com/komodo-mcp/komodo-mcp/internal/sim"
+	"github.com/komodo-mcp/komodo-mcp/internal/sim/simtest"
 )
 
 // syncBuffer is a log destination safe for concurrent handlers.
@@ -35,7 +36,7 @@ func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return 
 // A panic in any tool - including one registered after New, as a later gateway tool
 // would be - or in any other handler answers an error and leaves the session usable.
 func TestRecoverPanics(t *testing.T) {
-	s := sim.Start(t)
+	s := simtest.Start(t)
 	cfg := &config.Config{URL: s.URL(), AuthMode: config.AuthAPIKey, APIKey: sim.DemoAPIKey, APISecret: sim.DemoAPISecret,
 		RetryCount: 1, RetryDelay: time.Millisecond, Timeout: 10 * time.Second}
 	var logs syncBuffer

@@ -10,13 +10,13 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/komodo-mcp/komodo-mcp/internal/server"
-	"github.com/komodo-mcp/komodo-mcp/internal/sim"
+	"github.com/komodo-mcp/komodo-mcp/internal/sim/simtest"
 )
 
 // Out-of-range integers are refused by the schema's bounds with a VALIDATION_ERROR naming
 // them; the session goes on (such a page used to overflow the offset and panic).
 func TestServer_HugeIntegers(t *testing.T) {
-	s := sim.Start(t)
+	s := simtest.Start(t)
 	cs := connect(t, testConfig(s.URL()), server.Selection{Toolsets: []string{"default", "deployments"}})
 	for _, c := range []struct{ tool, args, arg string }{
 		{"komodo_read_ListServers", `{"page": 9223372036854775807}`, "page"},
@@ -41,7 +41,7 @@ func TestServer_HugeIntegers(t *testing.T) {
 
 // logging/setLevel accepts the spec's levels and refuses anything else as -32602.
 func TestServer_SetLogLevel(t *testing.T) {
-	s := sim.Start(t)
+	s := simtest.Start(t)
 	cs := connect(t, testConfig(s.URL()), server.Selection{})
 	ctx := context.Background()
 	if err := cs.SetLoggingLevel(ctx, &mcp.SetLoggingLevelParams{Level: "warning"}); err != nil {

@@ -10,13 +10,14 @@ import (
 
 	"github.com/komodo-mcp/komodo-mcp/internal/server"
 	"github.com/komodo-mcp/komodo-mcp/internal/sim"
+	"github.com/komodo-mcp/komodo-mcp/internal/sim/simtest"
 )
 
 // guideSession serves the default surface against a fresh simulator whose executions
 // take 30 ms, with waits polling every 5 ms.
 func guideSession(t *testing.T) (*mcp.ClientSession, *sim.Server) {
 	t.Helper()
-	s := sim.Start(t, sim.WithExecDuration(30*time.Millisecond))
+	s := simtest.Start(t, simtest.WithExecDuration(30*time.Millisecond))
 	cs := connect(t, testConfig(s.URL()), server.Selection{}, server.Options{PollInterval: 5 * time.Millisecond, WaitCap: 5 * time.Second})
 	return cs, s
 }
@@ -250,7 +251,7 @@ func TestGuide_ExecuteTools(t *testing.T) {
 
 // TestGuide_EveryListPages checks that lists beyond the guide's also answer the envelope.
 func TestGuide_EveryListPages(t *testing.T) {
-	s := sim.Start(t)
+	s := simtest.Start(t)
 	cs := connect(t, testConfig(s.URL()), server.Selection{Toolsets: []string{"all"}})
 	items := envelope(t, call(t, cs, "komodo_read_ListTags", `{"page_size":2}`), 5, 1, 2)
 	if len(items) != 2 {

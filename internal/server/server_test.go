@@ -19,6 +19,7 @@ import (
 	"github.com/komodo-mcp/komodo-mcp/internal/rpc"
 	"github.com/komodo-mcp/komodo-mcp/internal/server"
 	"github.com/komodo-mcp/komodo-mcp/internal/sim"
+	"github.com/komodo-mcp/komodo-mcp/internal/sim/simtest"
 )
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -92,7 +93,7 @@ func structured(t *testing.T, res *mcp.CallToolResult) map[string]any {
 }
 
 func TestServer_ToolSelection(t *testing.T) {
-	s := sim.Start(t)
+	s := simtest.Start(t)
 	cfg := testConfig(s.URL())
 	names := func(sel server.Selection) []string {
 		cs := connect(t, cfg, sel)
@@ -131,7 +132,7 @@ func TestServer_ToolSelection(t *testing.T) {
 }
 
 func TestServer_CallRead(t *testing.T) {
-	s := sim.Start(t)
+	s := simtest.Start(t)
 	cs := connect(t, testConfig(s.URL()), server.Selection{Toolsets: []string{"all"}})
 	res := call(t, cs, "komodo_read_ListServers", `{}`)
 	items, _ := structured(t, res)["items"].([]any)
@@ -150,7 +151,7 @@ func TestServer_CallRead(t *testing.T) {
 }
 
 func TestServer_Errors(t *testing.T) {
-	s := sim.Start(t)
+	s := simtest.Start(t)
 	cs := connect(t, testConfig(s.URL()), server.Selection{Toolsets: []string{"all"}})
 
 	s.ResetCounts()
@@ -190,7 +191,7 @@ func TestServer_Errors(t *testing.T) {
 }
 
 func TestServer_Retry(t *testing.T) {
-	s := sim.Start(t)
+	s := simtest.Start(t)
 	cs := connect(t, testConfig(s.URL()), server.Selection{Toolsets: []string{"all"}})
 
 	s.InjectFault(sim.Fault{Op: "ListServers", Kind: sim.FaultProxy, Status: 503, Times: 2})
@@ -216,7 +217,7 @@ func TestServer_Retry(t *testing.T) {
 }
 
 func TestServer_Auth(t *testing.T) {
-	s := sim.Start(t)
+	s := simtest.Start(t)
 	cfg := testConfig(s.URL())
 	cfg.APISecret = "wrong-secret-value"
 	cs := connect(t, cfg, server.Selection{})
@@ -290,7 +291,7 @@ func TestServer_Redaction(t *testing.T) {
 
 // TestServer_JWTWrongPassword checks that a refused login is AUTH_ERROR and is not retried.
 func TestServer_JWTWrongPassword(t *testing.T) {
-	s := sim.Start(t)
+	s := simtest.Start(t)
 	cfg := testConfig(s.URL())
 	cfg.AuthMode, cfg.APIKey, cfg.APISecret = config.AuthJWT, "", ""
 	cfg.Username, cfg.Password = sim.DemoUsername, "not-the-password"
@@ -310,7 +311,7 @@ func TestServer_JWTWrongPassword(t *testing.T) {
 
 // TestServer_HMACMode signs with the usage guide's scheme against a peer that verifies it.
 func TestServer_HMACMode(t *testing.T) {
-	s := sim.Start(t, sim.WithHMAC())
+	s := simtest.Start(t, simtest.WithHMAC())
 	cfg := testConfig(s.URL())
 	cfg.AuthMode = config.AuthHMAC
 	cs := connect(t, cfg, server.Selection{})

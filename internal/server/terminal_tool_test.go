@@ -6,12 +6,13 @@ import (
 
 	"github.com/komodo-mcp/komodo-mcp/internal/server"
 	"github.com/komodo-mcp/komodo-mcp/internal/sim"
+	"github.com/komodo-mcp/komodo-mcp/internal/sim/simtest"
 )
 
 // TestTerminal_Execute runs commands through komodo_terminal_Execute against the
 // simulator's streamed /terminal/execute, including the edge cases of the exit marker.
 func TestTerminal_Execute(t *testing.T) {
-	s := sim.Start(t)
+	s := simtest.Start(t)
 	cs := connect(t, testConfig(s.URL()), server.Selection{Toolsets: []string{"terminal"}})
 	run := func(args string) map[string]any {
 		t.Helper()

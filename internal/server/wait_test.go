@@ -15,6 +15,7 @@ import (
 	"github.com/komodo-mcp/komodo-mcp/internal/rpc"
 	"github.com/komodo-mcp/komodo-mcp/internal/server"
 	"github.com/komodo-mcp/komodo-mcp/internal/sim"
+	"github.com/komodo-mcp/komodo-mcp/internal/sim/simtest"
 )
 
 // progressSession connects a client that records the progress notifications it receives.
@@ -65,7 +66,7 @@ func callWithProgress(t *testing.T, ctx context.Context, cs *mcp.ClientSession, 
 // TestWait_DeployWithProgress waits for a deploy to complete and receives a progress
 // notification per stage.
 func TestWait_DeployWithProgress(t *testing.T) {
-	s := sim.Start(t, sim.WithExecDuration(150*time.Millisecond))
+	s := simtest.Start(t, simtest.WithExecDuration(150*time.Millisecond))
 	cs, progress := progressSession(t, s, server.Options{PollInterval: 5 * time.Millisecond})
 	res, err := callWithProgress(t, context.Background(), cs, "komodo_execute_Deploy", `{"id":"web-frontend","wait":true}`)
 	if err != nil {
@@ -96,7 +97,7 @@ func TestWait_DeployWithProgress(t *testing.T) {
 
 // TestWait_CapAndResume stops at the wait cap with the job still running, then resumes.
 func TestWait_CapAndResume(t *testing.T) {
-	s := sim.Start(t, sim.WithExecDuration(600*time.Millisecond))
+	s := simtest.Start(t, simtest.WithExecDuration(600*time.Millisecond))
 	cs := connect(t, testConfig(s.URL()), server.Selection{}, server.Options{PollInterval: 5 * time.Millisecond, WaitCap: 50 * time.Millisecond})
 	m := structured(t, call(t, cs, "komodo_execute_Deploy", `{"id":"api-gateway","wait":true}`))
 	if m["status"] == "succeeded" || m["status"] == "failed" {
@@ -121,7 +122,7 @@ func TestWait_CapAndResume(t *testing.T) {
 // TestWait_ClientCancel stops waiting when the client cancels the request, without
 // cancelling the work in Komodo.
 func TestWait_ClientCancel(t *testing.T) {
-	s := sim.Start(t, sim.WithExecDuration(3*time.Second))
+	s := simtest.Start(t, simtest.WithExecDuration(3*time.Second))
 	cs := connect(t, testConfig(s.URL()), server.Selection{}, server.Options{PollInterval: 5 * time.Millisecond, WaitCap: 30 * time.Second})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -156,7 +157,7 @@ func TestWait_ClientCancel(t *testing.T) {
 
 // TestWait_FailingExecution reports the failing stage and the tail of its output.
 func TestWait_FailingExecution(t *testing.T) {
-	s := sim.Start(t, sim.WithExecDuration(30*time.Millisecond))
+	s := simtest.Start(t, simtest.WithExecDuration(30*time.Millisecond))
 	cs := connect(t, testConfig(s.URL()), server.Selection{Toolsets: []string{"all"}}, server.Options{PollInterval: 5 * time.Millisecond})
 	// edge-1 is unreachable: Komodo accepts the work (HTTP 200) and the Update fails.
 	m := structured(t, call(t, cs, "komodo_execute_StopAllContainers", `{"id":"edge-1","wait":true}`))
@@ -174,7 +175,7 @@ func TestWait_FailingExecution(t *testing.T) {
 
 // TestWait_BatchWaitsForEach follows every update of a Batch execution.
 func TestWait_BatchWaitsForEach(t *testing.T) {
-	s := sim.Start(t, sim.WithExecDuration(30*time.Millisecond))
+	s := simtest.Start(t, simtest.WithExecDuration(30*time.Millisecond))
 	cs := connect(t, testConfig(s.URL()), server.Selection{Toolsets: []string{"all"}}, server.Options{PollInterval: 5 * time.Millisecond})
 	m := structured(t, call(t, cs, "komodo_execute_BatchRunBuild", `{"pattern":"*","wait":true}`))
 	items, _ := m["items"].([]any)
@@ -192,7 +193,7 @@ func TestWait_BatchWaitsForEach(t *testing.T) {
 
 // TestWait_CancelHint says how to cancel what Komodo can cancel, without doing it.
 func TestWait_CancelHint(t *testing.T) {
-	s := sim.Start(t, sim.WithExecDuration(2*time.Second))
+	s := simtest.Start(t, simtest.WithExecDuration(2*time.Second))
 	cs := connect(t, testConfig(s.URL()), server.Selection{})
 	m := structured(t, call(t, cs, "komodo_execute_Build", `{"id":"web-frontend"}`))
 	if hint, _ := m["cancel"].(string); !strings.Contains(hint, "komodo_execute_CancelBuild") {
@@ -215,7 +216,7 @@ func TestWait_WebsocketAndPolling(t *testing.T) {
 		{"polling fallback", true, "polling"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s := sim.Start(t, sim.WithExecDuration(200*time.Millisecond))
+			s := simtest.Start(t, simtest.WithExecDuration(200*time.Millisecond))
 			if tc.fault {
 				s.InjectFault(sim.Fault{Op: "ws/update", Kind: sim.FaultProxy, Status: 502})
 			}
@@ -247,7 +248,7 @@ func TestWait_WebsocketAndPolling(t *testing.T) {
 
 // TestWait_FailingBuild reports the stage a build failed at and the tail of its output.
 func TestWait_FailingBuild(t *testing.T) {
-	s := sim.Start(t, sim.WithExecDuration(60*time.Millisecond))
+	s := simtest.Start(t, simtest.WithExecDuration(60*time.Millisecond))
 	cs := connect(t, testConfig(s.URL()), server.Selection{}, server.Options{PollInterval: 5 * time.Millisecond})
 	// api-gateway's latest commit does not build.
 	m := structured(t, call(t, cs, "komodo_execute_Build", `{"id":"api-gateway","wait":true}`))
@@ -271,7 +272,7 @@ func TestWait_FailingBuild(t *testing.T) {
 // wait an unchanged stack is "unchanged" (not a "no update id" failure), and a changed one
 // is followed through the DeployStack update Komodo started for it.
 func TestDeployStackIfChanged(t *testing.T) {
-	s := sim.Start(t, sim.WithExecDuration(30*time.Millisecond))
+	s := simtest.Start(t, simtest.WithExecDuration(30*time.Millisecond))
 	cs := connect(t, testConfig(s.URL()), server.Selection{Toolsets: []string{"all"}},
 		server.Options{PollInterval: 5 * time.Millisecond, WaitCap: 1500 * time.Millisecond})
 

@@ -13,9 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"sync"
-	"testing"
 	"time"
 )
 
@@ -62,8 +60,8 @@ type Options struct {
 	TerminalLineDelay time.Duration
 }
 
-// Server is one simulated Komodo Core. Create it with New (then serve Handler) or with
-// Start in tests.
+// Server is one simulated Komodo Core. Create it with New (then serve Handler), with
+// Listen, or in tests with simtest.Start.
 type Server struct {
 	opts   Options
 	log    *slog.Logger
@@ -85,7 +83,6 @@ type Server struct {
 	sockets int // logged-in /ws/update connections
 
 	url  string
-	hs   *httptest.Server
 	stop func() // stops the HTTP server of Listen
 }
 
@@ -121,44 +118,11 @@ func New(opts Options) *Server {
 // Handler is the simulator as an http.Handler, for embedding in another server.
 func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serveHTTP) }
 
-// Start runs a simulator on 127.0.0.1 with a random port for the duration of a test.
-func Start(t testing.TB, opts ...func(*Options)) *Server {
-	t.Helper()
-	var o Options
-	for _, f := range opts {
-		f(&o)
-	}
-	s := New(o)
-	s.hs = httptest.NewServer(s.Handler())
-	s.url = s.hs.URL
-	t.Cleanup(s.Close)
-	return s
-}
-
-// WithExecDuration is a Start option setting Options.ExecDuration.
-func WithExecDuration(d time.Duration) func(*Options) {
-	return func(o *Options) { o.ExecDuration = d }
-}
-
-// WithHMAC is a Start option setting Options.AcceptHMAC.
-func WithHMAC() func(*Options) { return func(o *Options) { o.AcceptHMAC = true } }
-
-// WithoutWebsocket is a Start option setting Options.DisableWebsocket.
-func WithoutWebsocket() func(*Options) { return func(o *Options) { o.DisableWebsocket = true } }
-
-// WithTerminalLineDelay is a Start option setting Options.TerminalLineDelay.
-func WithTerminalLineDelay(d time.Duration) func(*Options) {
-	return func(o *Options) { o.TerminalLineDelay = d }
-}
-
-// WithLogger is a Start option setting Options.Logger.
-func WithLogger(l *slog.Logger) func(*Options) { return func(o *Options) { o.Logger = l } }
-
-// URL is the base URL of a simulator started with Start or ListenAndServe ("" otherwise).
+// URL is the base URL of a simulator served by Listen or ListenAndServe ("" otherwise).
 func (s *Server) URL() string { return s.url }
 
 // Close stops pending executions, cuts terminal streams and update websockets and,
-// for Start, stops the HTTP server.
+// for Listen, stops the HTTP server.
 func (s *Server) Close() {
 	s.mu.Lock()
 	if !s.closed {
@@ -170,9 +134,6 @@ func (s *Server) Close() {
 	}
 	s.timers = map[*time.Timer]struct{}{}
 	s.mu.Unlock()
-	if s.hs != nil {
-		s.hs.Close()
-	}
 	if s.stop != nil {
 		s.stop()
 	}
