@@ -186,7 +186,8 @@ func (s *Server) checkPermission(c *call) *apiError {
 	return errf("User does not have required permissions on this resource")
 }
 
-func init() {
+// authHandlers registers the handlers of the auth API (/auth/login, /auth/manage) and the calling user.
+func authHandlers(handle func(string, handlerFunc)) {
 	handle("GetLoginOptions", func(s *Server, c *call) (any, *apiError) {
 		return map[string]any{"local": true, "oidc": false, "github": false, "google": false, "registration_disabled": true, "oidc_auto_redirect": false}, nil
 	})

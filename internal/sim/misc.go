@@ -12,7 +12,8 @@ import (
 // Tags, variables, users, alerts, updates, summaries and the reads of runtime state
 // (server state, action states, logs, stack services).
 
-func init() {
+// tagHandlers registers the handlers of tags.
+func tagHandlers(handle func(string, handlerFunc)) {
 	// Tags.
 	handle("ListTags", func(s *Server, c *call) (any, *apiError) {
 		q, _ := c.body["query"].(map[string]any)
@@ -88,7 +89,10 @@ func init() {
 		}
 		return tagJSON(t), nil
 	})
+}
 
+// variableHandlers registers the handlers of variables.
+func variableHandlers(handle func(string, handlerFunc)) {
 	// Variables. Non-admins see secret values masked ("#" per character), the way
 	// Komodo hides them from users who are not admins.
 	handle("ListVariables", func(s *Server, c *call) (any, *apiError) {
@@ -131,7 +135,10 @@ func init() {
 		}
 		return variableJSON(v, c.user), nil
 	})
+}
 
+// userHandlers registers the handlers of users.
+func userHandlers(handle func(string, handlerFunc)) {
 	// Users.
 	handle("ListUsers", func(s *Server, c *call) (any, *apiError) {
 		if !c.user.Admin {
@@ -157,7 +164,10 @@ func init() {
 		}
 		return map[string]any{"username": u.Username, "avatar": nil}, nil
 	})
+}
 
+// alertHandlers registers the handlers of alerts.
+func alertHandlers(handle func(string, handlerFunc)) {
 	// Alerts: newest first, 100 a page, filtered by the query as Mongo would filter the
 	// alerts collection (bin/core/src/api/read/alert.rs:33-47).
 	handle("ListAlerts", func(s *Server, c *call) (any, *apiError) {
@@ -194,7 +204,10 @@ func init() {
 		}
 		return nil, notFound("Alert", str(c.body, "id"))
 	})
+}
 
+// updateHandlers registers the handlers of updates.
+func updateHandlers(handle func(string, handlerFunc)) {
 	// Updates: newest first, 100 a page, filtered by the query as Mongo would filter the
 	// updates collection: the query is matched against the stored Update, not the list
 	// item (bin/core/src/api/read/update.rs:36-57).
@@ -223,7 +236,10 @@ func init() {
 		page, next := pageOf(list, c.body, 100)
 		return map[string]any{"updates": page, "next_page": next}, nil
 	})
+}
 
+// runtimeHandlers registers the handlers of runtime state.
+func runtimeHandlers(handle func(string, handlerFunc)) {
 	// Runtime state.
 	handle("GetServerState", func(s *Server, c *call) (any, *apiError) {
 		r, err := s.w.mustFind("Server", str(c.body, "server"))

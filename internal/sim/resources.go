@@ -10,7 +10,8 @@ import (
 
 // Get, List, ListFull, Create, Update, Rename, Copy and Delete for every resource type.
 
-func init() {
+// resourceHandlers registers the handlers of Get, List, ListFull, Create, Update, Rename, Copy and Delete of every resource type.
+func resourceHandlers(handle func(string, handlerFunc)) {
 	for i := range kinds {
 		k := kinds[i]
 		handle("Get"+k.Kind, func(s *Server, c *call) (any, *apiError) {

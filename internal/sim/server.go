@@ -22,10 +22,24 @@ type call struct {
 // handlerFunc answers one operation; it runs with Server.mu held.
 type handlerFunc func(s *Server, c *call) (any, *apiError)
 
-// handlers maps an operationId to its stateful handler; the rest answer generically.
-var handlers = map[string]handlerFunc{}
-
-func handle(op string, h handlerFunc) { handlers[op] = h }
+// newHandlers builds the table of stateful handlers by operationId; the operations
+// without one answer generically.
+func newHandlers() map[string]handlerFunc {
+	table := map[string]handlerFunc{}
+	handle := func(op string, h handlerFunc) {
+		if _, dup := table[op]; dup {
+			panic("sim: two handlers for " + op)
+		}
+		table[op] = h
+	}
+	for _, register := range []func(handle func(string, handlerFunc)){
+		authHandlers, resourceHandlers,
+		tagHandlers, variableHandlers, userHandlers, alertHandlers, updateHandlers, runtimeHandlers,
+	} {
+		register(handle)
+	}
+	return table
+}
 
 // legacyNames are operations renamed in 2.3 that Komodo still answers under the old name.
 var legacyNames = map[string]string{
@@ -228,7 +242,7 @@ func (s *Server) dispatch(w http.ResponseWriter, c *call) {
 		aerr *apiError
 	)
 	if aerr = s.checkPermission(c); aerr == nil {
-		if h, ok := handlers[c.op.ID]; ok {
+		if h, ok := s.handlers[c.op.ID]; ok {
 			out, aerr = h(s, c)
 		} else if c.op.Module == "execute" && c.op.RespType == "Update" {
 			out, aerr = s.execute(c)
@@ -267,6 +281,7 @@ func genericOperations() []string {
 	if err != nil {
 		return nil
 	}
+	handlers := newHandlers()
 	var out []string
 	for id, op := range sp.byID {
 		if _, ok := handlers[id]; ok {

@@ -63,10 +63,11 @@ type Options struct {
 // Server is one simulated Komodo Core. Create it with New (then serve Handler), with
 // Listen, or in tests with simtest.Start.
 type Server struct {
-	opts   Options
-	log    *slog.Logger
-	sp     *spec
-	jwtKey []byte
+	opts     Options
+	log      *slog.Logger
+	sp       *spec
+	jwtKey   []byte
+	handlers map[string]handlerFunc // stateful answers by operationId
 
 	mu      sync.Mutex
 	w       *world
@@ -109,7 +110,7 @@ func New(opts Options) *Server {
 	}
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
-	s := &Server{opts: opts, log: log, sp: sp, jwtKey: key, w: w, timers: map[*time.Timer]struct{}{}, subs: map[int]func(UpdateEvent){},
+	s := &Server{opts: opts, log: log, sp: sp, jwtKey: key, handlers: newHandlers(), w: w, timers: map[*time.Timer]struct{}{}, subs: map[int]func(UpdateEvent){},
 		done: make(chan struct{}), terms: map[string]*term{}}
 	s.faults.init()
 	return s
