@@ -7,8 +7,8 @@ import (
 )
 
 func testShell() *shell {
-	return &shell{name: "sh", hostname: "prod-1", home: "/root", files: &fileSet{m: map[string]string{"/etc/hostname": "prod-1\n"}},
-		env: map[string]string{"HOME": "/root"}, sleep: func(time.Duration) error { return nil }}
+	return &shell{name: "sh", hostname: "prod-1", home: "/root", files: map[string]string{"/etc/hostname": "prod-1\n"},
+		sleep: func(time.Duration) error { return nil }}
 }
 
 func TestShell_Run(t *testing.T) {
@@ -19,34 +19,25 @@ func TestShell_Run(t *testing.T) {
 		exited int // -1: the shell did not exit
 	}{
 		{`echo "a  b" 'c  d' e\ f`, "a  b c  d e f\n", 0, -1},
-		{`echo -n x; echo -e 'y\tz'`, "xy\tz\n", 0, -1},
-		{`echo '$HOME' "$HOME" \$HOME ${HOME}x "a\"b"`, "$HOME /root $HOME /rootx a\"b\n", 0, -1},
-		{`printf '%s=%d\n' a 1 b 2`, "a=1\nb=2\n", 0, -1},
-		{`printf '%5s|%-3d|%%\n' ab 7`, "   ab|7  |%\n", 0, -1},
+		{`echo -n x; echo y`, "xy\n", 0, -1},
+		{`echo '$?' "$?" $?x`, "$? 0 0x\n", 0, -1},
+		{`printf 'a\tb\n%%\n'`, "a\tb\n%\n", 0, -1},
 		{`false; echo $?; true; echo $?`, "1\n0\n", 0, -1},
 		{`false && echo no || echo yes`, "yes\n", 0, -1},
 		{`echo a; exit 4; echo b`, "a\n", 0, 4},
 		{`false; exit`, "", 1, 1},
 		{`exit 300`, "", 0, 44},
 		{`sh -c 'echo in; exit 5'; echo $?`, "in\n5\n", 0, -1},
-		{`echo a | exit 6; echo after $?`, "after 6\n", 0, -1},
-		{`seq 3 5; seq 10 -5 1`, "3\n4\n5\n10\n5\n", 0, -1},
-		{`yes hi | head -n 2 | wc -l`, "2\n", 0, -1},
-		{`seq 10 | tail -n 2`, "9\n10\n", 0, -1},
-		{`seq 20 | grep -c 1`, "11\n", 0, -1},
-		{`seq 3 | grep 7`, "", 1, -1},
-		{`echo hi > /tmp/f; echo ho >> /tmp/f; cat /tmp/f; wc -l < /tmp/f`, "hi\nho\n2\n", 0, -1},
+		{`seq 3 5; seq 2`, "3\n4\n5\n1\n2\n", 0, -1},
 		{`cat /nope`, "cat: /nope: No such file or directory\n", 1, -1},
-		{`cat /nope 2>&1 >/dev/null | wc -l`, "1\n", 0, -1},
-		{`echo err >&2 2>/dev/null`, "err\n", 0, -1},
 		{`nope; echo $?`, "sh: 1: nope: not found\n127\n", 0, -1},
 		{`echo # a comment`, "\n", 0, -1},
 		{`echo 'open`, "sh: 1: Syntax error: Unterminated quoted string\n", 2, -1},
-		{`| echo`, "sh: 1: Syntax error: \"|\" unexpected\n", 2, -1},
+		{`&& echo`, "sh: 1: Syntax error: \"&&\" unexpected\n", 2, -1},
 		{`sleep 0.1 && echo slept`, "slept\n", 0, -1},
 		{`sleep x`, "sleep: invalid time interval 'x'\n", 1, -1},
 		{`seq a`, "seq: invalid floating point argument: 'a'\n", 1, -1},
-		{`cat /etc/hostname; whoami; pwd`, "prod-1\nroot\n/root\n", 0, -1},
+		{`cat /etc/hostname; hostname; whoami; pwd; id`, "prod-1\nprod-1\nroot\n/root\nuid=0(root) gid=0(root) groups=0(root)\n", 0, -1},
 	} {
 		sh := testShell()
 		var out strings.Builder
@@ -75,7 +66,7 @@ func TestShell_OutputErrorStopsTheScript(t *testing.T) {
 		}
 		return nil
 	}}
-	if err := sh.run("yes; echo never", w, w); err != errTerminalReaderGone {
+	if err := sh.run("seq 1000000; echo never", w, w); err != errTerminalReaderGone {
 		t.Errorf("run: %v", err)
 	}
 	if lines != 3 {

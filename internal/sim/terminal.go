@@ -432,7 +432,7 @@ func (s *Server) containerOn(srv *resource, name string) (*simContainer, *apiErr
 // Call with mu held.
 func (s *Server) newShell(srv *resource, ct *simContainer, name string) *shell {
 	name = name[strings.LastIndexByte(name, '/')+1:]
-	sh := &shell{name: name, files: &fileSet{m: map[string]string{}}, sleep: s.sleepOrClose}
+	sh := &shell{name: name, files: map[string]string{}, sleep: s.sleepOrClose}
 	if ct == nil {
 		sh.hostname, sh.home = srv.Name, "/root"
 		var b strings.Builder
@@ -445,15 +445,13 @@ func (s *Server) newShell(srv *resource, ct *simContainer, name string) *shell {
 		}
 		_ = tw.Flush()
 		sh.ps = b.String()
-		sh.files.m["/etc/os-release"] = "PRETTY_NAME=\"Ubuntu 24.04.1 LTS\"\nNAME=\"Ubuntu\"\nVERSION_ID=\"24.04\"\nID=ubuntu\n"
-		sh.files.m["/proc/loadavg"] = "0.42 0.37 0.35 1/512 4242\n"
+		sh.files["/etc/os-release"] = "PRETTY_NAME=\"Ubuntu 24.04.1 LTS\"\nNAME=\"Ubuntu\"\nVERSION_ID=\"24.04\"\nID=ubuntu\n"
+		sh.files["/proc/loadavg"] = "0.42 0.37 0.35 1/512 4242\n"
 	} else {
 		sh.hostname, sh.home = shortID(ct.name), "/"
-		sh.files.m["/etc/os-release"] = "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nNAME=\"Debian GNU/Linux\"\nVERSION_ID=\"12\"\nID=debian\n"
+		sh.files["/etc/os-release"] = "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nNAME=\"Debian GNU/Linux\"\nVERSION_ID=\"12\"\nID=debian\n"
 	}
-	sh.files.m["/etc/hostname"] = sh.hostname + "\n"
-	sh.env = map[string]string{"HOME": sh.home, "HOSTNAME": sh.hostname, "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-		"SHELL": "/bin/" + name, "USER": "root", "TERM": "xterm-256color", "PWD": sh.home}
+	sh.files["/etc/hostname"] = sh.hostname + "\n"
 	return sh
 }
 

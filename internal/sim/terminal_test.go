@@ -71,9 +71,9 @@ func TestTerminal_StreamBody(t *testing.T) {
 		{"printf 'a\\r\\nb\\n'", "\na\nb\n\n__KOMODO_EXIT_CODE:0\n"},
 		{"cat /etc/hostname; hostname", "\nprod-1\nprod-1\n\n__KOMODO_EXIT_CODE:0\n"},
 		{"echo a && false || echo b; echo $?", "\na\nb\n0\n\n__KOMODO_EXIT_CODE:0\n"},
-		{"yes | head -n 3", "\ny\ny\ny\n\n__KOMODO_EXIT_CODE:0\n"},
-		{"seq 1000 | wc -l", "\n1000\n\n__KOMODO_EXIT_CODE:0\n"},
-		{"cat /nope 2>/dev/null; echo $?", "\n1\n\n__KOMODO_EXIT_CODE:0\n"},
+		{"seq 3", "\n1\n2\n3\n\n__KOMODO_EXIT_CODE:0\n"},
+		{"seq 999 1000", "\n999\n1000\n\n__KOMODO_EXIT_CODE:0\n"},
+		{"cat /nope; echo $?", "\ncat: /nope: No such file or directory\n1\n\n__KOMODO_EXIT_CODE:0\n"},
 		{"echo 'unterminated", "\nsh: 1: Syntax error: Unterminated quoted string\n\n__KOMODO_EXIT_CODE:2\n"},
 	} {
 		r := run(t, s, tc.command)
