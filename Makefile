@@ -6,7 +6,7 @@ NODE_DIR := tools/specgen/node
 #   make spec KOMODO_VERSION=2.4.0
 KOMODO_VERSION ?=
 
-.PHONY: all build test test-e2e e2e-deps spec check-spec generate check-generate bench lint node-deps clean
+.PHONY: all build test test-e2e e2e-deps fuzz spec check-spec generate check-generate bench lint node-deps clean
 
 all: build
 
@@ -56,6 +56,16 @@ generate:
 check-generate: generate
 	@git diff --exit-code -- gen/ || { echo "gen/ is out of date: run 'make generate' and commit the result" >&2; exit 1; }
 	@test -z "$$(git status --porcelain -- gen/)" || { git status --porcelain -- gen/; echo "gen/ has untracked or changed files: run 'make generate' and commit the result" >&2; exit 1; }
+
+## fuzz: run every fuzz test (func Fuzz... in *_test.go) for FUZZTIME each; their seed corpora run in make test
+FUZZTIME ?= 30s
+fuzz:
+	@set -e; for dir in $$(grep -rl --include='*_test.go' '^func Fuzz' internal cmd tools 2>/dev/null | xargs -n1 dirname | sort -u); do \
+		for name in $$(grep -h '^func Fuzz' $$dir/*_test.go | sed 's/^func \(Fuzz[A-Za-z0-9_]*\).*/\1/'); do \
+			echo "== ./$$dir $$name for $(FUZZTIME)"; \
+			$(GO) test ./$$dir -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME); \
+		done; \
+	done
 
 ## bench: run the benchmarks and print their figures
 bench:
