@@ -59,7 +59,7 @@ func callTool(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	cfg.Tools = append(cfg.Tools, name)
 
 	logger := newLogger(stderr, cfg.LogLevel)
-	srv, cleanup, err := build(ctx, cfg, logger)
+	srv, cleanup, err := build(ctx, cfg, logger, stderr)
 	if err != nil {
 		return err
 	}

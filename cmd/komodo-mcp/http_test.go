@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/url"
@@ -207,4 +208,40 @@ func (t headerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 		r.Header.Set(k, v)
 	}
 	return t.base.RoundTrip(r)
+}
+
+// In stdio mode too, a change leaves one JSON audit line on stderr (and in KOMODO_AUDIT_LOG),
+// and a destructive call is only previewed until it comes back with its token.
+func TestStdio_AuditAndConfirmation(t *testing.T) {
+	s, err := sim.Listen("127.0.0.1:0", sim.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	auditFile := filepath.Join(t.TempDir(), "audit.log")
+	p := start(t, simEnv(s, "KOMODO_TOOLS=komodo_write_DeleteVariable", "KOMODO_AUDIT_LOG="+auditFile))
+	res := p.call(t, "komodo_write_DeleteVariable", `{"name":"LOG_LEVEL"}`)
+	var preview struct {
+		Status string `json:"status"`
+		Token  string `json:"confirmation_token"`
+	}
+	raw, _ := json.Marshal(res.StructuredContent)
+	if json.Unmarshal(raw, &preview); preview.Status != "confirmation_required" || preview.Token == "" {
+		t.Fatalf("preview: %s", raw)
+	}
+	if res := p.call(t, "komodo_write_DeleteVariable", `{"name":"LOG_LEVEL","confirmation_token":"`+preview.Token+`"}`); res.IsError {
+		t.Fatalf("confirmed: %+v", res.Content)
+	}
+	file, _ := os.ReadFile(auditFile)
+	lines := strings.Split(strings.TrimSpace(string(file)), "\n")
+	if len(lines) != 2 || !strings.Contains(lines[0], `"caller":"admin","tool":"komodo_write_DeleteVariable","operation":"DeleteVariable","target":"LOG_LEVEL"`) ||
+		!strings.Contains(lines[0], `"outcome":"confirmation_required"`) || !strings.Contains(lines[1], `"outcome":"ok"`) {
+		t.Errorf("audit file:\n%s", file)
+	}
+	for _, l := range lines {
+		if !strings.Contains(p.stderr.String(), l) {
+			t.Errorf("audit line not on stderr: %s", l)
+		}
+	}
+	assertOnlyProtocol(t, p)
 }

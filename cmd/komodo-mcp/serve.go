@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 
+	"github.com/komodo-mcp/komodo-mcp/internal/audit"
 	"github.com/komodo-mcp/komodo-mcp/internal/config"
 	"github.com/komodo-mcp/komodo-mcp/internal/rpc"
 	"github.com/komodo-mcp/komodo-mcp/internal/server"
@@ -25,7 +27,7 @@ func serve(ctx context.Context, args []string, stdin io.Reader, stdout, stderr i
 		return usageError("unexpected argument %q", fs.Arg(0))
 	}
 	logger := newLogger(stderr, cfg.LogLevel)
-	srv, cleanup, err := build(ctx, cfg, logger)
+	srv, cleanup, err := build(ctx, cfg, logger, stderr)
 	if err != nil {
 		return err
 	}
@@ -49,7 +51,8 @@ func serve(ctx context.Context, args []string, stdin io.Reader, stdout, stderr i
 
 // build connects the configuration to a Komodo - the embedded simulator with --demo - and
 // creates the MCP server. cleanup stops the simulator.
-func build(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*server.Server, func(), error) {
+// Audit lines go to stderr (and KOMODO_AUDIT_LOG).
+func build(ctx context.Context, cfg *config.Config, logger *slog.Logger, stderr io.Writer) (*server.Server, func(), error) {
 	if _, err := server.List(selection(cfg)); err != nil { // refuse a bad selection before starting anything
 		return nil, nil, usageError("%v", err)
 	}
@@ -68,12 +71,32 @@ func build(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*serve
 		cleanup()
 		return nil, nil, err
 	}
-	srv, err := server.New(client, selection(cfg), logger, server.Options{WaitCap: cfg.WaitCap})
+	auditLog, err := audit.New(stderr, cfg.AuditLog)
+	if err != nil {
+		cleanup()
+		return nil, nil, usageError("%v", err)
+	}
+	stop := cleanup
+	cleanup = func() { _ = auditLog.Close(); stop() }
+	srv, err := server.New(client, selection(cfg), logger, server.Options{WaitCap: cfg.WaitCap,
+		Audit: auditLog, Confirm: cfg.Confirm, ConfirmKey: confirmKey(cfg)})
 	if err != nil {
 		cleanup()
 		return nil, nil, usageError("%v", err)
 	}
 	return srv, cleanup, nil
+}
+
+// confirmKey signs confirmation tokens. Derived from the server's own Komodo secret, it is
+// the same in every process sharing those credentials (replicas, a CLI run after a
+// preview); without one (pass-through) each process has a random key.
+func confirmKey(cfg *config.Config) []byte {
+	secret := cfg.APISecret + "\x00" + cfg.Password + "\x00" + cfg.JWT
+	if secret == "\x00\x00" {
+		return nil
+	}
+	k := sha256.Sum256([]byte("komodo-mcp confirmation tokens\x00" + cfg.URL + "\x00" + secret))
+	return k[:]
 }
 
 // demoCredentials points cfg at the embedded simulator.

@@ -1,3 +1,174 @@
-// Package audit writes one JSON line for every tool call that changes something in Komodo:
-// who, which tool and Komodo operation, on what, the update id and the outcome.
+// Package audit writes one JSON line for every tool call that changes something in Komodo
+// (writes, executes, the terminal): when, who, which tool and Komodo operation, on what, the
+// update id and the outcome. Lines go to stderr and, when configured, to a file. Arguments
+// other than the target's name are never recorded: they may carry secrets.
 package audit
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+)
+
+// Outcomes of a Record.
+const (
+	OutcomeOK        = "ok"      // Komodo accepted it (and, for a finished execution, it succeeded)
+	OutcomeStarted   = "started" // an execution Komodo accepted and was still running when answered
+	OutcomeFailed    = "failed"  // an execution that finished unsuccessfully
+	OutcomeError     = "error"   // the call failed (Error holds the code)
+	OutcomeConfirm   = "confirmation_required"
+	OutcomeDeclined  = "declined"  // the person said no
+	OutcomeCancelled = "cancelled" // the client went away before an answer
+)
+
+// Record is one audit line.
+type Record struct {
+	Time      time.Time `json:"time"`
+	Caller    string    `json:"caller"`
+	Tool      string    `json:"tool"`
+	Operation string    `json:"operation"`
+	Target    string    `json:"target,omitempty"`
+	UpdateID  string    `json:"update_id,omitempty"`
+	Outcome   string    `json:"outcome"`
+	Error     string    `json:"error,omitempty"` // error code: AUTH_ERROR, NOT_FOUND, ...
+}
+
+// Log writes records as JSON lines to every destination, one line each, never interleaved.
+type Log struct {
+	mu   sync.Mutex
+	dst  []io.Writer
+	file *os.File
+}
+
+// New logs to stderr and, when path is not empty, appends to that file (created with mode
+// 0600 if missing).
+func New(stderr io.Writer, path string) (*Log, error) {
+	l := &Log{dst: []io.Writer{stderr}}
+	if path != "" {
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+		if err != nil {
+			return nil, fmt.Errorf("KOMODO_AUDIT_LOG %s cannot be opened: %w", path, err)
+		}
+		l.file = f
+		l.dst = append(l.dst, f)
+	}
+	return l, nil
+}
+
+// Write records r; a zero Time is set to now.
+func (l *Log) Write(r Record) {
+	if l == nil {
+		return
+	}
+	if r.Time.IsZero() {
+		r.Time = time.Now().UTC()
+	}
+	line, err := json.Marshal(r)
+	if err != nil {
+		return
+	}
+	line = append(line, '\n')
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, w := range l.dst {
+		_, _ = w.Write(line) // an audit destination failing must not fail the call it records
+	}
+}
+
+// Close closes the file, if any.
+func (l *Log) Close() error {
+	if l == nil || l.file == nil {
+		return nil
+	}
+	return l.file.Close()
+}
+
+// targetKeys are the argument names that name what a call acts on, most specific first.
+var targetKeys = []string{"deployment", "stack", "build", "repo", "procedure", "action", "server", "builder",
+	"alerter", "sync", "swarm", "container", "service", "id", "name", "target"}
+
+// TargetOf names the resource a call's arguments designate: the value of the first target
+// argument (a name or id), or "type:id" for a {"type","id"} target. Nothing else of the
+// arguments is read.
+func TargetOf(args map[string]any) string {
+	for _, k := range targetKeys {
+		switch v := args[k].(type) {
+		case string:
+			if v != "" {
+				return v
+			}
+		case map[string]any:
+			if s := objectTarget(v); s != "" {
+				return s
+			}
+		}
+	}
+	return ""
+}
+
+// objectTarget renders {"type":"Server","id":"prod-1"} (ResourceTarget) or a terminal target
+// {"type":"Deployment","params":{"deployment":"api"}} as type:id.
+func objectTarget(v map[string]any) string {
+	typ, _ := v["type"].(string)
+	id, _ := v["id"].(string)
+	if id == "" {
+		if p, ok := v["params"].(map[string]any); ok {
+			keys := make([]string, 0, len(p))
+			for k := range p {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			for _, k := range keys {
+				if s, ok := p[k].(string); ok && s != "" {
+					id = s
+					break
+				}
+			}
+		}
+	}
+	if typ == "" || id == "" {
+		return ""
+	}
+	return typ + ":" + id
+}
+
+// Outcome reads a tool result: the outcome, the error code of a failed call and the id of
+// the Update an execution (or a write that answers one) produced.
+func Outcome(res *mcp.CallToolResult, err error) (outcome, code, updateID string) {
+	if err != nil || res == nil {
+		return OutcomeError, "SERVER_ERROR", ""
+	}
+	if res.IsError {
+		code = "SERVER_ERROR"
+		for _, c := range res.Content {
+			if tc, ok := c.(*mcp.TextContent); ok {
+				var e struct{ Code string }
+				if json.Unmarshal([]byte(tc.Text), &e) == nil && e.Code != "" {
+					code = e.Code
+				}
+				break
+			}
+		}
+		return OutcomeError, code, ""
+	}
+	m, _ := res.StructuredContent.(map[string]any)
+	updateID, _ = m["job_id"].(string)
+	if updateID == "" {
+		if id, ok := m["_id"].(map[string]any); ok && m["operation"] != nil { // a write answering an Update
+			updateID, _ = id["$oid"].(string)
+		}
+	}
+	switch {
+	case m["success"] == false:
+		return OutcomeFailed, "", updateID
+	case updateID != "" && m["success"] == nil && m["status"] != nil && m["status"] != "Complete" && m["status"] != "succeeded":
+		return OutcomeStarted, "", updateID
+	}
+	return OutcomeOK, "", updateID
+}

@@ -1,7 +1,9 @@
 package httpserve_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -10,11 +12,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/komodo-mcp/komodo-mcp/internal/audit"
 	"github.com/komodo-mcp/komodo-mcp/internal/config"
 	"github.com/komodo-mcp/komodo-mcp/internal/httpserve"
 	"github.com/komodo-mcp/komodo-mcp/internal/rpc"
@@ -28,8 +32,9 @@ const initBody = `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"proto
 type env struct {
 	url  string // http://127.0.0.1:port
 	sim  *sim.Server
-	srv  *server.Server
-	svc  *httpserve.Service
+	srv   *server.Server
+	svc   *httpserve.Service
+	audit *lockedBuffer // the audit lines
 	stop func() error // cancels Serve and returns its error
 }
 
@@ -55,7 +60,9 @@ func start(t testing.TB, passThrough bool, opts httpserve.Options, simOpts ...si
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := server.New(client, server.Selection{Tools: []string{"komodo_write_UpdateVariableValue"}}, logger, server.Options{PollInterval: 20 * time.Millisecond})
+	auditBuf := &lockedBuffer{}
+	auditLog, _ := audit.New(auditBuf, "")
+	srv, err := server.New(client, server.Selection{Tools: []string{"komodo_write_UpdateVariableValue"}}, logger, server.Options{PollInterval: 20 * time.Millisecond, Audit: auditLog})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +98,7 @@ func start(t testing.TB, passThrough bool, opts httpserve.Options, simOpts ...si
 		return serveErr
 	}
 	t.Cleanup(func() { _ = stop() })
-	return &env{url: "http://" + ln.Addr().String(), sim: s, srv: srv, svc: svc, stop: stop}
+	return &env{url: "http://" + ln.Addr().String(), sim: s, srv: srv, svc: svc, stop: stop, audit: auditBuf}
 }
 
 // post sends one raw MCP POST to /mcp with the given headers.
@@ -231,6 +238,46 @@ func TestPassThrough_EachCallerKomodoPermissions(t *testing.T) {
 	if res.IsError || !strings.Contains(text(res), "Complete") {
 		t.Errorf("admin deploy with wait: %s", text(res))
 	}
+
+	// The audit log names the Komodo user behind each caller's credentials.
+	var got []string
+	for _, line := range strings.Split(strings.TrimSpace(e.audit.String()), "\n") {
+		var r audit.Record
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			t.Fatalf("audit line %q: %v", line, err)
+		}
+		got = append(got, r.Caller+" "+r.Operation+" "+r.Target+" "+r.Outcome)
+		if r.Operation == "Deploy" && r.UpdateID == "" {
+			t.Errorf("deploy audited without its update id: %+v", r)
+		}
+	}
+	want := []string{"viewer UpdateVariableValue LOG_LEVEL error", "admin UpdateVariableValue LOG_LEVEL ok", "admin Deploy web-frontend ok"}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("audit:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	for _, secret := range []string{sim.DemoAPISecret, sim.ViewerAPISecret} {
+		if strings.Contains(e.audit.String(), secret) {
+			t.Error("a caller's secret reached the audit log")
+		}
+	}
+}
+
+// lockedBuffer is a bytes.Buffer safe for concurrent use.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 func TestPassThrough_SessionBoundToItsCaller(t *testing.T) {

@@ -14,6 +14,9 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/komodo-mcp/komodo-mcp/gen/catalog"
+	"github.com/komodo-mcp/komodo-mcp/internal/audit"
+	"github.com/komodo-mcp/komodo-mcp/internal/config"
+	"github.com/komodo-mcp/komodo-mcp/internal/confirm"
 	"github.com/komodo-mcp/komodo-mcp/internal/errcode"
 	"github.com/komodo-mcp/komodo-mcp/internal/guide"
 	"github.com/komodo-mcp/komodo-mcp/internal/rpc"
@@ -38,6 +41,14 @@ type Options struct {
 	Heartbeat time.Duration
 	// Middleware wraps every tool's handler, Middleware[0] outermost; see Middleware.
 	Middleware []Middleware
+	// Audit receives one line for every call that changes something in Komodo; nil: none.
+	Audit *audit.Log
+	// Confirm is the confirmation policy. The zero value asks nothing; the command passes
+	// KOMODO_CONFIRM, whose default is destructive.
+	Confirm config.ConfirmPolicy
+	// ConfirmKey signs confirmation tokens; empty means a random key, so that a token is
+	// good only on the process that issued it.
+	ConfirmKey []byte
 }
 
 // Server is an MCP server bound to one Komodo.
@@ -54,6 +65,9 @@ type Server struct {
 
 	mu       sync.Mutex
 	handlers map[string]mcp.ToolHandler // complete handlers, built on first use
+
+	confirmTokens *confirm.Tokens
+	self          selfUser // the Komodo user of the server's own credentials, for the audit log
 }
 
 // New builds the server exposing the tools that sel selects.
@@ -71,6 +85,9 @@ func New(client *rpc.Client, sel Selection, logger *slog.Logger, opts ...Options
 	if o.PollInterval <= 0 {
 		o.PollInterval = time.Second
 	}
+	if o.Confirm == "" {
+		o.Confirm = config.ConfirmNone
+	}
 	all := Inventory()
 	chosen, err := selectTools(all, sel)
 	if err != nil {
@@ -85,7 +102,10 @@ func New(client *rpc.Client, sel Selection, logger *slog.Logger, opts ...Options
 		tools:    make(map[string]*Tool, len(all)),
 		readOnly: sel.ReadOnly,
 		handlers: map[string]mcp.ToolHandler{},
+
+		confirmTokens: confirm.NewTokens(o.ConfirmKey, 0),
 	}
+	s.opts.Middleware = append([]Middleware{s.policyMiddleware}, o.Middleware...)
 	for _, t := range all {
 		s.tools[t.Def.Name] = t
 	}

@@ -1,0 +1,78 @@
+package confirm
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/komodo-mcp/komodo-mcp/internal/config"
+)
+
+func TestNeeded(t *testing.T) {
+	ops := map[string]Op{
+		"deploy":        {Tool: "komodo_execute_Deploy", Operation: "Deploy", Mutates: true},
+		"restart":       {Tool: "komodo_execute_RestartStack", Operation: "RestartStack", Mutates: true},
+		"delete":        {Tool: "komodo_write_DeleteStack", Operation: "DeleteStack", Mutates: true},
+		"destroy":       {Tool: "komodo_execute_DestroyDeployment", Operation: "DestroyDeployment", Mutates: true},
+		"batch destroy": {Tool: "komodo_execute_BatchDestroyDeployment", Operation: "BatchDestroyDeployment", Mutates: true},
+		"prune":         {Tool: "komodo_execute_PruneImages", Operation: "PruneImages", Mutates: true},
+		"remove":        {Tool: "komodo_write_RemoveUserFromUserGroup", Operation: "RemoveUserFromUserGroup", Mutates: true},
+		"rotate":        {Tool: "komodo_execute_RotateServerKeys", Operation: "RotateServerKeys", Mutates: true},
+		"terminal":      {Tool: "komodo_terminal_Execute", Operation: "ExecuteTerminal", Mutates: true, Terminal: true},
+		"read":          {Tool: "komodo_read_ListServers", Operation: "ListServers"},
+	}
+	want := map[config.ConfirmPolicy][]string{
+		config.ConfirmDestructive: {"delete", "destroy", "batch destroy", "prune", "remove", "rotate", "terminal"},
+		config.ConfirmMutations:   {"deploy", "restart", "delete", "destroy", "batch destroy", "prune", "remove", "rotate", "terminal"},
+		config.ConfirmNone:        nil,
+	}
+	for policy, asked := range want {
+		set := map[string]bool{}
+		for _, n := range asked {
+			set[n] = true
+		}
+		for name, op := range ops {
+			if got := Needed(policy, op); got != set[name] {
+				t.Errorf("%s: Needed(%s) = %v, want %v", policy, name, got, set[name])
+			}
+		}
+	}
+}
+
+func TestTokens_BoundToCallerToolArgumentsAndTime(t *testing.T) {
+	tk := NewTokens(nil, time.Minute)
+	now := time.Unix(1_800_000_000, 0)
+	tk.now = func() time.Time { return now }
+	args := map[string]any{"stack": "immich", "services": []any{"db"}, "opts": map[string]any{"b": 1.0, "a": true}}
+	tok := tk.Issue("alice", "komodo_execute_DestroyStack", args)
+
+	same := map[string]any{"opts": map[string]any{"a": true, "b": 1.0}, "services": []any{"db"}, "stack": "immich"}
+	if err := tk.Check(tok, "alice", "komodo_execute_DestroyStack", same); err != nil {
+		t.Errorf("same call, keys in another order: %v", err)
+	}
+	for name, c := range map[string]struct {
+		caller, tool string
+		args         map[string]any
+	}{
+		"other caller": {"bob", "komodo_execute_DestroyStack", args},
+		"other tool":   {"alice", "komodo_write_DeleteStack", args},
+		"other target": {"alice", "komodo_execute_DestroyStack", map[string]any{"stack": "wiki", "services": []any{"db"}, "opts": map[string]any{"b": 1.0, "a": true}}},
+		"extra arg":    {"alice", "komodo_execute_DestroyStack", map[string]any{"stack": "immich", "services": []any{"db"}, "opts": map[string]any{"b": 1.0, "a": true}, "remove_orphans": true}},
+	} {
+		if err := tk.Check(tok, c.caller, c.tool, c.args); !errors.Is(err, ErrMismatch) {
+			t.Errorf("%s: %v, want ErrMismatch", name, err)
+		}
+	}
+	for _, bad := range []string{"", "x", "a.b", tok + "x", "AAAAAAAAAAA." + tok[12:]} {
+		if err := tk.Check(bad, "alice", "komodo_execute_DestroyStack", args); !errors.Is(err, ErrMismatch) {
+			t.Errorf("token %q: %v, want ErrMismatch", bad, err)
+		}
+	}
+	if err := NewTokens(nil, time.Minute).Check(tok, "alice", "komodo_execute_DestroyStack", args); !errors.Is(err, ErrMismatch) {
+		t.Errorf("another key: %v", err)
+	}
+	now = now.Add(2 * time.Minute)
+	if err := tk.Check(tok, "alice", "komodo_execute_DestroyStack", args); !errors.Is(err, ErrExpired) {
+		t.Errorf("after the ttl: %v, want ErrExpired", err)
+	}
+}
