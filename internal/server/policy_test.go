@@ -15,6 +15,7 @@ import (
 	"github.com/komodo-mcp/komodo-mcp/internal/rpc"
 	"github.com/komodo-mcp/komodo-mcp/internal/server"
 	"github.com/komodo-mcp/komodo-mcp/internal/sim"
+	"github.com/komodo-mcp/komodo-mcp/internal/sim/simtest"
 )
 
 // auditBuffer collects audit lines.
@@ -90,7 +91,7 @@ func variableExists(t *testing.T, cs *mcp.ClientSession, name string) bool {
 // A client without elicitation gets a preview and a token bound to the exact call; the
 // same call with the token acts, anything else does not.
 func TestPolicy_ConfirmationToken(t *testing.T) {
-	s := sim.Start(t)
+	s := simtest.Start(t)
 	cs, audits := policyServer(t, s, config.ConfirmDestructive, nil, "")
 
 	preview := structured(t, call(t, cs, "komodo_write_DeleteVariable", `{"name":"LOG_LEVEL"}`))
@@ -154,7 +155,7 @@ func sortedCopy(s []string) []string {
 func TestPolicy_Elicitation(t *testing.T) {
 	for _, protocol := range []string{"2025-11-25", ""} {
 		t.Run("protocol "+protocol, func(t *testing.T) {
-			s := sim.Start(t)
+			s := simtest.Start(t)
 			var asked []string
 			answer := &mcp.ElicitResult{Action: "decline"}
 			cs, audits := policyServer(t, s, config.ConfirmDestructive, func(req *mcp.ElicitRequest) (*mcp.ElicitResult, error) {
@@ -195,7 +196,7 @@ func TestPolicy_Elicitation(t *testing.T) {
 // Which calls ask depends on KOMODO_CONFIRM; a write that is not destructive runs at once
 // under the default, and every change leaves one audit line without its secret value.
 func TestPolicy_LevelsAndAudit(t *testing.T) {
-	s := sim.Start(t)
+	s := simtest.Start(t)
 	cs, audits := policyServer(t, s, config.ConfirmDestructive, nil, "")
 	if res := structured(t, call(t, cs, "komodo_write_UpdateVariableValue", `{"name":"DB_PASSWORD","value":"hunter2-new-secret"}`)); res["status"] == "confirmation_required" {
 		t.Error("destructive policy asked before an update")
