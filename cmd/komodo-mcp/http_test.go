@@ -239,6 +239,10 @@ func TestStdio_AuditAndConfirmation(t *testing.T) {
 		t.Errorf("audit file:\n%s", file)
 	}
 	for _, l := range lines {
+		deadline := time.Now().Add(10 * time.Second) // stderr is copied from a pipe: let it catch up
+		for !strings.Contains(p.stderr.String(), l) && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+		}
 		if !strings.Contains(p.stderr.String(), l) {
 			t.Errorf("audit line not on stderr: %s", l)
 		}
