@@ -10,7 +10,9 @@ import (
 )
 
 // logLevels are the levels logging/setLevel accepts (RFC 5424's, as the MCP spec lists them).
-var logLevels = []mcp.LoggingLevel{"debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"}
+// The logging feature is deprecated from protocol 2026-07-28 (SEP-2577), hence the
+// nolint below, but clients of the earlier versions still use it.
+var logLevels = []mcp.LoggingLevel{"debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"} //nolint:staticcheck // see above
 
 // checkLogLevel is receiving middleware refusing logging/setLevel with a level the spec
 // does not define as invalid params (-32602). The SDK stores any string, and then
@@ -18,9 +20,9 @@ var logLevels = []mcp.LoggingLevel{"debug", "info", "notice", "warning", "error"
 func checkLogLevel(next mcp.MethodHandler) mcp.MethodHandler {
 	return func(ctx context.Context, method string, req mcp.Request) (mcp.Result, error) {
 		if method == "logging/setLevel" {
-			p, _ := req.GetParams().(*mcp.SetLoggingLevelParams)
+			p, _ := req.GetParams().(*mcp.SetLoggingLevelParams) //nolint:staticcheck // see logLevels
 			if p == nil || !slices.Contains(logLevels, p.Level) {
-				level := mcp.LoggingLevel("")
+				level := mcp.LoggingLevel("") //nolint:staticcheck // see logLevels
 				if p != nil {
 					level = p.Level
 				}

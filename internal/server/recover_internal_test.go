@@ -50,9 +50,9 @@ func TestRecoverPanics(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv.mcp.AddTool(&mcp.Tool{Name: "test_Boom", InputSchema: json.RawMessage(`{"type":"object"}`)},
-		func(context.Context, *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-			var m map[string]int
-			m["x"]++ // nil map write: a runtime panic
+		func(_ context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+			name := req.Params.Name
+			_ = name[len(name)] // a runtime panic: index out of range
 			return nil, nil
 		})
 	srv.mcp.AddPrompt(&mcp.Prompt{Name: "test_boom"}, func(context.Context, *mcp.GetPromptRequest) (*mcp.GetPromptResult, error) {
@@ -91,7 +91,7 @@ func TestRecoverPanics(t *testing.T) {
 		t.Fatalf("after the panics: %v %+v", err, res)
 	}
 	out := logs.String()
-	for _, want := range []string{"internal fault", "tool=test_Boom", "assignment to entry in nil map", "recover_internal_test.go"} {
+	for _, want := range []string{"internal fault", "tool=test_Boom", "index out of range", "recover_internal_test.go"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("log lacks %q:\n%s", want, out)
 		}

@@ -40,6 +40,8 @@ func TestServer_HugeIntegers(t *testing.T) {
 }
 
 // logging/setLevel accepts the spec's levels and refuses anything else as -32602.
+//
+//nolint:staticcheck // logging is deprecated from protocol 2026-07-28, still served before
 func TestServer_SetLogLevel(t *testing.T) {
 	s := simtest.Start(t)
 	cs := connect(t, testConfig(s.URL()), server.Selection{})
