@@ -102,3 +102,36 @@ type timeout struct{}
 func (timeout) Error() string   { return "i/o timeout" }
 func (timeout) Timeout() bool   { return true }
 func (timeout) Temporary() bool { return true }
+
+// TestClassifyTransport checks the reading the retry policy relies on: only failures
+// before anything was sent are NeverSent, and configuration errors are Permanent.
+func TestClassifyTransport(t *testing.T) {
+	wrap := func(err error) error { return &url.Error{Op: "Post", URL: "https://komodo.example.com/x", Err: err} }
+	dial := func(err error) error { return wrap(&net.OpError{Op: "dial", Net: "tcp", Err: err}) }
+	for _, tc := range []struct {
+		err                  error
+		kind                 Transport
+		neverSent, permanent bool
+	}{
+		{nil, TransportOther, false, false},
+		{wrap(&net.DNSError{Err: "no such host", Name: "komodo.invalid", IsNotFound: true}), TransportDNS, true, false},
+		{dial(os.NewSyscallError("connect", syscall.ECONNREFUSED)), TransportRefused, true, false},
+		{dial(os.NewSyscallError("connect", syscall.EHOSTUNREACH)), TransportDial, true, false},
+		{wrap(&net.OpError{Op: "proxyconnect", Net: "tcp", Err: errors.New("refused")}), TransportDial, true, false},
+		{wrap(&tls.CertificateVerificationError{Err: x509.UnknownAuthorityError{}}), TransportCertificate, false, true},
+		{wrap(errors.New("http: server gave HTTP response to HTTPS client")), TransportPlainHTTP, false, true},
+		{wrap(errors.New(`unsupported protocol scheme "ftp"`)), TransportBadURL, false, true},
+		{wrap(errors.New(`net/http: invalid header field value for "X-Api-Secret"`)), TransportBadHeader, false, true},
+		{fmt.Errorf("login: %w", &Error{Code: AuthError, Message: "Invalid login credentials"}), TransportAuth, false, true},
+		{wrap(context.Canceled), TransportCancelled, false, false},
+		{wrap(context.DeadlineExceeded), TransportTimeout, false, false},
+		{wrap(&net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", syscall.ECONNRESET)}), TransportDropped, false, false},
+		{wrap(io.ErrUnexpectedEOF), TransportDropped, false, false},
+		{errors.New("something else"), TransportOther, false, false},
+	} {
+		k := ClassifyTransport(tc.err)
+		if k != tc.kind || k.NeverSent() != tc.neverSent || k.Permanent() != tc.permanent {
+			t.Errorf("%v: kind %d neverSent %v permanent %v; want %d %v %v", tc.err, k, k.NeverSent(), k.Permanent(), tc.kind, tc.neverSent, tc.permanent)
+		}
+	}
+}

@@ -41,11 +41,9 @@ package retry
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"io"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -118,10 +116,11 @@ func Policy(ctx context.Context, resp *http.Response, err error) (bool, error) {
 	}
 
 	if err != nil {
-		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || permanent(err) {
+		kind := errcode.ClassifyTransport(err)
+		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || kind.Permanent() {
 			return false, nil
 		}
-		return safe || neverSent(err), nil
+		return safe || kind.NeverSent(), nil
 	}
 	if resp == nil || !safe {
 		return false, nil
@@ -175,48 +174,6 @@ func retryAfter(resp *http.Response) (time.Duration, bool) {
 		return max(at.Sub(timeNow()), 0), true
 	}
 	return 0, false
-}
-
-// permanent reports transport errors that no retry can fix: the configuration
-// is wrong, and repeating only delays saying so.
-func permanent(err error) bool {
-	// A refused login (internal/auth) would only be refused again.
-	if e, ok := errors.AsType[*errcode.Error](err); ok && e.Code == errcode.AuthError {
-		return true
-	}
-	var certErr *tls.CertificateVerificationError
-	var recErr tls.RecordHeaderError
-	if errors.As(err, &certErr) || errors.As(err, &recErr) {
-		return true
-	}
-	msg := err.Error()
-	for _, s := range []string{
-		"unsupported protocol scheme",
-		"no Host in request URL",
-		"server gave HTTP response to HTTPS client",
-		"invalid header field",
-	} {
-		if strings.Contains(msg, s) {
-			return true
-		}
-	}
-	return false
-}
-
-// neverSent reports transport errors raised before a single byte of the
-// request left: DNS resolution, the TCP dial, or the proxy CONNECT. Only
-// these make repeating a write or execute safe.
-func neverSent(err error) bool {
-	var dnsErr *net.DNSError
-	if errors.As(err, &dnsErr) {
-		return true
-	}
-	for e := err; e != nil; e = errors.Unwrap(e) {
-		if op, ok := e.(*net.OpError); ok && (op.Op == "dial" || op.Op == "proxyconnect") {
-			return true
-		}
-	}
-	return false
 }
 
 // komodoAnswered reports whether a 502/503/504 body is Komodo's own error
