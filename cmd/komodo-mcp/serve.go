@@ -9,6 +9,7 @@ import (
 	"log/slog"
 
 	"github.com/komodo-mcp/komodo-mcp/internal/audit"
+	"github.com/komodo-mcp/komodo-mcp/internal/auth"
 	"github.com/komodo-mcp/komodo-mcp/internal/config"
 	"github.com/komodo-mcp/komodo-mcp/internal/rpc"
 	"github.com/komodo-mcp/komodo-mcp/internal/server"
@@ -101,7 +102,7 @@ func confirmKey(cfg *config.Config) []byte {
 
 // demoCredentials points cfg at the embedded simulator.
 func demoCredentials(cfg *config.Config, url string) {
-	cfg.URL, cfg.AuthMode, cfg.APIKey, cfg.APISecret = url, config.AuthAPIKey, sim.DemoAPIKey, sim.DemoAPISecret
+	cfg.URL, cfg.AuthMode, cfg.APIKey, cfg.APISecret = url, auth.ModeAPIKey, sim.DemoAPIKey, sim.DemoAPISecret
 }
 
 // selection is the tool selection a configuration asks for.

@@ -17,17 +17,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
-)
 
-// AuthMode says how requests to Komodo Core are authenticated.
-type AuthMode string
-
-// The authentication modes. AuthAPIKey is what a real Komodo Core expects; AuthHMAC is the
-// signing scheme of the usage guide, for gateways in front of Komodo that verify it.
-const (
-	AuthAPIKey AuthMode = "api-key" // x-api-key and x-api-secret headers
-	AuthJWT    AuthMode = "jwt"     // authorization header with a JWT, given or obtained by logging in
-	AuthHMAC   AuthMode = "hmac"    // X-Komodo-Api-Key, X-Komodo-Timestamp, X-Komodo-Signature headers
+	"github.com/komodo-mcp/komodo-mcp/internal/auth"
 )
 
 // Defaults and limits of the numeric settings.
@@ -46,13 +37,13 @@ const (
 // Config is the validated configuration of the server. Print or log it freely: String,
 // GoString and LogValue redact the API secret, the password and the JWT.
 type Config struct {
-	URL       string   // KOMODO_URL: http(s)://host[:port][/base], no trailing slash; empty only in demo mode
-	AuthMode  AuthMode // KOMODO_AUTH_MODE, default AuthAPIKey
-	APIKey    string   // KOMODO_API_KEY or KOMODO_API_KEY_FILE (api-key and hmac modes)
-	APISecret string   // KOMODO_API_SECRET or KOMODO_API_SECRET_FILE (api-key and hmac modes)
-	Username  string   // KOMODO_USERNAME (jwt mode)
-	Password  string   // KOMODO_PASSWORD or KOMODO_PASSWORD_FILE (jwt mode)
-	JWT       string   // KOMODO_JWT or KOMODO_JWT_FILE: a token to use instead of, or before, logging in (jwt mode)
+	URL       string    // KOMODO_URL: http(s)://host[:port][/base], no trailing slash; empty only in demo mode
+	AuthMode  auth.Mode // KOMODO_AUTH_MODE, default auth.ModeAPIKey
+	APIKey    string    // KOMODO_API_KEY or KOMODO_API_KEY_FILE (api-key and hmac modes)
+	APISecret string    // KOMODO_API_SECRET or KOMODO_API_SECRET_FILE (api-key and hmac modes)
+	Username  string    // KOMODO_USERNAME (jwt mode)
+	Password  string    // KOMODO_PASSWORD or KOMODO_PASSWORD_FILE (jwt mode)
+	JWT       string    // KOMODO_JWT or KOMODO_JWT_FILE: a token to use instead of, or before, logging in (jwt mode)
 
 	RetryCount int           // KOMODO_RETRY_COUNT, --retry-count: retries after the first attempt, 0..10, default 3
 	RetryDelay time.Duration // KOMODO_RETRY_DELAY, --retry-delay: first retry delay, (0, 60s], default 1s
@@ -247,12 +238,12 @@ func parseURL(v value, optional bool) (string, error) {
 	return strings.TrimRight(u.String(), "/"), nil
 }
 
-func parseAuthMode(v value) (AuthMode, error) {
+func parseAuthMode(v value) (auth.Mode, error) {
 	if !v.set() {
-		return AuthAPIKey, nil
+		return auth.ModeAPIKey, nil
 	}
-	switch m := AuthMode(strings.ToLower(v.raw)); m {
-	case AuthAPIKey, AuthJWT, AuthHMAC:
+	switch m := auth.Mode(strings.ToLower(v.raw)); m {
+	case auth.ModeAPIKey, auth.ModeJWT, auth.ModeHMAC:
 		return m, nil
 	}
 	return "", v.invalid("is not an authentication mode: use api-key (the default), jwt or hmac")
@@ -260,14 +251,14 @@ func parseAuthMode(v value) (AuthMode, error) {
 
 func checkCredentials(c *Config) error {
 	switch c.AuthMode {
-	case AuthAPIKey, AuthHMAC:
+	case auth.ModeAPIKey, auth.ModeHMAC:
 		if c.APIKey == "" {
 			return &Error{Setting: envAPIKey, Msg: envAPIKey + " is not set: create an API key in the Komodo UI and set KOMODO_API_KEY and KOMODO_API_SECRET (or use --demo)"}
 		}
 		if c.APISecret == "" {
 			return &Error{Setting: envAPISecret, Msg: envAPISecret + " is not set: set it (or KOMODO_API_SECRET_FILE) to the secret shown when the API key was created"}
 		}
-	case AuthJWT:
+	case auth.ModeJWT:
 		switch {
 		case c.Username == "" && c.Password == "" && c.JWT == "":
 			return &Error{Setting: envAuthMode, Msg: "KOMODO_AUTH_MODE=jwt needs credentials: set KOMODO_USERNAME and KOMODO_PASSWORD, or KOMODO_JWT (or use --demo)"}

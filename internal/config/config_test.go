@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/komodo-mcp/komodo-mcp/internal/auth"
 )
 
 // env is a getenv over a fixed map, so tests never read the real environment.
@@ -68,7 +70,7 @@ func TestLoad_Defaults(t *testing.T) {
 	}
 	want := &Config{
 		URL:        "https://komodo.example.com",
-		AuthMode:   AuthAPIKey,
+		AuthMode:   auth.ModeAPIKey,
 		APIKey:     "K-key",
 		APISecret:  "S-secret",
 		RetryCount: 3,
@@ -100,7 +102,7 @@ func TestLoad_Values(t *testing.T) {
 		{"url surrounding space trimmed", apiKeyEnv(map[string]string{"KOMODO_URL": " https://k.example.com \n"}), nil,
 			func(c *Config) any { return c.URL }, "https://k.example.com"},
 		{"auth mode case-insensitive", apiKeyEnv(map[string]string{"KOMODO_AUTH_MODE": "HMAC"}), nil,
-			func(c *Config) any { return c.AuthMode }, AuthHMAC},
+			func(c *Config) any { return c.AuthMode }, auth.ModeHMAC},
 		{"retry count zero", apiKeyEnv(map[string]string{"KOMODO_RETRY_COUNT": "0"}), nil,
 			func(c *Config) any { return c.RetryCount }, 0},
 		{"retry count max", apiKeyEnv(map[string]string{"KOMODO_RETRY_COUNT": "10"}), nil,
@@ -170,7 +172,7 @@ func TestLoad_Values(t *testing.T) {
 		{"jwt with a token", map[string]string{"KOMODO_URL": "https://k.example.com", "KOMODO_AUTH_MODE": "jwt", "KOMODO_JWT": "eyJ.x.y"}, nil,
 			func(c *Config) any { return c.JWT }, "eyJ.x.y"},
 		{"jwt ignores missing api key", map[string]string{"KOMODO_URL": "https://k.example.com", "KOMODO_AUTH_MODE": "jwt", "KOMODO_JWT": "t"}, nil,
-			func(c *Config) any { return c.AuthMode }, AuthJWT},
+			func(c *Config) any { return c.AuthMode }, auth.ModeJWT},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -504,7 +506,7 @@ func TestLoad_SecretFiles(t *testing.T) {
 
 func TestConfig_RedactsSecrets(t *testing.T) {
 	c := &Config{
-		URL: "https://k.example.com", AuthMode: AuthJWT,
+		URL: "https://k.example.com", AuthMode: auth.ModeJWT,
 		APIKey: "K-visible", APISecret: "S-supersecret", Username: "admin",
 		Password: "hunter2-pw", JWT: "eyJhbGciOi.token.sig", RetryCount: 3,
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/komodo-mcp/komodo-mcp/internal/auth"
 	"github.com/komodo-mcp/komodo-mcp/internal/config"
 	"github.com/komodo-mcp/komodo-mcp/internal/rpc"
 )
@@ -119,7 +120,7 @@ func newFakeKomodo(t testing.TB, ws bool) (*fakeKomodo, *httptest.Server) {
 
 // client is the real rpc stack (api-key signing under retry) pointed at srv.
 func client(t testing.TB, srv *httptest.Server) *rpc.Client {
-	c, err := rpc.New(&config.Config{URL: srv.URL + basePath, AuthMode: config.AuthAPIKey, APIKey: testKey, APISecret: testSecret,
+	c, err := rpc.New(&config.Config{URL: srv.URL + basePath, AuthMode: auth.ModeAPIKey, APIKey: testKey, APISecret: testSecret,
 		RetryCount: 1, RetryDelay: time.Millisecond, Timeout: 10 * time.Second}, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)

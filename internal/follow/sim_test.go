@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/komodo-mcp/komodo-mcp/internal/auth"
 	"github.com/komodo-mcp/komodo-mcp/internal/config"
 	"github.com/komodo-mcp/komodo-mcp/internal/follow"
 	"github.com/komodo-mcp/komodo-mcp/internal/rpc"
@@ -20,7 +21,7 @@ import (
 // renews it; TestWait_JWTRenewedForWebsocket isolates the websocket's renewal).
 func TestWait_JWTSessionAfterCoreRestart(t *testing.T) {
 	s := simtest.Start(t, simtest.WithExecDuration(300*time.Millisecond))
-	c, err := rpc.New(&config.Config{URL: s.URL(), AuthMode: config.AuthJWT, Username: sim.DemoUsername, Password: sim.DemoPassword,
+	c, err := rpc.New(&config.Config{URL: s.URL(), AuthMode: auth.ModeJWT, Username: sim.DemoUsername, Password: sim.DemoPassword,
 		RetryCount: 1, RetryDelay: time.Millisecond, Timeout: 10 * time.Second}, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)

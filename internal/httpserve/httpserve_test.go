@@ -19,6 +19,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/komodo-mcp/komodo-mcp/internal/audit"
+	"github.com/komodo-mcp/komodo-mcp/internal/auth"
 	"github.com/komodo-mcp/komodo-mcp/internal/config"
 	"github.com/komodo-mcp/komodo-mcp/internal/httpserve"
 	"github.com/komodo-mcp/komodo-mcp/internal/rpc"
@@ -51,7 +52,7 @@ func start(t testing.TB, passThrough bool, opts httpserve.Options, simOpts ...si
 		t.Fatal(err)
 	}
 	t.Cleanup(s.Close)
-	cfg := &config.Config{URL: s.URL(), AuthMode: config.AuthAPIKey, Timeout: 10 * time.Second, RetryCount: 0, RetryDelay: time.Millisecond, PassThrough: passThrough}
+	cfg := &config.Config{URL: s.URL(), AuthMode: auth.ModeAPIKey, Timeout: 10 * time.Second, RetryCount: 0, RetryDelay: time.Millisecond, PassThrough: passThrough}
 	if !passThrough {
 		cfg.APIKey, cfg.APISecret = sim.DemoAPIKey, sim.DemoAPISecret
 	}

@@ -37,7 +37,7 @@ type Client struct {
 	timeout     time.Duration
 	secrets     []string
 	session     *auth.JWT // nil unless the auth mode is jwt
-	mode        config.AuthMode
+	mode        auth.Mode
 	passThrough bool
 	key         string // API key and secret, kept for the update websocket's login message
 	secret      string
@@ -54,7 +54,7 @@ func New(cfg *config.Config, logger *slog.Logger) (*Client, error) {
 	if !cfg.PassThrough {
 		creds := auth.Credentials{APIKey: cfg.APIKey, APISecret: cfg.APISecret, Username: cfg.Username, Password: cfg.Password, JWT: cfg.JWT}
 		var err error
-		if signer, err = auth.New(auth.Mode(cfg.AuthMode), cfg.URL, creds, http.DefaultTransport); err != nil {
+		if signer, err = auth.New(cfg.AuthMode, cfg.URL, creds, http.DefaultTransport); err != nil {
 			return nil, err
 		}
 	}
@@ -89,7 +89,7 @@ func (c *Client) URL() string { return c.base }
 func (c *Client) Secrets() []string { return c.secrets }
 
 // AuthMode is how requests are authenticated (api-key, jwt or hmac).
-func (c *Client) AuthMode() config.AuthMode { return c.mode }
+func (c *Client) AuthMode() auth.Mode { return c.mode }
 
 // APIKey returns the API key and secret of api-key and hmac modes. Only the update
 // websocket uses them, in its login message (Komodo authenticates websockets by message,

@@ -26,7 +26,7 @@ var jwtRe = regexp.MustCompile(`eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]
 // jwtConfig is testConfig in jwt mode, logging in with the given password.
 func jwtConfig(url, password string) *config.Config {
 	cfg := testConfig(url)
-	cfg.AuthMode = config.AuthJWT
+	cfg.AuthMode = auth.ModeJWT
 	cfg.APIKey, cfg.APISecret = "", ""
 	cfg.Username, cfg.Password = sim.DemoUsername, password
 	return cfg
@@ -135,7 +135,7 @@ func TestAuthTools_APIKey(t *testing.T) {
 func TestAuthTools_HMAC(t *testing.T) {
 	s := simtest.Start(t, func(o *sim.Options) { o.AcceptHMAC = true })
 	cfg := testConfig(s.URL())
-	cfg.AuthMode = config.AuthHMAC
+	cfg.AuthMode = auth.ModeHMAC
 	cs := connect(t, cfg, server.Selection{Toolsets: []string{"auth"}})
 	for _, name := range []string{"komodo_auth_Status", "komodo_auth_Login"} {
 		got := structured(t, authCall(t, cs, name))

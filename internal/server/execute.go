@@ -9,7 +9,6 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/komodo-mcp/komodo-mcp/internal/auth"
-	"github.com/komodo-mcp/komodo-mcp/internal/config"
 	"github.com/komodo-mcp/komodo-mcp/internal/errcode"
 	"github.com/komodo-mcp/komodo-mcp/internal/follow"
 	"github.com/komodo-mcp/komodo-mcp/internal/guide"
@@ -246,9 +245,9 @@ func (s *Server) updateLogin(ctx context.Context) follow.Login {
 		}
 	}
 	switch s.rpc.AuthMode() {
-	case config.AuthAPIKey:
+	case auth.ModeAPIKey:
 		return follow.APIKeyLogin(s.rpc.APIKey())
-	case config.AuthJWT:
+	case auth.ModeJWT:
 		if jwt := s.rpc.Session(); jwt != nil {
 			return follow.JWTLogin(jwt)
 		}

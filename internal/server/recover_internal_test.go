@@ -14,6 +14,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/komodo-mcp/komodo-mcp/internal/auth"
 	"github.com/komodo-mcp/komodo-mcp/internal/config"
 	"github.com/komodo-mcp/komodo-mcp/internal/rpc"
 	"github.com/komodo-mcp/komodo-mcp/internal/sim"
@@ -37,7 +38,7 @@ func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return 
 // would be - or in any other handler answers an error and leaves the session usable.
 func TestRecoverPanics(t *testing.T) {
 	s := simtest.Start(t)
-	cfg := &config.Config{URL: s.URL(), AuthMode: config.AuthAPIKey, APIKey: sim.DemoAPIKey, APISecret: sim.DemoAPISecret,
+	cfg := &config.Config{URL: s.URL(), AuthMode: auth.ModeAPIKey, APIKey: sim.DemoAPIKey, APISecret: sim.DemoAPISecret,
 		RetryCount: 1, RetryDelay: time.Millisecond, Timeout: 10 * time.Second}
 	var logs syncBuffer
 	logger := slog.New(slog.NewTextHandler(&logs, nil))

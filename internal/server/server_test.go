@@ -15,6 +15,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/komodo-mcp/komodo-mcp/gen/catalog"
+	"github.com/komodo-mcp/komodo-mcp/internal/auth"
 	"github.com/komodo-mcp/komodo-mcp/internal/config"
 	"github.com/komodo-mcp/komodo-mcp/internal/rpc"
 	"github.com/komodo-mcp/komodo-mcp/internal/server"
@@ -27,7 +28,7 @@ var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 // testConfig points at url with the simulator's demo credentials and fast retries.
 func testConfig(url string) *config.Config {
 	return &config.Config{
-		URL: url, AuthMode: config.AuthAPIKey, APIKey: sim.DemoAPIKey, APISecret: sim.DemoAPISecret,
+		URL: url, AuthMode: auth.ModeAPIKey, APIKey: sim.DemoAPIKey, APISecret: sim.DemoAPISecret,
 		RetryCount: 3, RetryDelay: time.Millisecond, Timeout: 10 * time.Second,
 	}
 }
@@ -293,7 +294,7 @@ func TestServer_Redaction(t *testing.T) {
 func TestServer_JWTWrongPassword(t *testing.T) {
 	s := simtest.Start(t)
 	cfg := testConfig(s.URL())
-	cfg.AuthMode, cfg.APIKey, cfg.APISecret = config.AuthJWT, "", ""
+	cfg.AuthMode, cfg.APIKey, cfg.APISecret = auth.ModeJWT, "", ""
 	cfg.Username, cfg.Password = sim.DemoUsername, "not-the-password"
 	cs := connect(t, cfg, server.Selection{})
 	s.ResetCounts()
@@ -313,7 +314,7 @@ func TestServer_JWTWrongPassword(t *testing.T) {
 func TestServer_HMACMode(t *testing.T) {
 	s := simtest.Start(t, simtest.WithHMAC())
 	cfg := testConfig(s.URL())
-	cfg.AuthMode = config.AuthHMAC
+	cfg.AuthMode = auth.ModeHMAC
 	cs := connect(t, cfg, server.Selection{})
 	if items, _ := structured(t, call(t, cs, "komodo_read_ListServers", `{}`))["items"].([]any); len(items) == 0 {
 		t.Error("hmac mode: no servers")

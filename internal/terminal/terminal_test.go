@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/komodo-mcp/komodo-mcp/gen/komodo"
+	"github.com/komodo-mcp/komodo-mcp/internal/auth"
 	"github.com/komodo-mcp/komodo-mcp/internal/config"
 	"github.com/komodo-mcp/komodo-mcp/internal/errcode"
 	"github.com/komodo-mcp/komodo-mcp/internal/rpc"
@@ -482,7 +483,7 @@ func TestExecute_NotRetried(t *testing.T) {
 		}
 	}))
 	t.Cleanup(srv.Close)
-	c, err := rpc.New(&config.Config{URL: srv.URL, AuthMode: config.AuthAPIKey, APIKey: "key", APISecret: "secret", RetryCount: 3, RetryDelay: time.Millisecond, Timeout: 5 * time.Second},
+	c, err := rpc.New(&config.Config{URL: srv.URL, AuthMode: auth.ModeAPIKey, APIKey: "key", APISecret: "secret", RetryCount: 3, RetryDelay: time.Millisecond, Timeout: 5 * time.Second},
 		slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
