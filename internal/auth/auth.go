@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 )
 
@@ -36,7 +37,8 @@ type Credentials struct {
 // New returns the transport for mode, sending through base (http.DefaultTransport when nil).
 // baseURL is Komodo Core's address; only jwt mode uses it, to log in. In jwt mode the result is
 // a *JWT, which a caller may type-assert to manage the session.
-func New(mode Mode, baseURL string, c Credentials, base http.RoundTripper) (http.RoundTripper, error) {
+// logger receives what the transport logs (jwt mode's re-logins); nil discards it.
+func New(mode Mode, baseURL string, c Credentials, base http.RoundTripper, logger *slog.Logger) (http.RoundTripper, error) {
 	switch mode {
 	case ModeAPIKey, ModeHMAC:
 		if c.APIKey == "" || c.APISecret == "" {
@@ -47,9 +49,18 @@ func New(mode Mode, baseURL string, c Credentials, base http.RoundTripper) (http
 		}
 		return NewAPIKey(c.APIKey, c.APISecret, base), nil
 	case ModeJWT:
-		return NewJWT(baseURL, c, base)
+		return NewJWT(baseURL, c, base, logger)
 	}
 	return nil, fmt.Errorf("auth: unknown mode %q: use api-key, jwt or hmac", mode)
+}
+
+// orDiscard is the logger to use: l, or one that discards (nil never means the global
+// logger: a library does not write where its caller did not ask).
+func orDiscard(l *slog.Logger) *slog.Logger {
+	if l == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return l
 }
 
 func orDefault(base http.RoundTripper) http.RoundTripper {

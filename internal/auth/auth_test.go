@@ -270,7 +270,7 @@ func TestNew(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.mode)+" "+tt.want, func(t *testing.T) {
-			rt, err := New(tt.mode, "https://k.example.com", tt.creds, nil)
+			rt, err := New(tt.mode, "https://k.example.com", tt.creds, nil, nil)
 			if tt.wantErr {
 				if err == nil || err.Error() != tt.want {
 					t.Errorf("err = %v, want %s", err, tt.want)
@@ -285,7 +285,7 @@ func TestNew(t *testing.T) {
 			}
 		})
 	}
-	if _, err := New(ModeJWT, "komodo.example.com", creds, nil); err == nil {
+	if _, err := New(ModeJWT, "komodo.example.com", creds, nil, nil); err == nil {
 		t.Error("jwt mode accepted a base URL without scheme")
 	}
 }

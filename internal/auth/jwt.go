@@ -42,6 +42,7 @@ type JWT struct {
 	loginURL           string
 	username, password string
 	base               http.RoundTripper
+	logger             *slog.Logger
 
 	mu       sync.Mutex
 	token    string
@@ -61,7 +62,8 @@ var _ http.RoundTripper = (*JWT)(nil)
 // NewJWT returns a JWT transport for the Komodo Core at baseURL, sending through base
 // (http.DefaultTransport when nil). It uses c.JWT first if given, and c.Username and c.Password
 // to log in when there is no token or the token is rejected; it needs one or the other.
-func NewJWT(baseURL string, c Credentials, base http.RoundTripper) (*JWT, error) {
+// Re-logins are logged on logger (nil: nowhere).
+func NewJWT(baseURL string, c Credentials, base http.RoundTripper, logger *slog.Logger) (*JWT, error) {
 	if c.JWT == "" && (c.Username == "" || c.Password == "") {
 		return nil, errors.New("auth: jwt mode needs a token, or a username and password")
 	}
@@ -74,6 +76,7 @@ func NewJWT(baseURL string, c Credentials, base http.RoundTripper) (*JWT, error)
 		username: c.Username,
 		password: c.Password,
 		base:     orDefault(base),
+		logger:   orDiscard(logger),
 		token:    c.JWT,
 	}, nil
 }
@@ -100,7 +103,7 @@ func (t *JWT) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 
 	discard(resp)
-	slog.Info("komodo rejected the session token; logging in again", "user", t.username)
+	t.logger.Info("komodo rejected the session token; logging in again", "user", t.username)
 	if tok, err = t.session(resend.Context(), tok); err != nil {
 		return nil, credentialError(err)
 	}
@@ -275,7 +278,7 @@ func (t *JWT) runLogin(ctx context.Context, l *login, epoch uint64) {
 
 // login calls LoginLocalUser. Its errors name the user, never the password.
 func (t *JWT) login(ctx context.Context) (string, error) {
-	slog.Debug("logging in to komodo", "user", t.username)
+	t.logger.Debug("logging in to komodo", "user", t.username)
 	body, err := json.Marshal(struct {
 		Username string `json:"username"`
 		Password string `json:"password"`

@@ -121,7 +121,7 @@ func (f *fakeKomodo) stats() (logins int, api []seen) {
 
 func newJWT(t *testing.T, f *fakeKomodo, c Credentials) *JWT {
 	t.Helper()
-	rt, err := NewJWT(f.url(), c, nil)
+	rt, err := NewJWT(f.url(), c, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,7 +16,7 @@ import (
 // old token 500 "Invalid user credentials"; jwt mode logs in again once and the call succeeds.
 func TestJWT_ReloginAfterCoreRestart(t *testing.T) {
 	s := simtest.Start(t)
-	rt, err := auth.NewJWT(s.URL(), auth.Credentials{Username: sim.DemoUsername, Password: sim.DemoPassword}, nil)
+	rt, err := auth.NewJWT(s.URL(), auth.Credentials{Username: sim.DemoUsername, Password: sim.DemoPassword}, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

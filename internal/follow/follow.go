@@ -28,6 +28,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/komodo-mcp/komodo-mcp/internal/config"
 	"github.com/komodo-mcp/komodo-mcp/internal/errcode"
 )
 
@@ -40,9 +41,8 @@ type Caller interface {
 	URL() string
 }
 
-// Defaults for Options.
+// Defaults for Options (the wait cap's is config.DefaultWaitCap, the KOMODO_WAIT_CAP default).
 const (
-	DefaultCap          = 50 * time.Second
 	DefaultHeartbeat    = 10 * time.Second
 	DefaultPollInterval = time.Second
 	DefaultSafetyPoll   = 5 * time.Second
@@ -80,7 +80,7 @@ type Progress struct {
 // only: set Login to use the websocket.
 type Options struct {
 	// Cap bounds the wait; at the cap Wait returns an incomplete Result. 0
-	// means DefaultCap.
+	// means config.DefaultWaitCap.
 	Cap time.Duration
 	// Heartbeat is the longest time without a notification; 0 means
 	// DefaultHeartbeat.
@@ -106,8 +106,8 @@ type Options struct {
 	// http.DefaultClient. Not the rpc client: its retry layer cannot carry an
 	// upgraded connection, and the websocket authenticates by message.
 	WebsocketClient *http.Client
-	// Logger receives debug lines about the path taken; nil means
-	// slog.Default(). Secrets never reach it.
+	// Logger receives debug lines about the path taken; nil discards them.
+	// Secrets never reach it.
 	Logger *slog.Logger
 }
 
@@ -117,12 +117,12 @@ func (o Options) withDefaults() Options {
 			*d = v
 		}
 	}
-	def(&o.Cap, DefaultCap)
+	def(&o.Cap, config.DefaultWaitCap)
 	def(&o.Heartbeat, DefaultHeartbeat)
 	def(&o.PollInterval, DefaultPollInterval)
 	def(&o.SafetyPoll, DefaultSafetyPoll)
 	if o.Logger == nil {
-		o.Logger = slog.Default()
+		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	return o
 }

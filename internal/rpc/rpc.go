@@ -45,16 +45,17 @@ type Client struct {
 }
 
 // New builds the client for cfg: the signing transport of cfg.AuthMode under the
-// Komodo-aware retry transport, so that every attempt is signed afresh.
+// Komodo-aware retry transport, so that every attempt is signed afresh. It logs on
+// logger (nil: nowhere).
 func New(cfg *config.Config, logger *slog.Logger) (*Client, error) {
 	if logger == nil {
-		logger = slog.Default()
+		logger = slog.New(slog.DiscardHandler)
 	}
 	var signer http.RoundTripper = auth.NewPassThrough(http.DefaultTransport)
 	if !cfg.PassThrough {
 		creds := auth.Credentials{APIKey: cfg.APIKey, APISecret: cfg.APISecret, Username: cfg.Username, Password: cfg.Password, JWT: cfg.JWT}
 		var err error
-		if signer, err = auth.New(cfg.AuthMode, cfg.URL, creds, http.DefaultTransport); err != nil {
+		if signer, err = auth.New(cfg.AuthMode, cfg.URL, creds, http.DefaultTransport, logger); err != nil {
 			return nil, err
 		}
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/komodo-mcp/komodo-mcp/internal/config"
 	"github.com/komodo-mcp/komodo-mcp/internal/confirm"
 	"github.com/komodo-mcp/komodo-mcp/internal/errcode"
+	"github.com/komodo-mcp/komodo-mcp/internal/follow"
 	"github.com/komodo-mcp/komodo-mcp/internal/guide"
 	"github.com/komodo-mcp/komodo-mcp/internal/rpc"
 )
@@ -30,8 +31,8 @@ const instructions = `Tools operate a Komodo build-and-deploy installation. Reso
 
 // Options tune the server; the zero value means the defaults.
 type Options struct {
-	// WaitCap bounds how long an execute tool waits for its Update (default 50s: below
-	// the ~60s after which MCP clients give up on a call).
+	// WaitCap bounds how long an execute tool waits for its Update (default
+	// config.DefaultWaitCap).
 	WaitCap time.Duration
 	// PollInterval is how often a wait polls Komodo when the update websocket is not
 	// available (default 1s, as Komodo's own client).
@@ -70,20 +71,21 @@ type Server struct {
 	self          selfUser // the Komodo user of the server's own credentials, for the audit log
 }
 
-// New builds the server exposing the tools that sel selects.
+// New builds the server exposing the tools that sel selects. It logs on logger (nil:
+// nowhere).
 func New(client *rpc.Client, sel Selection, logger *slog.Logger, opts ...Options) (*Server, error) {
 	if logger == nil {
-		logger = slog.Default()
+		logger = slog.New(slog.DiscardHandler)
 	}
 	var o Options
 	if len(opts) > 0 {
 		o = opts[0]
 	}
 	if o.WaitCap <= 0 {
-		o.WaitCap = 50 * time.Second
+		o.WaitCap = config.DefaultWaitCap
 	}
 	if o.PollInterval <= 0 {
-		o.PollInterval = time.Second
+		o.PollInterval = follow.DefaultPollInterval
 	}
 	if o.Confirm == "" {
 		o.Confirm = config.ConfirmNone
