@@ -57,7 +57,7 @@ var flagDefs = []struct {
 	{"retry-count", envRetryCount, "retries of a failed request, `N` from 0 to 10 (default 3)", false, Komodo},
 	{"retry-delay", envRetryDelay, "`DURATION` before the first retry, doubling each time: 500ms, or seconds (default 1s)", false, Komodo},
 	{"timeout", envTimeout, "timeout of one request to Komodo, a `DURATION` like 45s, or seconds (default 30s)", false, Komodo},
-	{"wait-cap", envWaitCap, "longest `DURATION` an execute tool waits for its job before answering (resume with komodo_read_WaitForUpdate), like 50s, or seconds (default "+DefaultWaitCap.String()+")", false, Execution},
+	{"wait-cap", envWaitCap, "longest `DURATION` an execute tool waits for its job before answering (resume with komodo_read_WaitForUpdate), like 50s, or seconds (default " + DefaultWaitCap.String() + ")", false, Execution},
 	{"toolsets", envToolsets, "comma-separated `TOOLSETS` to offer (default: default; all offers every tool)", false, Selection},
 	{"tools", envTools, "comma-separated `TOOLS` to offer in addition to the toolsets", false, Selection},
 	{"exclude-tools", envExcludeTools, "comma-separated `TOOLS` never to offer", false, Selection},
