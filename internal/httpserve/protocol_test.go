@@ -1,14 +1,12 @@
 package httpserve_test
 
 import (
-	"context"
+	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
-
-	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/komodo-mcp/komodo-mcp/internal/httpserve"
 	"github.com/komodo-mcp/komodo-mcp/internal/sim"
@@ -46,43 +44,42 @@ func TestSessionRequired(t *testing.T) {
 }
 
 // Over streamable HTTP, a waited execute's progress travels on the call's own stream:
-// every notification arrives before the result, none after.
+// read raw from the wire, every notification comes before the result, none after.
+// (A client's handlers may run in any order; the wire order is what the spec fixes.)
 func TestProgressBeforeResult(t *testing.T) {
 	e := start(t, false, httpserve.Options{}, sim.Options{ExecDuration: 300 * time.Millisecond})
-	var mu sync.Mutex
-	var got []float64
-	done := false
-	late := 0
-	cs, err := e.connect(t, nil, &mcp.ClientOptions{ProgressNotificationHandler: func(_ context.Context, r *mcp.ProgressNotificationClientRequest) {
-		mu.Lock()
-		defer mu.Unlock()
-		if done {
-			late++
+	resp, text := e.post(t, `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}`, nil)
+	sid := resp.Header.Get("Mcp-Session-Id")
+	if resp.StatusCode != http.StatusOK || sid == "" {
+		t.Fatalf("initialize: %d %s", resp.StatusCode, text)
+	}
+	h := map[string]string{"Mcp-Session-Id": sid, "Mcp-Protocol-Version": "2025-06-18"}
+	e.post(t, `{"jsonrpc":"2.0","method":"notifications/initialized"}`, h)
+	resp, text = e.post(t, `{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"komodo_execute_Deploy","arguments":{"id":"web-frontend","wait":true},"_meta":{"progressToken":"p1"}}}`, h)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("tools/call: %d %s", resp.StatusCode, text)
+	}
+	var order []string // "progress" or "result", as the events came
+	for _, line := range strings.Split(text, "\n") {
+		data, ok := strings.CutPrefix(line, "data: ")
+		if !ok {
+			continue
 		}
-		got = append(got, r.Params.Progress)
-	}})
-	if err != nil {
-		t.Fatal(err)
+		var m struct {
+			ID     any    `json:"id"`
+			Method string `json:"method"`
+		}
+		if err := json.Unmarshal([]byte(data), &m); err != nil {
+			t.Fatalf("event is not JSON: %s", data)
+		}
+		switch {
+		case m.Method == "notifications/progress":
+			order = append(order, "progress")
+		case m.ID == float64(2):
+			order = append(order, "result")
+		}
 	}
-	params := &mcp.CallToolParams{Name: "komodo_execute_Deploy", Arguments: map[string]any{"id": "web-frontend", "wait": true}}
-	params.SetProgressToken("p1")
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	res, err := cs.CallTool(ctx, params)
-	mu.Lock()
-	done = true
-	n := len(got)
-	mu.Unlock()
-	if err != nil || res.IsError {
-		t.Fatalf("deploy: %v %+v", err, res)
-	}
-	if n < 2 {
-		t.Fatalf("%d progress notifications before the result, want several", n)
-	}
-	time.Sleep(200 * time.Millisecond) // a notification sent after the result would show up now
-	mu.Lock()
-	defer mu.Unlock()
-	if late > 0 {
-		t.Errorf("%d progress notifications arrived after the result", late)
+	if len(order) < 3 || order[len(order)-1] != "result" || slices.Index(order, "result") != len(order)-1 {
+		t.Fatalf("events on the call's stream: %v; want progress notifications, then the result last", order)
 	}
 }
