@@ -43,6 +43,9 @@ type Tool struct {
 	// Params are the MCP-only parameters of the tool's input schema: they are translated
 	// by the server, never sent to Komodo as they are.
 	Params []string
+	// Defaults is a JSON object of values the server fills in for fields the assistant
+	// left out (Komodo requires them: a log's tail, a stack's services); nil when none.
+	Defaults json.RawMessage
 }
 
 // Toolset is a named group of tools that can be enabled together.

@@ -209,7 +209,7 @@ func renderServerManagement(args map[string]string) string {
 	if given {
 		fmt.Fprintf(&b, "1. List all servers: %s (the list answers `{items, total, page, pageSize}`; use `page` and `page_size` to page through). Find %q in it by id or name; if it is not there, show the user the closest names and stop.\n", toolCall("komodo_read_ListServers", map[string]any{"page": 1, "page_size": 50}), server)
 	} else {
-		fmt.Fprintf(&b, "1. List all servers: %s (the list answers `{items, total, page, pageSize}`; use `page` and `page_size` to page through, and `status` (running, stopped, pending, error) to filter). Summarise them, and pick out the ones that are not running or report errors; if all are healthy, say so and stop.\n", toolCall("komodo_read_ListServers", map[string]any{"page": 1, "page_size": 50}))
+		fmt.Fprintf(&b, "1. List all servers: %s (the list answers `{items, total, page, pageSize}`; use `page` and `page_size` to page through, and `status` (running, stopped, error) to filter). Summarise them, and pick out the ones that are not running or report errors; if all are healthy, say so and stop.\n", toolCall("komodo_read_ListServers", map[string]any{"page": 1, "page_size": 50}))
 	}
 	fmt.Fprintf(&b, "2. Check the server's status: %s. Report its state, address, version and any problem it shows.\n", toolCall("komodo_read_GetServer", map[string]any{"id": target}))
 	fmt.Fprintf(&b, "3. Restart only if needed (the server is in error, or the user asked): %s. It restarts the containers on that server (Komodo's RestartAllContainers). %s %s\n", toolCall("komodo_execute_RestartServer", map[string]any{"id": target, "options": map[string]any{"waitForHealthy": true}, "wait": true}), confirmFirst, followUpdate)

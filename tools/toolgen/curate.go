@@ -125,8 +125,9 @@ func briefAlternatives(s map[string]any) map[string]any {
 // kilobytes however deep Komodo's config types go (a procedure's stages held the
 // 82-variant Execution union several times over).
 func shrink(s map[string]any, depth, limit int) map[string]any {
-	if d, ok := s["description"].(string); ok && depth >= 2 {
-		// Deep fields keep their first paragraph: the notes after it are for Komodo's UI.
+	if d, ok := s["description"].(string); ok && depth >= 1 {
+		// Fields keep their first paragraph: the notes and examples after it are for
+		// Komodo's UI and docs.
 		if i := strings.Index(d, "\n\n"); i > 0 {
 			s["description"] = strings.TrimSpace(d[:i])
 		}
@@ -169,4 +170,65 @@ func size(v any) int {
 		return 0
 	}
 	return len(b)
+}
+
+// resourceQuery is Komodo's ResourceQuery described in one line: the tools that take it
+// also take plain filters (status, server_id...), and inlined it cost a kilobyte a tool.
+var resourceQuery = map[string]any{
+	"type":        "object",
+	"description": `Komodo's filter: {"names": [exact names], "terms": [words the name contains], "tags": [tag names], "tag_behavior": "All" or "Any", "specific": {type-specific filters, e.g. "states": [...]}}.`,
+}
+
+// isResourceQuery recognises Komodo's ResourceQuery by its fields.
+func isResourceQuery(q map[string]any) bool {
+	props, _ := q["properties"].(map[string]any)
+	_, names := props["names"]
+	_, tags := props["tags"]
+	_, behavior := props["tag_behavior"]
+	return names && tags && behavior
+}
+
+// compactOutput makes an output schema describe the compact results the server returns
+// as well as Komodo's full answer (raw: true): nothing below the root is required (nulls,
+// empty and default values are left out, `fields` keeps only what was asked), and a time
+// field (ts, *_ts, *_at) is an ISO 8601 string or Komodo's Unix milliseconds.
+func compactOutput(s map[string]any) map[string]any {
+	var walk func(s map[string]any)
+	walk = func(s map[string]any) {
+		delete(s, "required")
+		if props, ok := s["properties"].(map[string]any); ok {
+			for k, v := range props {
+				m, ok := v.(map[string]any)
+				if !ok {
+					continue
+				}
+				if isTimeField(k) && (m["type"] == "integer" || m["type"] == "number") {
+					m["type"] = []any{"string", m["type"]}
+				} else if t, ok := m["type"].([]any); ok && isTimeField(k) && (slices.Contains(t, "integer") || slices.Contains(t, "number")) {
+					m["type"] = append([]any{"string"}, t...)
+				}
+				walk(m)
+			}
+		}
+		if items, ok := s["items"].(map[string]any); ok {
+			walk(items)
+		}
+		if ap, ok := s["additionalProperties"].(map[string]any); ok {
+			walk(ap)
+		}
+		if alts, ok := s["anyOf"].([]any); ok {
+			for _, a := range alts {
+				if m, ok := a.(map[string]any); ok {
+					walk(m)
+				}
+			}
+		}
+	}
+	walk(s)
+	return s
+}
+
+// isTimeField is internal/compact's rule for Komodo timestamps.
+func isTimeField(key string) bool {
+	return key == "ts" || strings.HasSuffix(key, "_ts") || strings.HasSuffix(key, "_at")
 }

@@ -49,6 +49,9 @@ func render(tools []tool, cur *curation) ([]byte, error) {
 		if len(t.Params) > 0 {
 			fmt.Fprintf(&b, "\t\tParams: %#v,\n", t.Params)
 		}
+		if t.Defaults != nil {
+			fmt.Fprintf(&b, "\t\tDefaults: []byte(%s),\n", quote(t.Defaults))
+		}
 		fmt.Fprintf(&b, "\t\tInputSchema: []byte(%s),\n", quote(t.InputSchema))
 		if t.OutputSchema != nil {
 			fmt.Fprintf(&b, "\t\tOutputSchema: []byte(%s),\n", quote(t.OutputSchema))

@@ -25,6 +25,9 @@ type curation struct {
 	AdditiveVerbs        []string                             `yaml:"additive_verbs"`
 	IdempotentVerbs      []string                             `yaml:"idempotent_verbs"`
 	MaxOutputSchemaBytes int                                  `yaml:"max_output_schema_bytes"`
+	// Defaults are values the server fills in for fields Komodo requires but an assistant
+	// rarely cares about (a log's tail, the services of a stack): tool -> field -> value.
+	Defaults map[string]map[string]any `yaml:"defaults"`
 	// Descriptions replace the generated description of the tools an operator meets first.
 	Descriptions map[string]string `yaml:"descriptions"`
 	// BriefNestedSchemaBytes: a nested input object larger than this is described by its
@@ -50,6 +53,7 @@ type tool struct {
 	ListKey                           string
 	TargetField                       string
 	Params                            []string
+	Defaults                          []byte // JSON object, or nil
 }
 
 // modules maps a path prefix to the tool module. Auth paths are not tools: they carry
@@ -121,6 +125,11 @@ func buildTools(doc *openapi3.T, cur *curation) ([]tool, error) {
 			return nil, fmt.Errorf("parameters for %s, which is not in the catalog", name)
 		}
 	}
+	for name := range cur.Defaults {
+		if !known[name] {
+			return nil, fmt.Errorf("defaults for %s, which is not in the catalog", name)
+		}
+	}
 	for name := range cur.Descriptions {
 		if !known[name] {
 			return nil, fmt.Errorf("description for %s, which is not in the catalog", name)
@@ -153,7 +162,7 @@ func buildTool(name, module, method, path string, op *openapi3.Operation, cur *c
 		return t, err
 	}
 	t.Toolset = toolset
-	t.Description = describe(op)
+	t.Description = toolDescription(name, module, op, cur)
 
 	input := map[string]any{"type": "object", "properties": map[string]any{}}
 	if op.RequestBody != nil {
@@ -176,20 +185,17 @@ func buildTool(name, module, method, path string, op *openapi3.Operation, cur *c
 	if resp == nil {
 		return t, fmt.Errorf("no JSON 200 response")
 	}
-	output := convert(resp.Schema, outputMode, nil)
+	output := compactOutput(convert(resp.Schema, outputMode, nil))
 
 	// The usage guide's parameters, common to families of tools.
 	if field := targetField(input); field != "" {
+		// One required identifier: `id`, the resource's id or name. Komodo's own field
+		// (deployment, server...) is not listed; the server still accepts it as an alias.
 		t.TargetField = field
-		p := props[field].(map[string]any)
-		props["id"] = map[string]any{"type": "string", "description": fmt.Sprintf("The %s's id or name (the usage guide's name for `%s`; give one of the two).", field, field)}
-		if d, ok := p["description"].(string); !ok || d == "" || d == "Name or id" || d == "Id or name" {
-			p["description"] = fmt.Sprintf("The %s's id or name.", field)
-		}
-		input["required"] = slices.DeleteFunc(slices.Clone(input["required"].([]string)), func(r string) bool { return r == field })
-		if len(input["required"].([]string)) == 0 {
-			delete(input, "required")
-		}
+		delete(props, field)
+		req := slices.DeleteFunc(slices.Clone(input["required"].([]string)), func(r string) bool { return r == field })
+		input["required"] = append([]string{"id"}, req...)
+		props["id"] = map[string]any{"type": "string", "description": fmt.Sprintf("The %s's name or id.", field)}
 		t.Params = append(t.Params, "id")
 	}
 	if items, key, ok := listItems(opName, module, output); ok {
@@ -198,8 +204,8 @@ func buildTool(name, module, method, path string, op *openapi3.Operation, cur *c
 			delete(props, "page")
 			delete(props, "limit")
 		}
-		props["page"] = map[string]any{"type": "integer", "minimum": 1, "maximum": maxPage, "default": 1, "description": "Page number, 1-based (default 1)."}
-		props["page_size"] = map[string]any{"type": "integer", "minimum": 1, "maximum": maxPageSize, "default": 50, "description": "Items per page (default 50)."}
+		props["page"] = map[string]any{"type": "integer", "minimum": 1, "maximum": maxPage, "default": 1, "description": "1-based."}
+		props["page_size"] = map[string]any{"type": "integer", "minimum": 1, "maximum": maxPageSize, "default": 50, "description": "Items per page."}
 		t.Params = append(t.Params, "page", "page_size")
 		output = map[string]any{
 			"type":     "object",
@@ -213,7 +219,7 @@ func buildTool(name, module, method, path string, op *openapi3.Operation, cur *c
 		}
 	}
 	if module == "execute" {
-		props["wait"] = map[string]any{"type": "boolean", "description": "Follow the Update until it completes (bounded; resume with komodo_read_WaitForUpdate) and answer the final Update. Without it the tool answers at once with the Update to follow."}
+		props["wait"] = map[string]any{"type": "boolean", "description": "Wait for the outcome (up to the wait cap; resume with komodo_read_WaitForUpdate) instead of answering at once."}
 		t.Params = append(t.Params, "wait")
 	}
 	for _, pname := range sortedKeys(cur.Parameters[name]) {
@@ -222,6 +228,27 @@ func buildTool(name, module, method, path string, op *openapi3.Operation, cur *c
 		}
 		props[pname] = cur.Parameters[name][pname]
 		t.Params = append(t.Params, pname)
+	}
+	if d := cur.Defaults[name]; len(d) > 0 {
+		for _, field := range sortedKeys(d) {
+			p, ok := props[field].(map[string]any)
+			if !ok {
+				return t, fmt.Errorf("default for %s, which is not a field", field)
+			}
+			p["default"] = d[field]
+			if req, ok := input["required"].([]string); ok {
+				input["required"] = slices.DeleteFunc(slices.Clone(req), func(r string) bool { return r == field })
+			}
+		}
+		if t.Defaults, err = marshal(d); err != nil {
+			return t, err
+		}
+	}
+	if req, ok := input["required"].([]string); ok && len(req) == 0 {
+		delete(input, "required")
+	}
+	if q, ok := props["query"].(map[string]any); ok && isResourceQuery(q) {
+		props["query"] = resourceQuery
 	}
 	// Komodo ignores unknown fields; refuse them so that a misspelt option is named, not lost.
 	input["additionalProperties"] = false
