@@ -176,9 +176,11 @@ func TestInventory_Annotations(t *testing.T) {
 	}
 }
 
-// TestInventory_OutputAcceptsNull checks that every optional field of every listed
-// output schema accepts null, which is how Komodo sends it.
-func TestInventory_OutputAcceptsNull(t *testing.T) {
+// TestInventory_OutputAllowsCompactResults checks that every listed output schema accepts
+// the compact results reads return: below our own wrapper nothing is required (nulls,
+// empty and default values are left out, `fields` keeps only what was asked for), and
+// time fields accept ISO 8601 text as well as Komodo's Unix milliseconds (raw: true).
+func TestInventory_OutputAllowsCompactResults(t *testing.T) {
 	emitted := 0
 	for _, l := range listAll(t) {
 		out, ok := l.raw["outputSchema"].(map[string]any)
@@ -189,14 +191,15 @@ func TestInventory_OutputAcceptsNull(t *testing.T) {
 		ct, generated := catalog.ByName(l.tool.Name)
 		wrapped := !generated || ct.ResultWrap != ""
 		walk("", out, func(path string, s map[string]any) {
+			if req, _ := s["required"].([]any); len(req) > 0 && !(path == "" && wrapped) {
+				t.Errorf("%s output %s: requires %v, which a compact result may leave out", l.tool.Name, path, req)
+			}
 			props, _ := s["properties"].(map[string]any)
-			req, _ := s["required"].([]any)
 			for name, p := range props {
-				if path == "" && wrapped {
-					continue // our own wrapper ({items}, {value}, the envelope)
-				}
-				if !slices.Contains(req, any(name)) && !acceptsNull(p.(map[string]any)) {
-					t.Errorf("%s output %s/%s: optional but does not accept null", l.tool.Name, path, name)
+				pm := p.(map[string]any)
+				isTime := name == "ts" || strings.HasSuffix(name, "_ts") || strings.HasSuffix(name, "_at")
+				if isTime && (typeHas(pm, "integer") || typeHas(pm, "number")) && !typeHas(pm, "string") {
+					t.Errorf("%s output %s/%s: a time field must accept ISO 8601 text", l.tool.Name, path, name)
 				}
 			}
 		})
@@ -362,4 +365,15 @@ func TestMiddleware_EveryTool(t *testing.T) {
 	if s.Count("Deploy") != 0 {
 		t.Error("Deploy reached Komodo from a read-only server")
 	}
+}
+
+// typeHas reports whether a schema's type is, or lists, typ.
+func typeHas(s map[string]any, typ string) bool {
+	switch t := s["type"].(type) {
+	case string:
+		return t == typ
+	case []any:
+		return slices.Contains(t, any(typ))
+	}
+	return false
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/komodo-mcp/komodo-mcp/internal/errcode"
 	"github.com/komodo-mcp/komodo-mcp/internal/follow"
 	"github.com/komodo-mcp/komodo-mcp/internal/guide"
+	"github.com/komodo-mcp/komodo-mcp/internal/names"
 	"github.com/komodo-mcp/komodo-mcp/internal/rpc"
 )
 
@@ -60,6 +61,7 @@ type Server struct {
 	logger     *slog.Logger
 	validators validators
 	redact     redactor
+	names      *names.Sessions // id -> name caches of compact results, one per session
 	exposed    []*Tool          // listed in tools/list
 	tools      map[string]*Tool // the whole inventory, by name
 	readOnly   bool             // only read-only tools may be called
@@ -100,6 +102,7 @@ func New(client *rpc.Client, sel Selection, logger *slog.Logger, opts ...Options
 		rpc:      client,
 		logger:   logger,
 		redact:   newRedactor(client.Secrets()),
+		names:    names.NewSessions(client, names.Options{}, 0),
 		exposed:  chosen,
 		tools:    make(map[string]*Tool, len(all)),
 		readOnly: sel.ReadOnly,
@@ -135,16 +138,30 @@ func (s *Server) RPC() *rpc.Client { return s.rpc }
 // Komodo gets the client's own bytes unless the plan changed them.
 func (s *Server) generatedHandler(t *catalog.Tool) Handler {
 	return func(ctx context.Context, c *Call) (*mcp.CallToolResult, error) {
+		session := sessionKey(c.Request)
+		fillDefaults(t, c.Args) // Plan.Body compares with what the client sent: a default shows
 		plan, err := guide.Translate(ctx, s.rpc, t, c.Args)
 		if err != nil {
-			return failure(rpc.AsError(err), s.rpc.Secrets()), nil
+			return failure(s.didYouMean(ctx, session, rpc.AsError(err)), s.rpc.Secrets()), nil
+		}
+		sh, refused := s.shapeOf(t, c.Args, session)
+		if refused != nil {
+			return refused, nil
 		}
 		if t.ResultWrap == "envelope" {
 			env, err := guide.List(ctx, s.rpc, t, plan, decodeJSON)
 			if err != nil {
-				return failure(rpc.AsError(err), s.rpc.Secrets()), nil
+				return failure(s.didYouMean(ctx, session, rpc.AsError(err)), s.rpc.Secrets()), nil
 			}
-			env["items"] = s.redact.value(env["items"])
+			items, _ := s.redact.value(env["items"]).([]any)
+			if t.Operation == "ListUpdates" {
+				s.failedStages(ctx, items)
+			}
+			var note string
+			env["items"], note = sh.items(ctx, items)
+			if note != "" {
+				env["missing_fields"] = note
+			}
 			return success(env), nil
 		}
 		var body []byte
@@ -155,7 +172,7 @@ func (s *Server) generatedHandler(t *catalog.Tool) Handler {
 		}
 		data, err := s.rpc.Call(ctx, t.Method, t.Path, body)
 		if err != nil {
-			return failure(maybeApplied(t, rpc.AsError(err)), s.rpc.Secrets()), nil
+			return failure(s.didYouMean(ctx, session, maybeApplied(t, rpc.AsError(err))), s.rpc.Secrets()), nil
 		}
 		v, err := decodeJSON(data)
 		if err != nil {
@@ -165,7 +182,11 @@ func (s *Server) generatedHandler(t *catalog.Tool) Handler {
 		if t.Module == "execute" {
 			return s.afterExecute(ctx, c.Request, plan, v), nil
 		}
-		return success(wrap(t.ResultWrap, v)), nil
+		out := wrap(t.ResultWrap, v)
+		if !sh.raw {
+			out = s.withState(ctx, t, out)
+		}
+		return success(sh.wrapped(ctx, t.ResultWrap, out)), nil
 	}
 }
 

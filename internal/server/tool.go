@@ -132,6 +132,9 @@ func (s *Server) validating(t *Tool, h Handler) mcp.ToolHandler {
 			return validationFailure(err.Error(), "pass the arguments as a JSON object"), nil
 		}
 		coerceJSONStrings(name, args, schema)
+		if res := targetAlias(name, args); res != nil {
+			return res, nil
+		}
 		if err := s.validators.validate(name, schema, args); err != nil {
 			return validationFailure(err.Error(), "check the tool's input schema"), nil
 		}
@@ -174,4 +177,27 @@ func (s *Server) CallTool(ctx context.Context, req *mcp.CallToolRequest) (*mcp.C
 		return validationFailure(fmt.Sprintf("unknown tool %q", req.Params.Name), "list the tools to see their names"), nil
 	}
 	return s.handler(t)(ctx, req)
+}
+
+// targetAlias accepts Komodo's own name for a tool's target field (deployment, server...)
+// in place of `id`, the one identifier the schema lists: an assistant that read Komodo's
+// documentation is not refused for it. Both at once is ambiguous and refused.
+func targetAlias(tool string, args map[string]any) *mcp.CallToolResult {
+	ct, ok := catalog.ByName(tool)
+	if !ok || ct.TargetField == "" {
+		return nil
+	}
+	v, hasField := args[ct.TargetField]
+	if !hasField {
+		return nil
+	}
+	if _, hasID := args["id"]; hasID {
+		return validationFailure(fmt.Sprintf("give `id` or `%s`, not both", ct.TargetField), "`id` takes the "+ct.TargetField+"'s name or id")
+	}
+	if _, ok := v.(string); !ok {
+		return validationFailure(fmt.Sprintf("`%s` must be the %s's name or id, a string", ct.TargetField, ct.TargetField), "pass it as `id`")
+	}
+	args["id"] = v
+	delete(args, ct.TargetField)
+	return nil
 }
