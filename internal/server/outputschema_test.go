@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"sort"
 	"strings"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
+	"github.com/komodo-mcp/komodo-mcp/gen/catalog"
 	"github.com/komodo-mcp/komodo-mcp/internal/server"
 	"github.com/komodo-mcp/komodo-mcp/internal/sim/simtest"
 )
@@ -68,6 +70,9 @@ func synthesize(schema map[string]any, target string, fill func(field string) an
 	props, _ := schema["properties"].(map[string]any)
 	for _, r := range req {
 		name := r.(string)
+		if _, set := args[name]; set {
+			continue // the target's `id`
+		}
 		p, _ := props[name].(map[string]any)
 		args[name] = valueFor(name, p, fill)
 	}
@@ -175,39 +180,45 @@ func TestInventory_OutputSchemas(t *testing.T) {
 		raw, _ := json.Marshal(tool.InputSchema)
 		json.Unmarshal(raw, &in)
 		target := ""
-		if props, _ := in["properties"].(map[string]any); props["id"] != nil {
-			for field := range names {
-				if props[field] != nil {
-					target = field
-				}
-			}
+		if ct, ok := catalog.ByName(tool.Name); ok {
+			target = ct.TargetField // the tool's `id` names one of these
 		}
 		args := synthesize(in, target, fill)
 		for k, v := range overrides[tool.Name] {
 			args[k] = v
 		}
-		res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: tool.Name, Arguments: args})
-		if err != nil {
-			t.Errorf("%s: protocol error: %v", tool.Name, err)
-			continue
+		// Reads answer compact results by default and Komodo's own with raw: true; the
+		// schema must accept both.
+		variants := []map[string]any{args}
+		if props, _ := in["properties"].(map[string]any); props["raw"] != nil {
+			rawArgs := maps.Clone(args)
+			rawArgs["raw"] = true
+			variants = append(variants, rawArgs)
 		}
-		if res.IsError {
-			failedCalls[tool.Name] = res.Content[0].(*mcp.TextContent).Text
-			continue
-		}
-		if res.StructuredContent == nil {
-			t.Errorf("%s declares an output schema but answered no structuredContent", tool.Name)
-			continue
-		}
-		data, _ := json.Marshal(res.StructuredContent)
-		instance, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, v := range validators {
-			if err := v.Validate(instance); err != nil {
-				t.Errorf("%s: structuredContent does not match its output schema (draft %d): %v\nargs %v\nresult %.600s", tool.Name, v.DraftVersion, err, args, data)
-				break
+		for _, args := range variants {
+			res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: tool.Name, Arguments: args})
+			if err != nil {
+				t.Errorf("%s: protocol error: %v", tool.Name, err)
+				continue
+			}
+			if res.IsError {
+				failedCalls[tool.Name] = res.Content[0].(*mcp.TextContent).Text
+				continue
+			}
+			if res.StructuredContent == nil {
+				t.Errorf("%s declares an output schema but answered no structuredContent", tool.Name)
+				continue
+			}
+			data, _ := json.Marshal(res.StructuredContent)
+			instance, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, v := range validators {
+				if err := v.Validate(instance); err != nil {
+					t.Errorf("%s: structuredContent does not match its output schema (draft %d): %v\nargs %v\nresult %.600s", tool.Name, v.DraftVersion, err, args, data)
+					break
+				}
 			}
 		}
 		validated++

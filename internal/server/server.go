@@ -61,7 +61,7 @@ type Server struct {
 	logger     *slog.Logger
 	validators validators
 	redact     redactor
-	names      *names.Sessions // id -> name caches of compact results, one per session
+	names      *names.Sessions  // id -> name caches of compact results, one per session
 	exposed    []*Tool          // listed in tools/list
 	tools      map[string]*Tool // the whole inventory, by name
 	readOnly   bool             // only read-only tools may be called
