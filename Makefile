@@ -6,7 +6,7 @@ NODE_DIR := tools/specgen/node
 #   make spec KOMODO_VERSION=2.4.0
 KOMODO_VERSION ?=
 
-.PHONY: all build test test-e2e e2e-deps fuzz spec check-spec generate check-generate bench lint node-deps clean
+.PHONY: all build test test-e2e e2e-deps fuzz spec check-spec generate check-generate bench bench-tasks lint node-deps clean
 
 all: build
 
@@ -70,6 +70,11 @@ fuzz:
 ## bench: run the benchmarks and print their figures
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./...
+
+## bench-tasks: answer everyday operator questions through MCP against the simulator, as an
+## assistant would, and print the calls and bytes of results each took (internal/taskbench)
+bench-tasks:
+	$(GO) test -count=1 -run '^TestTasks$$' -v ./internal/taskbench | grep -v '^=== RUN'
 
 ## lint: golangci-lint (config in .golangci.yml: no fmt.Print outside cmd/, gen/ never imports internal/)
 GOLANGCI_LINT_VERSION := v2.15.0

@@ -49,6 +49,7 @@ var translations = map[string]toolParams{
 	"komodo_execute_TriggerAction": {actionOptions, []string{"payload", "options"}},
 	"komodo_execute_PullRepo":      {repoOptions, []string{"options"}},
 	"komodo_execute_CloneRepo":     {repoOptions, []string{"options"}},
+	"komodo_read_ListUpdates":      {listUpdates, []string{"since", "operation", "target", "success"}},
 }
 
 // refuse is the VALIDATION_ERROR for an option Komodo cannot honour.

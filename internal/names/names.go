@@ -9,6 +9,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
+	"sort"
+	"strings"
 	"sync"
 	"time"
 )
@@ -198,4 +202,70 @@ func (s *Sessions) Len() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return len(s.cache)
+}
+
+// Ref is a resource found by name.
+type Ref struct {
+	Type, ID, Name string
+}
+
+// Types are the resource types a Cache can name, in the order Find reports them.
+var Types = []string{"Server", "Stack", "Deployment", "Build", "Repo", "Procedure", "Action", "Builder", "Alerter", "ResourceSync", "Swarm"}
+
+// Find returns the resources of every type whose name matches: exactly (case
+// insensitive) when exact, else containing query. Types whose list fails are skipped.
+func (c *Cache) Find(ctx context.Context, query string, exact bool) []Ref {
+	q := strings.ToLower(strings.TrimSpace(query))
+	if q == "" {
+		return nil
+	}
+	var out []Ref
+	for _, typ := range Types {
+		for id, name := range c.all(ctx, typ) {
+			n := strings.ToLower(name)
+			if n == q || (!exact && strings.Contains(n, q)) {
+				out = append(out, Ref{Type: typ, ID: id, Name: name})
+			}
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Type != out[j].Type {
+			return slices.Index(Types, out[i].Type) < slices.Index(Types, out[j].Type)
+		}
+		return out[i].Name < out[j].Name
+	})
+	return out
+}
+
+// Names returns every name of a type (for suggestions), sorted.
+func (c *Cache) Names(ctx context.Context, typ string) []string {
+	var out []string
+	for _, name := range c.all(ctx, typ) {
+		out = append(out, name)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// all is a copy of the id -> name map of a type, read from Komodo when unknown or older
+// than TTL (at most once per Retry).
+func (c *Cache) all(ctx context.Context, typ string) map[string]string {
+	path, ok := listPaths[typ]
+	if !ok {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	t := c.types[typ]
+	if t == nil {
+		t = &typeNames{byID: map[string]string{}}
+		c.types[typ] = t
+	}
+	if now().Sub(t.fetched) >= c.o.TTL && now().Sub(t.tried) >= c.o.Retry {
+		t.tried = now()
+		if byID, err := c.fetch(ctx, path); err == nil {
+			t.byID, t.fetched = byID, t.tried
+		}
+	}
+	return maps.Clone(t.byID)
 }

@@ -139,3 +139,30 @@ func TestSessions_Bounded(t *testing.T) {
 		t.Fatal("least recently used session was kept")
 	}
 }
+
+func TestCache_Find(t *testing.T) {
+	fakeClock(t)
+	k := &fakeKomodo{bodies: map[string]string{
+		"/read/ListDeployments": `[{"id":"d1","name":"redis-cache"},{"id":"d2","name":"api-gateway"}]`,
+		"/read/ListStacks":      `[{"id":"s1","name":"redis"}]`,
+		"/read/ListServers":     `[{"id":"v1","name":"prod-1"}]`,
+	}}
+	c := New(k, Options{})
+	ctx := context.Background()
+	got := c.Find(ctx, "Redis", false)
+	want := []Ref{{"Stack", "s1", "redis"}, {"Deployment", "d1", "redis-cache"}}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("Find = %v, want %v", got, want)
+	}
+	if got := c.Find(ctx, "redis", true); len(got) != 1 || got[0].ID != "s1" {
+		t.Fatalf("exact Find = %v", got)
+	}
+	calls := k.calls["/read/ListDeployments"]
+	c.Find(ctx, "api", false)
+	if k.calls["/read/ListDeployments"] != calls {
+		t.Fatal("a second Find within TTL listed again")
+	}
+	if got := c.Names(ctx, "Deployment"); fmt.Sprint(got) != "[api-gateway redis-cache]" {
+		t.Fatalf("Names = %v", got)
+	}
+}

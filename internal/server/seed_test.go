@@ -77,7 +77,7 @@ func TestGuide_ReadTools(t *testing.T) {
 		}
 	}
 	envelope(t, call(t, cs, "komodo_read_ListServers", `{}`), 4, 1, 50)
-	refused(t, call(t, cs, "komodo_read_ListServers", `{"status":"pending"}`), "status=pending")
+	refused(t, call(t, cs, "komodo_read_ListServers", `{"status":"pending"}`), "`status`")
 	// "Show me details for server srv_123abc": by name and by id.
 	prod1 := structured(t, call(t, cs, "komodo_read_GetServer", `{"id":"prod-1"}`))
 	id := prod1["_id"].(map[string]any)["$oid"].(string)
@@ -88,7 +88,7 @@ func TestGuide_ReadTools(t *testing.T) {
 	// "Show all deployments on server srv_123abc", and paging.
 	items = envelope(t, call(t, cs, "komodo_read_ListDeployments", `{"server_id":"prod-1"}`), 3, 1, 50)
 	for _, it := range items {
-		if infoOf(it)["server_id"] != id {
+		if infoOf(it)["server_name"] != "prod-1" { // compact results name the server, not its id
 			t.Errorf("server_id filter let %v through", it["name"])
 		}
 	}
@@ -143,8 +143,8 @@ func TestGuide_ReadTools(t *testing.T) {
 
 	// "Show all enabled script actions"
 	envelope(t, call(t, cs, "komodo_read_ListActions", `{"type":"script","enabled":true}`), 2, 1, 50)
-	refused(t, call(t, cs, "komodo_read_ListActions", `{"type":"api"}`), "type=api")
-	refused(t, call(t, cs, "komodo_read_ListActions", `{"enabled":false}`), "enabled=false")
+	refused(t, call(t, cs, "komodo_read_ListActions", `{"type":"api"}`), "`type`")
+	refused(t, call(t, cs, "komodo_read_ListActions", `{"enabled":false}`), "`enabled`")
 	structured(t, call(t, cs, "komodo_read_GetAction", `{"id":"notify-release"}`))
 
 	// "Show all critical unresolved alerts"

@@ -28,7 +28,7 @@ import (
 var Version = "dev"
 
 // instructions tell the assistant how the tools fit together.
-const instructions = `Tools operate a Komodo build-and-deploy installation. Resources (servers, deployments, stacks, builds, repos, procedures, actions) are named by id or by name. Read tools are safe. Execute tools start work in Komodo and answer an Update: follow it with komodo_read_GetUpdate until status is Complete, and check success - a failed execution still answers HTTP 200. Errors come as {"error", "code"} with codes AUTH_ERROR, NOT_FOUND, VALIDATION_ERROR, NETWORK_ERROR, SERVER_ERROR, TIMEOUT.`
+const instructions = `Tools operate a Komodo build-and-deploy installation. Resources (servers, deployments, stacks, builds, repos, procedures, actions) are named by name or id in ` + "`id`" + `. Reads are safe and answer compact JSON: null, empty and false/0 defaults left out, times in ISO 8601 UTC, tags by name; ` + "`fields`" + ` keeps only the fields you name, ` + "`raw: true`" + ` returns Komodo's full answer. Lists answer {items, total, page, pageSize}. Execute tools start work and answer its Update (job_id, status); pass ` + "`wait: true`" + ` to get the outcome (success, failed_stage, stderr_tail) in the same call, or follow a job with komodo_read_WaitForUpdate. A failed execution is status "failed", not an error. Only part of the tools is listed: komodo_search_tools finds any of ~340 by plain words, komodo_call_tool calls it. Errors come as {"error", "code", "hint"} with codes AUTH_ERROR, NOT_FOUND, VALIDATION_ERROR, NETWORK_ERROR, SERVER_ERROR, TIMEOUT.`
 
 // Options tune the server; the zero value means the defaults.
 type Options struct {
@@ -61,10 +61,14 @@ type Server struct {
 	logger     *slog.Logger
 	validators validators
 	redact     redactor
-	names      *names.Sessions  // id -> name caches of compact results, one per session
-	exposed    []*Tool          // listed in tools/list
-	tools      map[string]*Tool // the whole inventory, by name
-	readOnly   bool             // only read-only tools may be called
+	names      *names.Sessions     // id -> name caches of compact results, one per session
+	exposed    []*Tool             // listed in tools/list
+	tools      map[string]*Tool    // the whole inventory, by name
+	readOnly   bool                // only read-only tools may be called
+	excluded   map[string]bool     // --exclude-tools: not callable, not even through the gateway
+	listed     map[string]struct{} // names in tools/list
+	gateway    bool                // komodo_call_tool is listed
+	search     searchIndex         // komodo_search_tools' index, built on first use
 
 	mu       sync.Mutex
 	handlers map[string]mcp.ToolHandler // complete handlers, built on first use
@@ -93,6 +97,9 @@ func New(client *rpc.Client, sel Selection, logger *slog.Logger, opts ...Options
 		o.Confirm = config.ConfirmNone
 	}
 	all := Inventory()
+	if sel.ReadOnly {
+		all = readOnlyGateway(all)
+	}
 	chosen, err := selectTools(all, sel)
 	if err != nil {
 		return nil, err
@@ -106,6 +113,9 @@ func New(client *rpc.Client, sel Selection, logger *slog.Logger, opts ...Options
 		exposed:  chosen,
 		tools:    make(map[string]*Tool, len(all)),
 		readOnly: sel.ReadOnly,
+		excluded: map[string]bool{},
+		listed:   listedNames(chosen),
+		gateway:  gatewayListed(chosen),
 		handlers: map[string]mcp.ToolHandler{},
 
 		confirmTokens: confirm.NewTokens(o.ConfirmKey, 0),
@@ -114,12 +124,15 @@ func New(client *rpc.Client, sel Selection, logger *slog.Logger, opts ...Options
 	for _, t := range all {
 		s.tools[t.Def.Name] = t
 	}
+	for _, n := range sel.Exclude {
+		s.excluded[n] = true
+	}
 	sdkOpts := &mcp.ServerOptions{Instructions: instructions}
 	if logger.Enabled(context.Background(), slog.LevelDebug) {
 		sdkOpts.Logger = logger // the SDK logs every session at info: only worth it when debugging
 	}
 	s.mcp = mcp.NewServer(&mcp.Implementation{Name: "komodo-mcp", Title: "Komodo", Version: Version}, sdkOpts)
-	s.mcp.AddReceivingMiddleware(recoverPanics(logger, client.Secrets), checkLogLevel)
+	s.mcp.AddReceivingMiddleware(recoverPanics(logger, client.Secrets), checkLogLevel, s.unlisted())
 	for _, t := range chosen {
 		s.mcp.AddTool(t.Def, s.handler(t))
 	}

@@ -35,7 +35,8 @@ func (s *Server) withState(ctx context.Context, t *catalog.Tool, v map[string]an
 	if !ok {
 		return v
 	}
-	id, _ := nested(v, "_id", "$oid").(string)
+	oid, _ := v["_id"].(map[string]any)
+	id, _ := oid["$oid"].(string)
 	name, _ := v["name"].(string)
 	if id == "" || name == "" {
 		return v

@@ -69,7 +69,7 @@ func Inventory() []*Tool {
 		})
 	}
 	all = append(all, authTools()...)
-	all = append(all, waitUpdateTool(), terminalTool())
+	all = append(all, waitUpdateTool(), terminalTool(), searchTool(), callTool(), findTool())
 	sort.Slice(all, func(i, j int) bool { return all[i].Def.Name < all[j].Def.Name })
 	return all
 }
@@ -151,6 +151,11 @@ func (s *Server) handler(t *Tool) mcp.ToolHandler {
 		return h
 	}
 	h := s.validating(t, t.Handler(s))
+	inner := h
+	h = func(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		res, err := inner(ctx, req)
+		return s.reachable(res), err
+	}
 	for i := len(s.opts.Middleware) - 1; i >= 0; i-- {
 		h = s.opts.Middleware[i](t, h)
 	}

@@ -124,13 +124,24 @@ func briefAlternatives(s map[string]any) map[string]any {
 // fields whose schema is larger than limit bytes: a tool's definition then stays a few
 // kilobytes however deep Komodo's config types go (a procedure's stages held the
 // 82-variant Execution union several times over).
+// maxFieldDescription is the longest field description kept whole.
+const maxFieldDescription = 120
+
 func shrink(s map[string]any, depth, limit int) map[string]any {
 	if d, ok := s["description"].(string); ok && depth >= 1 {
 		// Fields keep their first paragraph: the notes and examples after it are for
 		// Komodo's UI and docs.
 		if i := strings.Index(d, "\n\n"); i > 0 {
-			s["description"] = strings.TrimSpace(d[:i])
+			d = strings.TrimSpace(d[:i])
 		}
+		// A long one keeps its first sentence: what the field is; defaults and bounds
+		// are in the schema itself.
+		if len(d) > maxFieldDescription {
+			if i := strings.Index(d, ". "); i > 0 {
+				d = d[:i+1]
+			}
+		}
+		s["description"] = d
 	}
 	if depth >= 2 && size(s) > limit {
 		if _, union := s["anyOf"]; union {

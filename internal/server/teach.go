@@ -1,0 +1,100 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/komodo-mcp/komodo-mcp/internal/errcode"
+	"github.com/komodo-mcp/komodo-mcp/internal/names"
+	"github.com/komodo-mcp/komodo-mcp/internal/suggest"
+)
+
+// Misses teach: a name Komodo does not know comes back with the closest names that
+// exist, and an error that points at a tool points at one the assistant can call.
+
+// komodoNotFound is Komodo's not-found phrasing for resources, e.g. "Did not find any
+// Deployment matching api" (bin/core/src/resource/mod.rs, get_check_permissions).
+var komodoNotFound = regexp.MustCompile(`^Did not find any (\w+) matching (.+)$`)
+
+// didYouMean adds the closest existing names to a NOT_FOUND about a resource name.
+func (s *Server) didYouMean(ctx context.Context, session any, e *errcode.Error) *errcode.Error {
+	if e == nil || e.Code != errcode.NotFound {
+		return e
+	}
+	m := komodoNotFound.FindStringSubmatch(strings.TrimSpace(e.Message))
+	if m == nil {
+		return e
+	}
+	typ, ref := m[1], strings.TrimSpace(m[2])
+	close := suggest.Closest(ref, s.namesFor(session).Names(ctx, typ), 3)
+	if len(close) == 0 {
+		return e
+	}
+	c := *e
+	c.Hint = strings.TrimSpace(fmt.Sprintf("Did you mean %s? %s", orList(close), e.Hint))
+	return &c
+}
+
+// notFoundName is the NOT_FOUND of a name we looked up ourselves.
+func notFoundName(kind, ref string, close []names.Ref, candidates []string) *mcp.CallToolResult {
+	for _, r := range close {
+		candidates = append(candidates, r.Name)
+	}
+	hint := "Check the name; the list tools show what exists."
+	if best := suggest.Closest(ref, candidates, 3); len(best) > 0 {
+		hint = fmt.Sprintf("Did you mean %s?", orList(best))
+	} else if len(candidates) > 0 {
+		hint = fmt.Sprintf("Names containing it: %s.", strings.Join(candidates[:min(3, len(candidates))], ", "))
+	}
+	return failure(&errcode.Error{Code: errcode.NotFound, Message: fmt.Sprintf("no %s named %q", kind, ref), Hint: hint}, nil)
+}
+
+func orList(names []string) string {
+	switch len(names) {
+	case 0:
+		return ""
+	case 1:
+		return names[0]
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
+}
+
+var toolNameRE = regexp.MustCompile(`\bkomodo_[a-z]+_[A-Za-z]+\b`)
+
+// reachable notes, in an error result's text, which tools it names are not in the
+// session's list but can be called through komodo_call_tool.
+func (s *Server) reachable(res *mcp.CallToolResult) *mcp.CallToolResult {
+	if res == nil || !res.IsError || len(res.Content) == 0 || !s.gateway {
+		return res
+	}
+	tc, ok := res.Content[0].(*mcp.TextContent)
+	if !ok {
+		return res
+	}
+	var hidden []string
+	for _, name := range toolNameRE.FindAllString(tc.Text, -1) {
+		if _, listed := s.listed[name]; listed || contains(hidden, name) {
+			continue
+		}
+		if _, why := s.callable(name); why == "" {
+			hidden = append(hidden, name)
+		}
+	}
+	if len(hidden) == 0 {
+		return res
+	}
+	note := fmt.Sprintf(" [%s: not in your tool list; call it through komodo_call_tool]", strings.Join(hidden, ", "))
+	text := tc.Text
+	if strings.HasSuffix(text, "}") { // keep the {"error", "code"} JSON parseable: the note goes into a field
+		text = strings.TrimSuffix(text, "}") + fmt.Sprintf(`,"reach":%q}`, strings.TrimSpace(note))
+	} else {
+		text += note
+	}
+	out := *res
+	out.Content = []mcp.Content{&mcp.TextContent{Text: text}}
+	return &out
+}
