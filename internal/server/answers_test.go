@@ -10,6 +10,9 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/komodo-mcp/komodo-mcp/internal/audit"
+	"github.com/komodo-mcp/komodo-mcp/internal/config"
+	"github.com/komodo-mcp/komodo-mcp/internal/rpc"
 	"github.com/komodo-mcp/komodo-mcp/internal/server"
 	"github.com/komodo-mcp/komodo-mcp/internal/sim/simtest"
 )
@@ -270,4 +273,53 @@ func TestFindResources(t *testing.T) {
 func toJSON(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// A gateway call meets the confirmation policy and the audit log of the tool it calls,
+// exactly as a direct call does.
+func TestGateway_Policy(t *testing.T) {
+	s := simtest.Start(t)
+	client, err := rpc.New(testConfig(s.URL()), quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	buf := &auditBuffer{}
+	log, _ := audit.New(buf, "")
+	srv, err := server.New(client, server.Selection{}, quiet, server.Options{Audit: log, Confirm: config.ConfirmDestructive})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	st, ct := mcp.NewInMemoryTransports()
+	ss, err := srv.MCP().Connect(ctx, st, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs, err := mcp.NewClient(&mcp.Implementation{Name: "test", Version: "1"}, nil).Connect(ctx, ct, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cs.Close(); ss.Close() })
+
+	preview := structured(t, call(t, cs, "komodo_call_tool", `{"name":"komodo_write_DeleteVariable","arguments":{"name":"LOG_LEVEL"}}`))
+	tok, _ := preview["confirmation_token"].(string)
+	if preview["status"] != "confirmation_required" || tok == "" {
+		t.Fatalf("a destructive call through the gateway was not held for confirmation: %v", preview)
+	}
+	if call(t, cs, "komodo_call_tool", `{"name":"komodo_read_GetVariable","arguments":{"name":"LOG_LEVEL"}}`).IsError {
+		t.Fatal("the preview deleted the variable")
+	}
+	if res := call(t, cs, "komodo_call_tool", `{"name":"komodo_write_DeleteVariable","arguments":{"name":"LOG_LEVEL","confirmation_token":"`+tok+`"}}`); res.IsError {
+		t.Fatalf("confirmed call through the gateway: %s", text(t, res))
+	}
+	if !call(t, cs, "komodo_call_tool", `{"name":"komodo_read_GetVariable","arguments":{"name":"LOG_LEVEL"}}`).IsError {
+		t.Error("the confirmed call did not delete the variable")
+	}
+	var tools []string
+	for _, r := range buf.records(t) {
+		tools = append(tools, r.Tool)
+	}
+	if strings.Join(tools, ",") != "komodo_write_DeleteVariable,komodo_write_DeleteVariable" {
+		t.Errorf("audit records %v, want the preview and the deletion of komodo_write_DeleteVariable", tools)
+	}
 }
