@@ -11,6 +11,7 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/komodo-mcp/komodo-mcp/internal/auth"
 	"github.com/komodo-mcp/komodo-mcp/internal/config"
 	"github.com/komodo-mcp/komodo-mcp/internal/rpc"
 	"github.com/komodo-mcp/komodo-mcp/internal/server"
@@ -26,7 +27,7 @@ func connect(t *testing.T) *Session {
 		t.Fatal(err)
 	}
 	t.Cleanup(k.Close)
-	cfg := &config.Config{URL: k.URL(), AuthMode: config.AuthAPIKey, APIKey: sim.DemoAPIKey, APISecret: sim.DemoAPISecret,
+	cfg := &config.Config{URL: k.URL(), AuthMode: auth.ModeAPIKey, APIKey: sim.DemoAPIKey, APISecret: sim.DemoAPISecret,
 		RetryCount: 1, RetryDelay: time.Millisecond, Timeout: 10 * time.Second}
 	client, err := rpc.New(cfg, quiet)
 	if err != nil {
