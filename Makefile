@@ -6,7 +6,7 @@ NODE_DIR := tools/specgen/node
 #   make spec KOMODO_VERSION=2.4.0
 KOMODO_VERSION ?=
 
-.PHONY: all build test test-e2e e2e-deps fuzz spec check-spec generate check-generate bench bench-tasks lint node-deps clean
+.PHONY: all build test test-e2e e2e-deps fuzz conformance spec check-spec generate check-generate bench bench-tasks lint node-deps clean
 
 all: build
 
@@ -57,6 +57,14 @@ check-generate: generate
 	@git diff --exit-code -- gen/ || { echo "gen/ is out of date: run 'make generate' and commit the result" >&2; exit 1; }
 	@test -z "$$(git status --porcelain -- gen/)" || { git status --porcelain -- gen/; echo "gen/ has untracked or changed files: run 'make generate' and commit the result" >&2; exit 1; }
 
+## conformance: the official MCP conformance suite's applicable server scenarios over streamable HTTP
+CONFORMANCE_DIR := tools/conformance
+CONFORMANCE_ADDR ?= 127.0.0.1:18765
+conformance:
+	cd $(CONFORMANCE_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	@dir=$$(mktemp -d) && trap 'rm -rf "$$dir"' EXIT && $(GO) build -o "$$dir/komodo-mcp" ./cmd/komodo-mcp && \
+		$(CONFORMANCE_DIR)/run.sh "$$dir/komodo-mcp" $(CONFORMANCE_ADDR)
+
 ## fuzz: run every fuzz test (func Fuzz... in *_test.go) for FUZZTIME each; their seed corpora run in make test
 FUZZTIME ?= 30s
 fuzz:
@@ -82,4 +90,4 @@ lint:
 	$(GO) run github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION) run ./...
 
 clean:
-	rm -rf bin $(NODE_DIR)/node_modules $(E2E_DIR)/node_modules
+	rm -rf bin $(NODE_DIR)/node_modules $(E2E_DIR)/node_modules $(CONFORMANCE_DIR)/node_modules
