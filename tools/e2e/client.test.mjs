@@ -118,6 +118,17 @@ const defaultArgs = {
   komodo_execute_TriggerAction: { id: 'notify-release', payload: { from: 'e2e' } },
   komodo_execute_PullRepo: { id: 'docs-site' },
   komodo_execute_CloneRepo: { id: 'docs-site' },
+  komodo_execute_DeployStack: { id: 'monitoring' },
+  komodo_execute_RestartStack: { id: 'monitoring' },
+  komodo_execute_StartStack: { id: 'monitoring' },
+  komodo_execute_StopStack: { id: 'immich' },
+  komodo_read_GetDeploymentLog: { id: 'api-gateway', tail: 20 },
+  komodo_read_SearchDeploymentLog: { id: 'api-gateway', terms: ['error'] },
+  komodo_read_GetStackLog: { id: 'monitoring' },
+  komodo_read_SearchStackLog: { id: 'monitoring', terms: ['error'] },
+  komodo_read_FindResources: { query: 'redis' },
+  komodo_search_tools: { query: 'prune unused docker images' },
+  komodo_call_tool: { name: 'komodo_read_ListTags', arguments: { page_size: 2 } },
 };
 
 test('a call of every default tool succeeds and its result passes the client\'s validation', async () => {
