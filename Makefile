@@ -75,6 +75,27 @@ fuzz:
 		done; \
 	done
 
+MCPB_DIR := tools/mcpb/node
+MCPB := $(MCPB_DIR)/node_modules/.bin/mcpb
+# The platforms Claude Desktop runs on; CI packs linux/amd64 only.
+MCPB_PLATFORMS ?= darwin/amd64,darwin/arm64,windows/amd64,linux/amd64
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+
+.PHONY: mcpb mcpb-deps
+
+## mcpb-deps: install the pinned official MCP Bundle CLI, @anthropic-ai/mcpb (package-lock.json)
+mcpb-deps:
+	cd $(MCPB_DIR) && npm ci --no-audit --no-fund --loglevel=error
+
+## mcpb: build dist/komodo-mcp.mcpb for Claude Desktop (binaries, manifest.json, validated and packed by the official mcpb CLI) and its MCP Registry entry dist/server.json
+mcpb:
+	@test -x $(MCPB) || $(MAKE) mcpb-deps
+	$(GO) run ./tools/mcpb -out dist/mcpb/komodo-mcp -version $(VERSION) -platforms $(MCPB_PLATFORMS)
+	$(MCPB) validate dist/mcpb/komodo-mcp/manifest.json
+	$(MCPB) pack dist/mcpb/komodo-mcp dist/komodo-mcp.mcpb
+	$(GO) run ./tools/mcpb -server-json dist/server.json -bundle dist/komodo-mcp.mcpb -version $(VERSION)
+	@ls -l dist/komodo-mcp.mcpb dist/server.json
+
 ## bench: run the benchmarks and print their figures
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./...
@@ -90,4 +111,4 @@ lint:
 	$(GO) run github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION) run ./...
 
 clean:
-	rm -rf bin $(NODE_DIR)/node_modules $(E2E_DIR)/node_modules $(CONFORMANCE_DIR)/node_modules
+	rm -rf bin dist $(NODE_DIR)/node_modules $(E2E_DIR)/node_modules $(CONFORMANCE_DIR)/node_modules $(MCPB_DIR)/node_modules
