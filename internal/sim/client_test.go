@@ -190,7 +190,7 @@ func TestClient_ReadsTheSeededWorld(t *testing.T) {
 	if dsum.Running != 2 || dsum.NotDeployed != 1 || dsum.Total != 6 {
 		t.Errorf("deployments summary %+v", dsum)
 	}
-	logs := must(c.GetDeploymentLogWithResponse(ctx, komodo.GetDeploymentLog{Deployment: "web-frontend", Tail: 10})).JSON200
+	logs := must(c.GetDeploymentLogWithResponse(ctx, komodo.GetDeploymentLog{Deployment: "web-frontend", Tail: ptr[komodo.U64](10)})).JSON200
 	if !logs.Success || logs.Stdout == "" {
 		t.Errorf("log %+v", logs)
 	}

@@ -509,10 +509,16 @@ func mergePartial(dst, src map[string]any) {
 	}
 }
 
+// stripNulls drops the null fields of a partial config, nested objects included (a union's
+// params): a None in Komodo's Partial* config means "keep the default", not null.
 func stripNulls(m map[string]any) map[string]any {
 	out := map[string]any{}
 	for k, v := range m {
-		if v != nil {
+		switch x := v.(type) {
+		case nil:
+		case map[string]any:
+			out[k] = stripNulls(x)
+		default:
 			out[k] = v
 		}
 	}

@@ -69,18 +69,19 @@ func stripDocs(v any) any {
 }
 
 // buildDocument assembles the OpenAPI document.
-func buildDocument(komodo, auth map[string]any, versions map[string]string) (object, error) {
+func buildDocument(komodo, auth map[string]any, versions map[string]string, facts *rustFacts) (object, factStats, error) {
+	var st factStats
 	defs, err := mergeDefinitions(komodo, auth)
 	if err != nil {
-		return nil, err
+		return nil, st, err
 	}
 	names, err := normalizeNames(defs)
 	if err != nil {
-		return nil, err
+		return nil, st, err
 	}
 	c := &converter{names: names, schemas: map[string]any{}}
 	if err := c.convertAll(defs, enumDefinitions); err != nil {
-		return nil, err
+		return nil, st, err
 	}
 	c.schemas["Error"] = object{
 		"type":        "object",
@@ -101,11 +102,11 @@ func buildDocument(komodo, auth map[string]any, versions map[string]string) (obj
 		}
 		ops, err := operations(src, m)
 		if err != nil {
-			return nil, err
+			return nil, st, err
 		}
 		for _, op := range ops {
 			if other, dup := seen[op.name]; dup {
-				return nil, fmt.Errorf("operationId %q is defined by both %s and %s", op.name, other, m.prefix)
+				return nil, st, fmt.Errorf("operationId %q is defined by both %s and %s", op.name, other, m.prefix)
 			}
 			seen[op.name] = m.prefix
 			params := defs[op.params].(object)
@@ -113,7 +114,7 @@ func buildDocument(komodo, auth map[string]any, versions map[string]string) (obj
 			desc = cleanDoc(desc)
 			resp, err := c.convert(op.response)
 			if err != nil {
-				return nil, fmt.Errorf("%s response: %w", op.name, err)
+				return nil, st, fmt.Errorf("%s response: %w", op.name, err)
 			}
 			operation := object{
 				"operationId": op.name,
@@ -139,11 +140,14 @@ func buildDocument(komodo, auth map[string]any, versions map[string]string) (obj
 		for _, op := range item.(object) {
 			id := op.(object)["operationId"].(string)
 			if other, dup := seen[id]; dup {
-				return nil, fmt.Errorf("operationId %q is defined by both %s and %s", id, other, p)
+				return nil, st, fmt.Errorf("operationId %q is defined by both %s and %s", id, other, p)
 			}
 		}
 		paths[p] = item
 	}
+	// Before the default-pagination wording and the Rust facts: both change schemas in place.
+	fixStaleDefaults(c.schemas)
+	st = applyRustFacts(c.schemas, facts, requestOnlySchemas(c.schemas, paths), requestBodySchemas(paths))
 
 	return object{
 		"openapi": "3.0.3",
@@ -186,7 +190,7 @@ func buildDocument(komodo, auth map[string]any, versions map[string]string) (obj
 				"Jwt":       object{"type": "apiKey", "in": "header", "name": "authorization", "description": "A JWT from /auth/login, sent as the raw token (no \"Bearer\" prefix)."},
 			},
 		},
-	}, nil
+	}, st, nil
 }
 
 // fixedPaths are the endpoints outside the request enums.

@@ -9,6 +9,8 @@
 //
 //	go run ./tools/specgen            # write api/komodo.openapi.json
 //	go run ./tools/specgen -check     # fail if it is out of date
+//	go run ./tools/specgen -rust-src KOMODO/client/core/rs/src,LIB/auth/client/rs/src
+//	                                  # refresh tools/specgen/rust-facts.json (see rust.go)
 package main
 
 import (
@@ -20,6 +22,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 )
 
 func main() {
@@ -27,11 +30,26 @@ func main() {
 		nodeDir = flag.String("node", "tools/specgen/node", "directory holding the pinned node tooling (package.json, node_modules)")
 		out     = flag.String("out", "api/komodo.openapi.json", "where to write the document")
 		check   = flag.Bool("check", false, "do not write; exit 1 if the document at -out differs from a fresh generation")
+		facts   = flag.String("facts", "tools/specgen/rust-facts.json", "the facts of the Rust structs the TypeScript types lose (serde defaults, integer widths)")
+		rustSrc = flag.String("rust-src", "", "comma-separated Rust source directories of komodo_client and mogh_auth_client at the pinned versions: rewrite -facts from them and exit")
 	)
 	flag.Parse()
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
 
-	doc, err := generate(*nodeDir)
+	if *rustSrc != "" {
+		if err := writeRustFacts(strings.Split(*rustSrc, ","), *facts); err != nil {
+			logger.Error("rust facts", "err", err)
+			os.Exit(1)
+		}
+		logger.Info("wrote rust facts", "path", *facts)
+		return
+	}
+	rf, err := readRustFacts(*facts)
+	if err != nil {
+		logger.Error("specgen failed", "err", err)
+		os.Exit(1)
+	}
+	doc, err := generate(*nodeDir, rf, logger)
 	if err != nil {
 		logger.Error("specgen failed", "err", err)
 		os.Exit(1)
@@ -52,7 +70,7 @@ func main() {
 }
 
 // generate converts both packages and assembles the document bytes.
-func generate(nodeDir string) ([]byte, error) {
+func generate(nodeDir string, facts *rustFacts, logger *slog.Logger) ([]byte, error) {
 	versions := map[string]string{}
 	sources := map[string]map[string]any{}
 	for _, pkg := range []string{"komodo_client", "mogh_auth_client"} {
@@ -67,10 +85,12 @@ func generate(nodeDir string) ([]byte, error) {
 		}
 		sources[pkg] = defs
 	}
-	doc, err := buildDocument(sources["komodo_client"], sources["mogh_auth_client"], versions)
+	doc, st, err := buildDocument(sources["komodo_client"], sources["mogh_auth_client"], versions, facts)
 	if err != nil {
 		return nil, err
 	}
+	logger.Info("rust facts applied", "required_relaxed", st.Relaxed, "made_non_nullable", st.NotNullable,
+		"numbers_made_integers", st.Integers, "facts_without_field", st.MissingField)
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -127,17 +128,69 @@ func TestDocument_Types(t *testing.T) {
 	if all.AdditionalProperties.Schema == nil || len(all.Properties) != 0 {
 		t.Errorf("User.all should be a map, got properties=%d", len(all.Properties))
 	}
-	// Every optional property of every schema is nullable.
+	// Every optional property of every schema is nullable, except a field Rust fills in
+	// with a serde default and that is no Option: serde refuses null for it.
+	facts, err := readRustFacts("rust-facts.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// An alias (CreateVariableResponse = Variable) is a copy of its struct's schema.
+	propsOf := func(s *openapi3.Schema) string { b, _ := json.Marshal(s.Properties); return string(b) }
+	structOf := map[string]string{}
+	for name := range facts.Structs {
+		if ref, ok := schemas[name]; ok {
+			structOf[propsOf(ref.Value)] = name
+		}
+	}
 	for sname, ref := range schemas {
 		s := ref.Value
+		fname := sname
+		if _, ok := facts.Structs[sname]; !ok {
+			fname = structOf[propsOf(s)]
+		}
 		for pname, p := range s.Properties {
 			req := false
 			for _, r := range s.Required {
 				req = req || r == pname
 			}
-			if !req && !p.Value.Nullable {
+			f, known := facts.Structs[fname][pname]
+			serdeDefault := known && f.Default && !f.Option
+			if !req && !p.Value.Nullable && !serdeDefault {
 				t.Errorf("%s.%s optional but not nullable", sname, pname)
 			}
+		}
+	}
+}
+
+// TestDocument_RustFacts: what the TypeScript types lose is restored from the Rust structs.
+func TestDocument_RustFacts(t *testing.T) {
+	schemas := loadDocument(t).Components.Schemas
+	for _, c := range []struct{ schema, field string }{
+		{"GetDeploymentLog", "tail"}, {"GetStackLog", "tail"}, {"GetContainerLog", "tail"},
+		{"ExportAllResourcesToToml", "include_resources"}, {"RemoveSwarmStacks", "detach"},
+	} {
+		s := schemas[c.schema].Value
+		for _, r := range s.Required {
+			if r == c.field {
+				t.Errorf("%s.%s has a serde default in Rust but is required", c.schema, c.field)
+			}
+		}
+	}
+	// A request field with a serde default that is no Option accepts no null.
+	if p := schemas["GetDeploymentLog"].Value.Properties["timestamps"].Value; p.Nullable {
+		t.Error("GetDeploymentLog.timestamps is nullable; serde refuses null for a bool with a default")
+	}
+	// Rust i32/u32/u16 fields are integers with the type's range.
+	for _, c := range []struct {
+		schema, field string
+		min, max      float64
+	}{
+		{"ActionActionState", "running", 0, 4294967295},
+		{"PartialAwsBuilderConfig", "port", -2147483648, 2147483647},
+	} {
+		p := schemas[c.schema].Value.Properties[c.field].Value
+		if !p.Type.Is("integer") || p.Min == nil || *p.Min != c.min || p.Max == nil || *p.Max != c.max {
+			t.Errorf("%s.%s = %v [%v, %v], want integer [%v, %v]", c.schema, c.field, p.Type, p.Min, p.Max, c.min, c.max)
 		}
 	}
 }

@@ -83,6 +83,13 @@ func convertAt(ref *openapi3.SchemaRef, m mode, stack []string, depth int) map[s
 	if b, ok := integerBounds[refName(ref)]; ok && m == inputMode {
 		out["minimum"], out["maximum"] = b[0], b[1]
 	}
+	// The document's own bounds: the range of a Rust i32/u32/u16/... field (tools/specgen).
+	if m == inputMode && s.Min != nil {
+		out["minimum"] = int64(*s.Min)
+	}
+	if m == inputMode && s.Max != nil {
+		out["maximum"] = int64(*s.Max)
+	}
 	if len(s.Enum) > 0 && (m == inputMode || len(s.Enum) <= maxOutputEnum) {
 		out["enum"] = s.Enum
 	}
