@@ -85,10 +85,9 @@ func printVersion(args []string, stdout, stderr io.Writer) error {
 	}
 	v := buildVersion()
 	fmt.Fprintln(stdout, "komodo-mcp", v.Version)
-	switch {
-	case v.Revision == "":
+	if v.Revision == "" {
 		fmt.Fprintln(stdout, "revision: not recorded (built outside a git checkout, or with -buildvcs=false)")
-	default:
+	} else {
 		rev := v.Revision
 		if v.Time != "" {
 			rev += " (" + v.Time + ")"

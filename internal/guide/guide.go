@@ -58,9 +58,6 @@ const (
 	maxPageSize = 1000
 )
 
-// generic are the parameters every tool of their kind has; Translate reads them itself.
-var generic = []string{"id", "page", "page_size", "wait"}
-
 // Translate turns the validated arguments of a catalog tool's call into a plan, or
 // refuses the call: a refusal is an *errcode.Error (VALIDATION_ERROR or what a lookup in
 // Komodo failed with). args is not modified.

@@ -31,12 +31,12 @@ const initBody = `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"proto
 
 // env is a komodo-mcp HTTP service in front of a simulator.
 type env struct {
-	url  string // http://127.0.0.1:port
-	sim  *sim.Server
+	url   string // http://127.0.0.1:port
+	sim   *sim.Server
 	srv   *server.Server
 	svc   *httpserve.Service
 	audit *lockedBuffer // the audit lines
-	stop func() error // cancels Serve and returns its error
+	stop  func() error  // cancels Serve and returns its error
 }
 
 // start serves a komodo-mcp over HTTP on 127.0.0.1. passThrough leaves the server without

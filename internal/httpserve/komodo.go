@@ -51,7 +51,7 @@ func KomodoReachable(base string) func(context.Context) error {
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
 		resp.Body.Close()
 		if resp.StatusCode != http.StatusOK {
-			return fmt.Errorf("Komodo answered %d to GET /version", resp.StatusCode)
+			return fmt.Errorf("GET /version answered HTTP %d", resp.StatusCode)
 		}
 		return nil
 	}

@@ -113,7 +113,7 @@ func parse(script string) ([]step, error) {
 		case c == '\'' || c == '"':
 			j := strings.IndexByte(script[i+1:], c)
 			if j < 0 {
-				return nil, errors.New("Unterminated quoted string")
+				return nil, errors.New("Unterminated quoted string") //nolint:staticcheck // dash's exact words, which tests compare
 			}
 			text := script[i+1 : i+1+j]
 			if c == '"' {
