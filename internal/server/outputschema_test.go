@@ -233,3 +233,77 @@ func TestInventory_OutputSchemas(t *testing.T) {
 		t.Errorf("%s\n(so its result was not validated: give the test arguments that work)", f)
 	}
 }
+
+// Every integer argument of every tool a client can list - generated, hand-written, or
+// added later - and every number the server computes with has a minimum and a maximum.
+func TestInventory_NumericBounds(t *testing.T) {
+	s := simtest.Start(t)
+	cs := connect(t, testConfig(s.URL()), server.Selection{Toolsets: []string{"all"}})
+	numbers := 0
+	for tool, err := range cs.Tools(context.Background(), nil) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := json.Marshal(tool.InputSchema)
+		var in map[string]any
+		json.Unmarshal(raw, &in)
+		walkSchema("", in, func(path string, s map[string]any) {
+			// Integers anywhere; other numbers where the server itself computes with them
+			// (its own arguments and options: timeouts). Komodo's fractional config fields
+			// travel to Komodo as sent, and Komodo's serde refuses what it cannot hold.
+			ours := strings.Count(path, ".") <= 1 || strings.HasPrefix(path, ".options.")
+			if !hasType(s, "integer") && !(hasType(s, "number") && ours) {
+				return
+			}
+			numbers++
+			_, lo := s["minimum"]
+			_, hi := s["maximum"]
+			if !lo || !hi {
+				t.Errorf("%s: number argument %s lacks bounds (minimum %v, maximum %v)", tool.Name, path, lo, hi)
+			}
+		})
+	}
+	if numbers == 0 {
+		t.Fatal("no numeric argument found: the walk is broken")
+	}
+}
+
+func hasType(s map[string]any, want string) bool {
+	switch v := s["type"].(type) {
+	case string:
+		return v == want
+	case []any:
+		for _, x := range v {
+			if x == want {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// walkSchema calls fn for s and every schema nested in it.
+func walkSchema(path string, s map[string]any, fn func(string, map[string]any)) {
+	fn(path, s)
+	if props, ok := s["properties"].(map[string]any); ok {
+		for k, v := range props {
+			if m, ok := v.(map[string]any); ok {
+				walkSchema(path+"."+k, m, fn)
+			}
+		}
+	}
+	for _, kw := range []string{"items", "additionalProperties"} {
+		if m, ok := s[kw].(map[string]any); ok {
+			walkSchema(path+"/"+kw, m, fn)
+		}
+	}
+	for _, kw := range []string{"anyOf", "oneOf", "allOf"} {
+		if alts, ok := s[kw].([]any); ok {
+			for i, a := range alts {
+				if m, ok := a.(map[string]any); ok {
+					walkSchema(fmt.Sprintf("%s/%s/%d", path, kw, i), m, fn)
+				}
+			}
+		}
+	}
+}
