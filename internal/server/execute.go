@@ -9,6 +9,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/komodo-mcp/komodo-mcp/internal/auth"
+	"github.com/komodo-mcp/komodo-mcp/internal/compact"
 	"github.com/komodo-mcp/komodo-mcp/internal/errcode"
 	"github.com/komodo-mcp/komodo-mcp/internal/follow"
 	"github.com/komodo-mcp/komodo-mcp/internal/guide"
@@ -139,6 +140,9 @@ func (s *Server) afterExecute(ctx context.Context, req *mcp.CallToolRequest, pla
 		}
 		if plan.Wait.Healthy && u["success"] == true {
 			s.waitHealthy(ctx, plan, out, deadline)
+		}
+				if full, ok := out["update"].(map[string]any); ok {
+			out["update"] = executedUpdate(ctx, full)
 		}
 		shaped[i] = out
 	}
@@ -363,4 +367,27 @@ func updateID(update map[string]any) string {
 	id, _ := update["_id"].(map[string]any)
 	oid, _ := id["$oid"].(string)
 	return oid
+}
+
+// executedUpdate is the Update inside an execute result, compact as reads are: the result
+// around it already says its id, operation, target, status, success and times, so the
+// Update keeps its status (Queued, InProgress, Complete) and what only it has - the log
+// of each stage (komodo_read_GetUpdate with raw: true gives all of it).
+func executedUpdate(ctx context.Context, full map[string]any) map[string]any {
+	u, ok := compact.Value(ctx, full, compact.Options{}).(map[string]any)
+	if !ok {
+		return full
+	}
+	for _, k := range []string{"_id", "operation", "success", "target", "start_ts", "end_ts", "operator"} {
+		delete(u, k)
+	}
+	if logs, ok := u["logs"].([]any); ok {
+		for _, l := range logs {
+			if stage, ok := l.(map[string]any); ok {
+				delete(stage, "start_ts")
+				delete(stage, "end_ts")
+			}
+		}
+	}
+	return u
 }
