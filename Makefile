@@ -6,7 +6,7 @@ NODE_DIR := tools/specgen/node
 #   make spec KOMODO_VERSION=2.4.0
 KOMODO_VERSION ?=
 
-.PHONY: all build test test-e2e e2e-deps fuzz conformance spec check-spec generate check-generate bench bench-tasks lint node-deps clean
+.PHONY: all build test test-e2e e2e-deps fuzz conformance spec check-spec generate check-generate bench bench-tasks bench-http lint node-deps clean
 
 all: build
 
@@ -104,6 +104,10 @@ bench:
 ## assistant would, and print the calls and bytes of results each took (internal/taskbench)
 bench-tasks:
 	$(GO) test -count=1 -run '^TestTasks$$' -v ./internal/taskbench | grep -v '^=== RUN'
+
+## bench-http: the HTTP service under load (50 sessions x 200 calls: errors, latency, RSS) and 5,000 abandoned sessions reaped (RSS back to baseline)
+bench-http:
+	$(GO) test ./cmd/komodo-mcp -run '^$$' -bench 'BenchmarkHTTP' -benchtime 1x -count 3 -timeout 30m
 
 ## lint: golangci-lint (config in .golangci.yml: no fmt.Print outside cmd/, gen/ never imports internal/)
 GOLANGCI_LINT_VERSION := v2.15.0

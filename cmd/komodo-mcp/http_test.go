@@ -30,7 +30,7 @@ type httpProcess struct {
 	done   chan error
 }
 
-func startHTTP(t *testing.T, env []string, args ...string) *httpProcess {
+func startHTTP(t testing.TB, env []string, args ...string) *httpProcess {
 	t.Helper()
 	cmd := exec.Command(binary, append([]string{"--http", "127.0.0.1:0"}, args...)...)
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH")}, env...)
@@ -44,7 +44,7 @@ func startHTTP(t *testing.T, env []string, args ...string) *httpProcess {
 	for sc.Scan() {
 		line := sc.Text()
 		p.stderr.Write([]byte(line + "\n"))
-		if i := strings.Index(line, "url=http://"); i >= 0 {
+		if i := strings.Index(line, "url=http://"); i >= 0 && strings.Contains(line, "serving MCP") {
 			p.url = strings.Fields(line[i+4:])[0]
 			break
 		}

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -35,6 +36,7 @@ const (
 	userCacheMax         = 10_000
 	readyCacheTTL        = 2 * time.Second
 	drainPause           = 500 * time.Millisecond
+	releaseAfter         = 200 // sessions ended since the peak before memory is handed back
 )
 
 // Path is where the MCP endpoint is served.
@@ -165,6 +167,9 @@ func (s *Service) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
+	janitor, stopJanitor := context.WithCancel(ctx)
+	defer stopJanitor()
+	go s.releaseMemory(janitor)
 	select {
 	case err := <-errc:
 		return err
@@ -202,6 +207,33 @@ func (s *Service) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	_ = hs.Close()
 	return nil
+}
+
+// releaseMemory hands the memory of ended sessions back to the operating system once many
+// have ended. The Go runtime would return it too, but only gradually (minutes); after a burst
+// of abandoned sessions an operator watching RSS should see it fall when they end.
+func (s *Service) releaseMemory(ctx context.Context) {
+	every := min(s.opts.SessionIdle/2, 30*time.Second)
+	every = max(every, time.Second)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	peak := 0
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		n := 0
+		for range s.srv.Sessions() {
+			n++
+		}
+		peak = max(peak, n)
+		if peak-n >= releaseAfter {
+			debug.FreeOSMemory()
+			peak = n
+		}
+	}
 }
 
 // guard is everything a request to /mcp passes before the SDK sees it, in order:
