@@ -243,3 +243,53 @@ test('--toolsets all: every read tool that needs no arguments answers a result t
     await all.close();
   }
 });
+
+test('streamable HTTP: the same client over --http; a waited execute\'s progress precedes its result; no session is 400', async () => {
+  const { spawn } = await import('node:child_process');
+  const { StreamableHTTPClientTransport } = await import('@modelcontextprotocol/sdk/client/streamableHttp.js');
+  const proc = spawn(bin, ['--demo', '--http', '127.0.0.1:0'], { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' } });
+  try {
+    const url = await new Promise((resolve, reject) => {
+      let log = '';
+      const timer = setTimeout(() => reject(new Error(`no URL in the log: ${log}`)), 30_000);
+      proc.stderr.on('data', (d) => {
+        log += String(d);
+        const m = log.match(/url=(http:\/\/[^\s"]+\/mcp)/);
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[1]);
+        }
+      });
+      proc.on('exit', (code) => reject(new Error(`komodo-mcp exited ${code}: ${log}`)));
+    });
+    const noSession = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+    });
+    assert.equal(noSession.status, 400, 'a request without a session that does not initialize');
+
+    const http = new Client({ name: 'komodo-mcp-e2e-http', version: '1.0.0' });
+    await http.connect(new StreamableHTTPClientTransport(new URL(url)));
+    try {
+      const listed = (await http.listTools()).tools;
+      assert.ok(listed.length >= 25);
+      const servers = await call(http, 'komodo_read_ListServers', {});
+      assert.ok(!servers.isError, text(servers));
+      const progress = [];
+      const res = await call(http, 'komodo_execute_Deploy', { id: 'redis-cache', wait: true }, {
+        onprogress: (p) => progress.push(p),
+        timeout: 120_000,
+      });
+      const atResult = progress.length;
+      assert.ok(!res.isError, text(res));
+      assert.ok(atResult >= 2, `${atResult} progress notifications before the result`);
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(progress.length, atResult, 'no progress notification after the result');
+    } finally {
+      await http.close();
+    }
+  } finally {
+    proc.kill();
+  }
+});
