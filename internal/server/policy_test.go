@@ -225,3 +225,46 @@ func TestPolicy_LevelsAndAudit(t *testing.T) {
 		t.Errorf("none policy asked: %v", res)
 	}
 }
+
+// The gateway komodo_call_tool obeys the same policy as a direct call: the called tool is
+// previewed, confirmed with its token or by the person, and audited under its own name.
+func TestPolicy_Gateway(t *testing.T) {
+	s := simtest.Start(t)
+	cs, audits := policyServer(t, s, config.ConfirmDestructive, nil, "")
+	preview := structured(t, call(t, cs, "komodo_call_tool", `{"name":"komodo_write_DeleteVariable","arguments":{"name":"DOMAIN"}}`))
+	tok, _ := preview["confirmation_token"].(string)
+	if preview["status"] != "confirmation_required" || tok == "" || !variableExists(t, cs, "DOMAIN") {
+		t.Fatalf("gateway call of a destructive tool: %v", preview)
+	}
+	if code, _ := toolError(t, call(t, cs, "komodo_call_tool", `{"name":"komodo_write_DeleteVariable","arguments":{"name":"REGISTRY","confirmation_token":"`+tok+`"}}`)); code != "VALIDATION_ERROR" {
+		t.Errorf("the token for DOMAIN used on REGISTRY through the gateway: %s", code)
+	}
+	if r := call(t, cs, "komodo_call_tool", `{"name":"komodo_write_DeleteVariable","arguments":{"name":"DOMAIN","confirmation_token":"`+tok+`"}}`); r.IsError {
+		t.Fatal(r.Content[0].(*mcp.TextContent).Text)
+	}
+	if variableExists(t, cs, "DOMAIN") || !variableExists(t, cs, "REGISTRY") {
+		t.Fatal("the confirmed gateway call did not delete exactly DOMAIN")
+	}
+	var got []string
+	for _, r := range audits.records(t) {
+		got = append(got, r.Tool+" "+r.Target+" "+r.Outcome)
+	}
+	want := "komodo_write_DeleteVariable DOMAIN confirmation_required,komodo_write_DeleteVariable REGISTRY error,komodo_write_DeleteVariable DOMAIN ok"
+	if strings.Join(got, ",") != want {
+		t.Errorf("audit %v, want %s", got, want)
+	}
+
+	for protocol, variable := range map[string]string{"2025-11-25": "REGISTRY", "": "LOG_LEVEL"} {
+		asked := 0
+		cs, _ := policyServer(t, s, config.ConfirmDestructive, func(*mcp.ElicitRequest) (*mcp.ElicitResult, error) {
+			asked++
+			return &mcp.ElicitResult{Action: "accept", Content: map[string]any{"confirm": true}}, nil
+		}, protocol)
+		if r := call(t, cs, "komodo_call_tool", `{"name":"komodo_write_DeleteVariable","arguments":{"name":"`+variable+`"}}`); r.IsError || asked != 1 {
+			t.Errorf("protocol %q: gateway with elicitation: asked %d times, %v", protocol, asked, r.Content)
+		}
+		if variableExists(t, cs, variable) {
+			t.Errorf("protocol %q: the person said yes through the gateway but nothing was deleted", protocol)
+		}
+	}
+}
