@@ -12,10 +12,12 @@ import (
 )
 
 // doctor checks a configuration against its Komodo: reachable, which version (against the
-// version the document was generated from), whether the credentials are accepted, and
-// whether the user may read. It prints one line per check and fails if one fails.
+// version the document was generated from), whether the credentials are accepted, whether
+// the user may read, and whether Core's own operation list (GET /docs) matches the document.
+// It prints one line per check and fails if one fails.
 func doctor(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
 	fs, cf := newFlagSet("doctor", stderr)
+	docs := fs.Bool("docs", false, "require the cross-check of Core's own operation list (GET /docs) with the tools' document; without it the check runs when /docs is reachable")
 	cfg, err := parseConfig(fs, cf, args, getenv)
 	if err != nil {
 		return err
@@ -55,7 +57,11 @@ func doctor(ctx context.Context, args []string, stdout, stderr io.Writer, getenv
 	}
 	_ = json.Unmarshal(api.Document, &doc)
 	if v, err := client.Call(ctx, "GET", "/version", nil); err != nil {
-		report(false, "Komodo Core at %s: %s", cfg.URL, explain(err))
+		if rpc.AsError(err).WrongAddress() {
+			report(false, "KOMODO_URL %s does not lead to Komodo Core's API: %s", cfg.URL, explain(err))
+		} else {
+			report(false, "Komodo Core at %s: %s", cfg.URL, explain(err))
+		}
 		return errToolFailed // nothing else can be checked
 	} else {
 		version := strings.Trim(strings.TrimSpace(string(v)), `"`)
@@ -76,12 +82,43 @@ func doctor(ctx context.Context, args []string, stdout, stderr io.Writer, getenv
 		report(true, "credentials (%s mode) accepted: user %s (admin: %t)", cfg.AuthMode, user.Username, user.Admin)
 	}
 	if _, err := client.Call(ctx, "POST", "/read/ListServers", []byte(`{"limit":1}`)); err != nil {
-		report(false, "read access (ListServers): %s", explain(err))
+		if rpc.AsError(err).WrongAddress() {
+			report(false, "KOMODO_URL %s does not lead to Komodo Core's API: %s", cfg.URL, explain(err))
+		} else {
+			report(false, "read access (ListServers): %s", explain(err))
+		}
 	} else {
 		report(true, "read access (ListServers)")
 	}
+	checkDocs(ctx, cfg.URL, *docs, stdout, report)
 	if failed {
 		return errToolFailed
 	}
 	return nil
+}
+
+// checkDocs compares Core's GET /docs operation list with the document's (the drift alarm of
+// regenerating on a Komodo release). An unreachable /docs fails only when required.
+func checkDocs(ctx context.Context, base string, required bool, stdout io.Writer, report func(bool, string, ...any)) {
+	page, err := fetchDocs(ctx, base)
+	var core []string
+	if err == nil {
+		core, err = docsOperations(page)
+	}
+	if err != nil {
+		if required {
+			report(false, "Core's operation list (GET %s): %v", docsPath, err)
+		} else {
+			fmt.Fprintf(stdout, "skip Core's operation list (GET %s): %v\n", docsPath, err)
+		}
+		return
+	}
+	ours := ourOperations()
+	added, removed := docsDrift(core, ours)
+	if len(added) == 0 && len(removed) == 0 {
+		report(true, "Core's operation list (GET %s) matches the tools' document: %d operations (allowing for Komodo 2.3.2's 3 known differences)", docsPath, len(ours))
+		return
+	}
+	report(false, "Core's operation list (GET %s) differs from the tools' document: %d added in Core %v, %d gone from Core %v; regenerate with `make spec KOMODO_VERSION=<Core's version>`",
+		docsPath, len(added), added, len(removed), removed)
 }

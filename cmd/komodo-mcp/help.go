@@ -36,7 +36,8 @@ var verbs = []verb{
 		config.Komodo | config.Selection | config.Execution},
 	{"doctor", "[flags]", "check a configuration against its Komodo: reachable, version, credentials",
 		"Check a configuration against its Komodo: whether it answers, its version against the one the\n" +
-			"tools were generated for, whether the credentials are accepted and may read.",
+			"tools were generated for, whether the credentials are accepted and may read, and whether\n" +
+			"Core's own operation list (GET /docs) matches the tools' document (--docs requires it).",
 		config.Komodo},
 	{"sim", "[flags]", "run the Komodo simulator and print its URL and demo credentials",
 		"Run the Komodo simulator (Komodo's wire protocol, demo data) until interrupted, and print\n" +

@@ -347,9 +347,10 @@ func truncate(s string, n int) string {
 // web UI, bin/core/src/api/mod.rs:41), a 404 that is not Komodo's, or a
 // redirect.
 func (e *Error) WrongAddress() bool {
-	switch e.Hint {
-	case hintBasePath, hintNoRoute, hintRedirect:
-		return true
+	for _, h := range []string{hintBasePath, hintNoRoute, hintRedirect} {
+		if strings.HasPrefix(e.Hint, h) { // At appends the URL tried
+			return true
+		}
 	}
 	return false
 }
@@ -359,7 +360,7 @@ func (e *Error) WrongAddress() bool {
 // KOMODO_URL is wrong, so that the user sees which path Komodo did not route.
 // Other errors are returned unchanged.
 func (e *Error) At(method, rawURL string) *Error {
-	if e == nil || !e.WrongAddress() {
+	if e == nil || !e.WrongAddress() || strings.Contains(e.Hint, " Tried: ") {
 		return e
 	}
 	shown := rawURL

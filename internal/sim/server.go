@@ -69,6 +69,11 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveUpdates(w, r)
 		return
 	}
+	if path == DocsPath && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_, _ = w.Write(s.docsPage())
+		return
+	}
 	module, name := splitRPC(path)
 	op := s.sp.byPath[path]
 	if op == nil && module != "" {
@@ -94,12 +99,13 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	case module != "" || path == "/read" || path == "/write" || path == "/execute":
 		// Unknown operations and the legacy {"type","params"} form: serde decides.
 	default:
-		writeError(w, &apiError{Status: http.StatusNotFound, Msg: "Not Found: " + r.Method + " " + path})
+		serveUI(w, r)
 		return
 	}
 	if op != nil && r.Method != op.Method || op == nil && r.Method != http.MethodPost {
+		// axum's answer to a routed path with another method: 405, empty body.
 		w.Header().Set("Allow", http.MethodPost)
-		writeError(w, &apiError{Status: http.StatusMethodNotAllowed, Msg: "Method Not Allowed"})
+		w.WriteHeader(http.StatusMethodNotAllowed)
 		return
 	}
 

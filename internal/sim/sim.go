@@ -55,6 +55,10 @@ type Options struct {
 	// DisableWebsocket makes GET /ws/update answer 404, as a Core behind a proxy that
 	// does not pass websocket upgrades would; clients must fall back to polling.
 	DisableWebsocket bool
+	// DocsAdd and DocsRemove change the operation list of the /docs page (paths such as
+	// "/read/ListServers") beyond the known DocsDrift: a Core of another version, for
+	// testing `doctor --docs`.
+	DocsAdd, DocsRemove []string
 	// TerminalLineDelay is the pause before each line of a /terminal/execute stream
 	// (default 0), so that tests can watch output arrive and time out mid-stream.
 	TerminalLineDelay time.Duration

@@ -121,7 +121,7 @@ func parseRustFile(path string) (map[string]map[string]rustField, error) {
 		current     map[string]rustField
 		name        string
 		structDeflt bool
-		partial     bool // #[derive(Partial)]: a Partial<Name> with every field an Option exists too
+		partial     bool   // #[derive(Partial)]: a Partial<Name> with every field an Option exists too
 		pending     string // a field whose type spans lines
 	)
 	sc := bufio.NewScanner(f)
