@@ -948,7 +948,7 @@ var Tools = []Tool{
 	{
 		Name:        "komodo_execute_RestartServer",
 		Title:       "Restart server",
-		Description: "Restart every container on a server (Komodo's RestartAllContainers). For one stack or deployment use RestartStack or RestartDeployment. Returns the Update (job_id, status); wait: true waits for the outcome.",
+		Description: "Restart every container on a server (Komodo's RestartAllContainers). For one stack use komodo_execute_RestartStack (one deployment: komodo_execute_RestartDeployment through komodo_call_tool). Returns the Update (job_id, status); wait: true waits for the outcome.",
 		Module:      "execute",
 		Operation:   "RestartAllContainers",
 		Method:      "POST",
@@ -1185,7 +1185,7 @@ var Tools = []Tool{
 	{
 		Name:        "komodo_execute_StartServer",
 		Title:       "Start server",
-		Description: "Start every container on a server (Komodo's StartAllContainers). For one stack or deployment use StartStack or Deploy. Returns the Update (job_id, status); wait: true waits for the outcome.",
+		Description: "Start every container on a server (Komodo's StartAllContainers). For one stack or deployment use komodo_execute_StartStack or komodo_execute_Deploy. Returns the Update (job_id, status); wait: true waits for the outcome.",
 		Module:      "execute",
 		Operation:   "StartAllContainers",
 		Method:      "POST",

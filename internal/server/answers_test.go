@@ -323,3 +323,32 @@ func TestGateway_Policy(t *testing.T) {
 		t.Errorf("audit records %v, want the preview and the deletion of komodo_write_DeleteVariable", tools)
 	}
 }
+
+// The tool definitions an assistant pays for on every request stay small: the default
+// tools/list within 40 KB, no default tool over 3 KB, and --toolsets all well under the
+// 549 KB it was before nested configs were described briefly.
+func TestToolList_Budget(t *testing.T) {
+	s := simtest.Start(t)
+	for _, tc := range []struct {
+		toolsets       []string
+		total, perTool int
+	}{
+		{nil, 40 << 10, 3 << 10},
+		{[]string{"all"}, 400 << 10, 8 << 10},
+	} {
+		cs := connect(t, testConfig(s.URL()), server.Selection{Toolsets: tc.toolsets})
+		res, err := cs.ListTools(context.Background(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		whole, _ := json.Marshal(res)
+		if len(whole) > tc.total {
+			t.Errorf("%v: tools/list is %d bytes, budget %d", tc.toolsets, len(whole), tc.total)
+		}
+		for _, tool := range res.Tools {
+			if b, _ := json.Marshal(tool); len(b) > tc.perTool {
+				t.Errorf("%v: %s is %d bytes, budget %d", tc.toolsets, tool.Name, len(b), tc.perTool)
+			}
+		}
+	}
+}
