@@ -141,7 +141,7 @@ func (s *Server) afterExecute(ctx context.Context, req *mcp.CallToolRequest, pla
 		if plan.Wait.Healthy && u["success"] == true {
 			s.waitHealthy(ctx, plan, out, deadline)
 		}
-				if full, ok := out["update"].(map[string]any); ok {
+		if full, ok := out["update"].(map[string]any); ok {
 			out["update"] = executedUpdate(ctx, full)
 		}
 		shaped[i] = out
