@@ -292,3 +292,16 @@ func TestDeployStackIfChanged(t *testing.T) {
 		t.Errorf("changed stack with wait: %v", m)
 	}
 }
+
+// TestWaitForUpdate_UnknownID: Komodo's "no update exists with given id" (and mungos' "id is
+// not ObjectId") is NOT_FOUND at once, not a wait until the cap.
+func TestWaitForUpdate_UnknownID(t *testing.T) {
+	s := simtest.Start(t, simtest.WithExecDuration(30*time.Millisecond))
+	cs := connect(t, testConfig(s.URL()), server.Selection{Toolsets: []string{"all"}},
+		server.Options{PollInterval: 5 * time.Millisecond, WaitCap: time.Minute})
+	for _, id := range []string{"66ffffffffffffffffffffff", "job-123"} {
+		if code, msg := toolError(t, call(t, cs, "komodo_read_WaitForUpdate", `{"id":"`+id+`"}`)); code != "NOT_FOUND" {
+			t.Errorf("WaitForUpdate %s: %s %q, want NOT_FOUND", id, code, msg)
+		}
+	}
+}
