@@ -189,7 +189,7 @@ func (s *Server) describeCall(ctx context.Context, t *Tool, op confirm.Op, args 
 	if target != "" {
 		fmt.Fprintf(&b, ": %s", target)
 	}
-	if srv := s.serverOf(ctx, args); srv != "" && srv != target {
+	if srv := s.serverOf(ctx, op, args); srv != "" && srv != target {
 		fmt.Fprintf(&b, " on server %s", srv)
 	}
 	if op.Terminal {
@@ -198,15 +198,19 @@ func (s *Server) describeCall(ctx context.Context, t *Tool, op confirm.Op, args 
 		}
 	}
 	fmt.Fprintf(&b, " (%s, Komodo operation %s).", op.Tool, op.Operation)
-	if confirm.Destructive(op) {
+	switch {
+	case op.Terminal:
+		b.WriteString(" The command runs on the host with the rights of Komodo's agent there.")
+	case confirm.Destructive(op):
 		b.WriteString(" This destroys or removes something and may not be undone.")
 	}
 	return b.String()
 }
 
 // serverOf finds, best effort, the server a deployment or stack runs on (one read each,
-// with the caller's credentials); "" when unknown.
-func (s *Server) serverOf(ctx context.Context, args map[string]any) string {
+// with the caller's credentials); "" when unknown. The resource is named by its own
+// argument, or by id on a tool whose operation is about deployments or stacks.
+func (s *Server) serverOf(ctx context.Context, op confirm.Op, args map[string]any) string {
 	if v, _ := args["server"].(string); v != "" {
 		return v
 	}
@@ -214,6 +218,14 @@ func (s *Server) serverOf(ctx context.Context, args map[string]any) string {
 	defer cancel()
 	for _, kind := range []string{"deployment", "stack"} {
 		name, _ := args[kind].(string)
+		if id, _ := args["id"].(string); name == "" && id != "" {
+			switch {
+			case kind == "stack" && strings.Contains(op.Operation, "Stack"):
+				name = id
+			case kind == "deployment" && !strings.Contains(op.Operation, "Stack") && strings.Contains(op.Operation, "Deploy"):
+				name = id
+			}
+		}
 		if name == "" {
 			continue
 		}

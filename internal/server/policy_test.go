@@ -220,6 +220,11 @@ func TestPolicy_LevelsAndAudit(t *testing.T) {
 	if res := structured(t, call(t, cs, "komodo_write_UpdateVariableValue", `{"name":"DOMAIN","value":"x.example.com"}`)); res["status"] != "confirmation_required" {
 		t.Errorf("mutations policy did not ask before an update: %v", res)
 	}
+	// The question says on which server the resource lives.
+	dep := structured(t, call(t, cs, "komodo_call_tool", `{"name":"komodo_execute_Deploy","arguments":{"id":"api-gateway"}}`))
+	if action, _ := dep["action"].(string); !strings.Contains(action, "api-gateway on server prod-2") {
+		t.Errorf("deploy preview: %v", dep)
+	}
 	cs, _ = policyServer(t, s, config.ConfirmNone, nil, "")
 	if res := structured(t, call(t, cs, "komodo_write_DeleteVariable", `{"name":"DOMAIN"}`)); res["status"] == "confirmation_required" {
 		t.Errorf("none policy asked: %v", res)
