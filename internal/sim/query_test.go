@@ -190,3 +190,19 @@ func TestDeployStackIfChanged_NoUpdateID(t *testing.T) {
 		}
 	}
 }
+
+// TestUnitInfoIsNull: Procedure, Alerter and Builder are Resource<_, ()> in Rust: info is null.
+func TestUnitInfoIsNull(t *testing.T) {
+	s := Start(t)
+	for _, kind := range []string{"Procedure", "Alerter", "Builder"} {
+		s.mu.Lock()
+		name := s.w.list(kind)[0].Name
+		s.mu.Unlock()
+		st, data := doRaw(t, s, http.MethodPost, "/read/Get"+kind, map[string]any{strings.ToLower(kind): name}, nil)
+		var got map[string]any
+		_ = json.Unmarshal(data, &got)
+		if info, ok := got["info"]; st != 200 || !ok || info != nil {
+			t.Errorf("Get%s %s: HTTP %d info=%v, want null", kind, name, st, got["info"])
+		}
+	}
+}
