@@ -112,7 +112,7 @@ func parseRustFile(path string) (map[string]map[string]rustField, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	out := map[string]map[string]rustField{}
 	var (
 		attrs       []string // attributes seen since the last item
