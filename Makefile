@@ -6,7 +6,7 @@ NODE_DIR := tools/specgen/node
 #   make spec KOMODO_VERSION=2.4.0
 KOMODO_VERSION ?=
 
-.PHONY: all build test test-e2e e2e-deps fuzz conformance spec check-spec generate check-generate bench bench-tasks bench-http lint node-deps clean
+.PHONY: all build test test-e2e e2e-deps fuzz conformance spec check-spec generate check-generate check-tidy bench bench-tasks bench-http lint node-deps clean
 
 all: build
 
@@ -64,6 +64,10 @@ conformance:
 	cd $(CONFORMANCE_DIR) && npm ci --no-audit --no-fund --loglevel=error
 	@dir=$$(mktemp -d) && trap 'rm -rf "$$dir"' EXIT && $(GO) build -o "$$dir/komodo-mcp" ./cmd/komodo-mcp && \
 		$(CONFORMANCE_DIR)/run.sh "$$dir/komodo-mcp" $(CONFORMANCE_ADDR)
+
+## check-tidy: fail when go.mod or go.sum differ from what `go mod tidy` would write
+check-tidy:
+	@$(GO) mod tidy -diff || { echo "go.mod/go.sum are not tidy: run 'go mod tidy' and commit the result" >&2; exit 1; }
 
 ## fuzz: run every fuzz test (func Fuzz... in *_test.go) for FUZZTIME each; their seed corpora run in make test
 FUZZTIME ?= 30s
