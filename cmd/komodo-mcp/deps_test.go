@@ -21,6 +21,10 @@ func TestBinaryDependencies(t *testing.T) {
 	}
 	forbidden := map[string]string{
 		"github.com/komodo-mcp/komodo-mcp/gen/komodo": "the typed Go client is for programs that import it, not for the server",
+		// Test helpers never ship: the simulator's live in internal/sim/simtest.
+		"testing":           "test machinery: move the helper to a _test.go file or a ...test package",
+		"net/http/httptest": "test machinery: move the helper to a _test.go file or a ...test package",
+		"github.com/komodo-mcp/komodo-mcp/internal/sim/simtest": "the simulator's test helpers",
 	}
 	for _, d := range deps {
 		if why, ok := forbidden[d]; ok {

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -21,24 +20,29 @@ import (
 	"github.com/komodo-mcp/komodo-mcp/internal/sim/simtest"
 )
 
-// binary is the komodo-mcp built once for the tests that run it as a process.
-var binary string
+// binary is komodo-mcp for the tests that run it as a process: this test binary, under
+// a link named komodo-mcp, which TestMain (testmain_test.go) turns into the server. In
+// that child, binary is simply its own name.
+var binary = linkTestBinary()
 
-func TestMain(m *testing.M) {
+func linkTestBinary() string {
+	if filepath.Base(os.Args[0]) == "komodo-mcp" {
+		return os.Args[0]
+	}
+	self, err := os.Executable()
+	if err != nil {
+		panic(err)
+	}
 	dir, err := os.MkdirTemp("", "komodo-mcp-e2e")
 	if err != nil {
 		panic(err)
 	}
-	binary = filepath.Join(dir, "komodo-mcp")
-	build := exec.Command("go", "build", "-o", binary, ".")
-	build.Stderr = os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "building komodo-mcp:", err)
-		os.Exit(1)
+	link := filepath.Join(dir, "komodo-mcp")
+	if err := os.Symlink(self, link); err != nil {
+		panic(err)
 	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	_ = os.Setenv("KOMODO_MCP_TEST_LINK_DIR", dir) // TestMain removes it
+	return link
 }
 
 // process is a komodo-mcp serving stdio, with everything it wrote to stdout recorded.

@@ -4,7 +4,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/exec"
 	"strings"
 	"testing"
 
@@ -84,24 +83,6 @@ func TestReadme_GeneratedSections(t *testing.T) {
 	if *updateReadme {
 		if err := os.WriteFile(readmePath, []byte(readme), 0o644); err != nil {
 			t.Fatal(err)
-		}
-	}
-}
-
-// TestBinary_LinksNoTestMachinery keeps package testing and net/http/httptest out of the
-// release binary: test helpers belong in _test.go files or a ...test package.
-func TestBinary_LinksNoTestMachinery(t *testing.T) {
-	goTool, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("no go command to list the binary's packages")
-	}
-	out, err := exec.Command(goTool, "list", "-deps", ".").Output()
-	if err != nil {
-		t.Fatalf("go list -deps: %v", err)
-	}
-	for _, pkg := range strings.Fields(string(out)) {
-		if pkg == "testing" || pkg == "net/http/httptest" || strings.HasSuffix(pkg, "/simtest") {
-			t.Errorf("the komodo-mcp binary links %s", pkg)
 		}
 	}
 }
