@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -174,12 +175,15 @@ func TestFaults(t *testing.T) {
 	}
 	must(c.GetVersionWithResponse(ctx, komodo.GetVersion{}))
 
-	s.InjectFault(Fault{Op: "GetCoreInfo", Kind: FaultLatency, Latency: 150 * time.Millisecond, Times: 1})
-	start := time.Now()
-	must(c.GetCoreInfoWithResponse(ctx, komodo.GetCoreInfo{}))
-	if time.Since(start) < 150*time.Millisecond {
-		t.Error("latency not applied")
+	// Latency: a client that waits less than the injected delay gets no answer; the next
+	// call (Times: 1) is served at once.
+	s.InjectFault(Fault{Op: "GetCoreInfo", Kind: FaultLatency, Latency: time.Hour, Times: 1})
+	short, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+	if _, err := c.GetCoreInfoWithResponse(short, komodo.GetCoreInfo{}); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("latency not applied: %v", err)
 	}
+	cancel()
+	must(c.GetCoreInfoWithResponse(ctx, komodo.GetCoreInfo{}))
 
 	// The same through the HTTP control endpoint, for tests against a built binary.
 	req, _ := http.NewRequest("POST", s.URL()+"/__sim/faults", strings.NewReader(`{"op":"ListStacks","kind":"proxy","status":504,"times":1}`))
