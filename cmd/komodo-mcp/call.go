@@ -23,7 +23,7 @@ var errToolFailed = errors.New("tool failed")
 
 // callTool runs one tool through a real MCP session in-process and prints its result:
 // the structured content as indented JSON, or the text content; a failed tool prints the
-// guide's {"error", "code"} and exits with status 1.
+// {"error", "code"} JSON and exits with status 1.
 func callTool(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
 	fs, cf := newFlagSet("call", stderr)
 	// Accept flags before and after the tool name: komodo-mcp call TOOL '{}' --demo.

@@ -19,7 +19,7 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs, _ := newFlagSet("sim", stderr)
 	addr := fs.String("addr", defaultSimAddr, "`HOST:PORT` to listen on (default 127.0.0.1:9120, or a free port when that one is taken)")
 	execDuration := fs.Duration("exec-duration", 1500*time.Millisecond, "how long a simulated execution (deploy, build...) takes, a `DURATION` like 1.5s")
-	hmac := fs.Bool("hmac", false, "also accept the usage guide's HMAC-signed requests (KOMODO_AUTH_MODE=hmac)")
+	hmac := fs.Bool("hmac", false, "also accept HMAC-signed requests (X-Komodo-Signature, as KOMODO_AUTH_MODE=hmac sends)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

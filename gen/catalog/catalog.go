@@ -30,7 +30,7 @@ type Tool struct {
 	// ResultWrap says how Komodo's answer becomes structuredContent, which must be an
 	// object: "" (it is one), "items" (an array, wrapped as {"items": [...]}), "value"
 	// (anything else, wrapped as {"value": ...}) or "envelope" (a list, paged as the usage
-	// guide's {"items", "total", "page", "pageSize"}).
+	// envelope {"items", "total", "page", "pageSize"}; README "Compatibility with the seed usage guide").
 	ResultWrap string
 	// Paged is true when the operation takes Komodo's page/limit parameters.
 	Paged bool
@@ -38,7 +38,7 @@ type Tool struct {
 	// items (ListAlerts: "alerts"); empty for lists answered as arrays.
 	ListKey string
 	// TargetField is the request field naming the resource acted on ("deployment"),
-	// which the usage guide's `id` parameter fills; empty when the tool has none.
+	// which the `id` parameter fills; empty when the tool has none.
 	TargetField string
 	// Params are the MCP-only parameters of the tool's input schema: they are translated
 	// by the server, never sent to Komodo as they are.

@@ -21,7 +21,7 @@ type Mode string
 const (
 	ModeAPIKey Mode = "api-key" // x-api-key and x-api-secret headers: what Komodo Core expects
 	ModeJWT    Mode = "jwt"     // authorization: <jwt>, given or obtained with LoginLocalUser
-	ModeHMAC   Mode = "hmac"    // the usage guide's signature headers, for gateways that verify them
+	ModeHMAC   Mode = "hmac"    // X-Komodo-Signature headers, for gateways that verify them
 )
 
 // Credentials holds what the modes need. Each mode reads only its own fields: APIKey and

@@ -18,7 +18,8 @@ const (
 
 var timeNow = time.Now // only tests change this
 
-// HMAC signs every request with the usage guide's scheme, meant for a gateway in front of
+// HMAC signs every request with the seed contract's scheme (README "Compatibility with the
+// seed usage guide"), meant for a gateway in front of
 // Komodo that verifies it (Komodo Core itself does not). It sets
 //
 //	X-Komodo-Api-Key:   the API key

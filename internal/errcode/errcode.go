@@ -1,5 +1,5 @@
-// Package errcode turns a failed Komodo call into one of the usage guide's
-// error codes and renders it as the tool result {"error": ..., "code": ...}.
+// Package errcode turns a failed Komodo call into one of six error codes (README
+// "Errors") and renders it as the tool result {"error": ..., "code": ...}.
 //
 // Komodo answers its application errors with HTTP 500 and a JSON body
 // {"error": ..., "trace": [...]}, so the HTTP status alone says little: the
@@ -21,10 +21,10 @@ import (
 	"unicode/utf8"
 )
 
-// Code is one of the error codes of the usage guide.
+// Code is one of the six error codes (README "Errors").
 type Code string
 
-// The usage guide's error codes.
+// The error codes.
 const (
 	AuthError       Code = "AUTH_ERROR"
 	NotFound        Code = "NOT_FOUND"
@@ -44,7 +44,7 @@ const (
 
 // Error is a classified failure of a Komodo call.
 type Error struct {
-	// Code is the guide's error code.
+	// Code is the error code.
 	Code Code
 	// Message is Komodo's own "error" text when Komodo answered, otherwise a
 	// description of what failed. Shortened when very long.
@@ -71,8 +71,8 @@ func (e *Error) Unwrap() error {
 	return e.Err
 }
 
-// toolResult is the guide's error shape plus optional detail. "error" and
-// "code" are exactly the guide's; the rest is omitted when empty.
+// toolResult is the {"error", "code"} shape (README "Errors") plus optional detail;
+// the detail is omitted when empty.
 type toolResult struct {
 	Error  string   `json:"error"`
 	Code   Code     `json:"code"`
@@ -81,7 +81,7 @@ type toolResult struct {
 	Trace  []string `json:"trace,omitempty"`
 }
 
-// MarshalJSON renders the guide's shape {"error", "code"} with the optional
+// MarshalJSON renders the shape {"error", "code"} with the optional
 // "status", "hint" and "trace". It does not redact: use ToolJSON, or Redacted
 // first, when secrets are known.
 func (e *Error) MarshalJSON() ([]byte, error) {
@@ -244,7 +244,7 @@ func containsAny(s string, subs []string) bool {
 	return false
 }
 
-// Hints: what to check next, in the guide's words where it has them.
+// Hints: what to check next.
 const (
 	hintCredentials    = "Komodo rejected the credentials: check KOMODO_API_KEY and KOMODO_API_SECRET (or the JWT / login settings of the configured auth mode)."
 	hintPermission     = "The Komodo user behind these credentials lacks permission for this operation or resource; a Komodo admin can grant it."

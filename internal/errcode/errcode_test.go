@@ -305,7 +305,7 @@ func TestError_ToolJSON(t *testing.T) {
 		fmt.Sprint(viaMarshal) != fmt.Sprint(viaTool) {
 		t.Errorf("json.Marshal = %s, %v", b, err)
 	}
-	// The guide's minimal shape when there is nothing more to say.
+	// The minimal {error, code} shape when there is nothing more to say.
 	min := &Error{Code: NetworkError, Message: "Network request failed"}
 	if got := string(min.ToolJSON()); got != `{"error":"Network request failed","code":"NETWORK_ERROR"}` {
 		t.Errorf("minimal ToolJSON = %s", got)

@@ -10,9 +10,10 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
-// The usage guide's "Common Patterns" as MCP prompts. Each prompt is one user message that
-// walks the assistant through the exact tools, with the guide's parameters, in the guide's
-// order; it adds what real Komodo needs on top of the guide: follow the Update of an
+// The seed contract's four workflows as MCP prompts (README "Compatibility with the seed
+// usage guide"). Each prompt is one user message that
+// walks the assistant through the exact tools, with the compatibility parameters, in the
+// workflow's order; it adds what real Komodo needs on top: follow the Update of an
 // execution to its end and check success, because a failed execution still answers 200.
 
 // Prompt is one workflow: its MCP definition and the text it renders from valid arguments.
@@ -23,10 +24,10 @@ type Prompt struct {
 	check func(args map[string]string) error
 }
 
-// severities are the guide's alert severities, which komodo_read_ListAlerts accepts.
+// severities are the alert severities, which komodo_read_ListAlerts accepts.
 var severities = []string{"info", "warning", "error", "critical"}
 
-// prompts are the guide's four Common Patterns.
+// prompts are the four workflows.
 var prompts = []Prompt{
 	{
 		Def: &mcp.Prompt{

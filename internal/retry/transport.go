@@ -11,7 +11,7 @@ import (
 	"github.com/hashicorp/go-retryablehttp"
 )
 
-// Defaults from the usage guide (KOMODO_RETRY_COUNT, KOMODO_RETRY_DELAY) and
+// Defaults of KOMODO_RETRY_COUNT and KOMODO_RETRY_DELAY (README "Configuration") and
 // the cap on any single wait.
 const (
 	DefaultRetries   = 3
@@ -37,7 +37,7 @@ type Options struct {
 	Logger *slog.Logger
 }
 
-// DefaultOptions returns the guide's defaults: 3 retries, waits of 1s, 2s, 4s,
+// DefaultOptions returns the configured defaults: 3 retries, waits of 1s, 2s, 4s,
 // no wait above 30s, logs on stderr.
 func DefaultOptions() Options {
 	return Options{Retries: DefaultRetries, BaseDelay: DefaultBaseDelay, MaxDelay: DefaultMaxDelay}

@@ -13,7 +13,7 @@ import (
 	"github.com/komodo-mcp/komodo-mcp/internal/rpc"
 )
 
-// The auth module: the usage guide's planned "Login, logout, token refresh", plus a status
+// The auth module: login, logout and token refresh (planned by the seed contract), plus a status
 // tool. The tools act on the server's own session and take no arguments, so that no secret
 // ever travels in a tool call: credentials come only from the server's configuration, and
 // results name the user but never carry a token, key, secret or password.

@@ -130,7 +130,7 @@ func TestAuthTools_APIKey(t *testing.T) {
 	structured(t, authCall(t, cs, "komodo_auth_Status"))
 }
 
-// TestAuthTools_HMAC: the guide's signed headers also carry an API key and secret, so the
+// TestAuthTools_HMAC: the hmac mode's signed headers also carry an API key and secret, so the
 // tools behave as in api-key mode.
 func TestAuthTools_HMAC(t *testing.T) {
 	s := simtest.Start(t, func(o *sim.Options) { o.AcceptHMAC = true })

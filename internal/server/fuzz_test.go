@@ -48,7 +48,7 @@ var fuzzSeeds = []string{
 
 // FuzzToolArguments sends arbitrary arguments to the tools a client may call and checks
 // what any client would rely on: no internal fault (a recovered panic), a failure is the
-// guide's {"error", "code"} with a known code, and a success validates against the
+// {"error", "code"} JSON with a known code, and a success validates against the
 // tool's own output schema.
 func FuzzToolArguments(f *testing.F) {
 	s, err := sim.Listen("127.0.0.1:0", sim.Options{ExecDuration: 20 * time.Millisecond})
@@ -136,7 +136,7 @@ func FuzzToolArguments(f *testing.F) {
 			var e struct{ Error, Code string }
 			text := res.Content[0].(*mcp.TextContent).Text
 			if json.Unmarshal([]byte(text), &e) != nil || e.Error == "" || !slices.Contains(codes, e.Code) {
-				t.Fatalf("%s %s: error result is not the guide's shape: %s", tool.Name, args, text)
+				t.Fatalf("%s %s: error result is not the {error, code} shape: %s", tool.Name, args, text)
 			}
 			return
 		}

@@ -16,7 +16,7 @@ import (
 	"github.com/komodo-mcp/komodo-mcp/internal/sim/simtest"
 )
 
-// seedAliases are the guide's execute tool names. They are hand-written aliases of Komodo
+// seedAliases are the execute tool names of the seed contract. They are hand-written aliases of Komodo
 // operations; listed here so that this test does not depend on where they are registered.
 var seedAliases = []string{"komodo_execute_Build", "komodo_execute_StartServer", "komodo_execute_StopServer", "komodo_execute_RestartServer", "komodo_execute_TriggerAction"}
 
@@ -26,7 +26,7 @@ var (
 	toolCallRe = regexp.MustCompile("`(komodo_[a-z]+_[A-Za-z0-9]+)` `([^`]+)`")
 )
 
-// wantPrompts are the guide's Common Patterns with their arguments (name: required).
+// wantPrompts are the four workflow prompts with their arguments (name: required).
 var wantPrompts = map[string]map[string]bool{
 	"server_management":   {"server": false},
 	"deployment_workflow": {"deployment": true, "force": false},

@@ -21,7 +21,7 @@ type Selection struct {
 // moduleToolsets select every tool of one module.
 var moduleToolsets = []string{"read", "write", "execute", "auth"}
 
-// toolsetAliases are the usage guide's module names for family toolsets.
+// toolsetAliases are module names of the seed contract (terminal, user) for family toolsets.
 var toolsetAliases = map[string]string{"terminal": "terminals", "user": "users"}
 
 // selectTools resolves a selection into the tools to expose, sorted by name. An unknown

@@ -96,7 +96,7 @@ func success(structured map[string]any) *mcp.CallToolResult {
 	}
 }
 
-// failure renders a classified error as the guide's {"error", "code"} tool result.
+// failure renders a classified error as the {"error", "code"} tool result (README "Errors").
 func failure(e *errcode.Error, secrets []string) *mcp.CallToolResult {
 	return &mcp.CallToolResult{
 		IsError: true,

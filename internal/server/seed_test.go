@@ -22,7 +22,7 @@ func guideSession(t *testing.T) (*mcp.ClientSession, *sim.Server) {
 	return cs, s
 }
 
-// envelope checks the guide's {items, total, page, pageSize} and returns the items.
+// envelope checks the list envelope {items, total, page, pageSize} and returns the items.
 func envelope(t *testing.T, res *mcp.CallToolResult, wantTotal, wantPage, wantSize int) []map[string]any {
 	t.Helper()
 	m := structured(t, res)
@@ -65,7 +65,7 @@ func refused(t *testing.T, res *mcp.CallToolResult, option string) {
 	}
 }
 
-// TestGuide_ReadTools calls the 16 read tools with the usage guide's example requests.
+// TestGuide_ReadTools calls the 16 read tools with the seed contract's example requests.
 func TestGuide_ReadTools(t *testing.T) {
 	cs, _ := guideSession(t)
 
@@ -165,7 +165,7 @@ func TestGuide_ReadTools(t *testing.T) {
 	}
 }
 
-// execute checks the guide's execute result fields.
+// execute checks the execute result fields (job_id, status, started_at, the target).
 func execute(t *testing.T, cs *mcp.ClientSession, tool, args, targetKey string) map[string]any {
 	t.Helper()
 	m := structured(t, call(t, cs, tool, args))
@@ -177,7 +177,7 @@ func execute(t *testing.T, cs *mcp.ClientSession, tool, args, targetKey string) 
 	return m
 }
 
-// TestGuide_ExecuteTools calls the 9 execute tools with the usage guide's examples and
+// TestGuide_ExecuteTools calls the 9 execute tools with the seed contract's examples and
 // checks each option's mapping or refusal.
 func TestGuide_ExecuteTools(t *testing.T) {
 	cs, s := guideSession(t)
@@ -249,7 +249,7 @@ func TestGuide_ExecuteTools(t *testing.T) {
 	}
 }
 
-// TestGuide_EveryListPages checks that lists beyond the guide's also answer the envelope.
+// TestGuide_EveryListPages checks that lists beyond the seed contract's also answer the envelope.
 func TestGuide_EveryListPages(t *testing.T) {
 	s := simtest.Start(t)
 	cs := connect(t, testConfig(s.URL()), server.Selection{Toolsets: []string{"all"}})

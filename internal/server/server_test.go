@@ -67,7 +67,7 @@ func call(t *testing.T, cs *mcp.ClientSession, name string, args string) *mcp.Ca
 	return res
 }
 
-// toolError decodes the guide's {"error", "code"} from a failed result.
+// toolError decodes the {"error", "code"} JSON from a failed result.
 func toolError(t *testing.T, res *mcp.CallToolResult) (code, msg string) {
 	t.Helper()
 	if !res.IsError {
@@ -75,7 +75,7 @@ func toolError(t *testing.T, res *mcp.CallToolResult) (code, msg string) {
 	}
 	var e struct{ Error, Code string }
 	if err := json.Unmarshal([]byte(res.Content[0].(*mcp.TextContent).Text), &e); err != nil {
-		t.Fatalf("error content is not the guide's JSON: %v", err)
+		t.Fatalf("error content is not the {error, code} JSON: %v", err)
 	}
 	return e.Code, e.Error
 }
@@ -310,7 +310,7 @@ func TestServer_JWTWrongPassword(t *testing.T) {
 	}
 }
 
-// TestServer_HMACMode signs with the usage guide's scheme against a peer that verifies it.
+// TestServer_HMACMode signs with the hmac scheme against a peer that verifies it.
 func TestServer_HMACMode(t *testing.T) {
 	s := simtest.Start(t, simtest.WithHMAC())
 	cfg := testConfig(s.URL())

@@ -48,7 +48,7 @@ func TestTerminal_Execute(t *testing.T) {
 		t.Errorf("timeout: %v", m)
 	}
 
-	// Failures are the guide's codes, never a crash.
+	// Failures are error codes, never a crash.
 	if code, _ := toolError(t, call(t, cs, "komodo_terminal_Execute", `{"type":"server","id":"no-such-server","command":"id"}`)); code != "NOT_FOUND" {
 		t.Errorf("unknown server: %s", code)
 	}

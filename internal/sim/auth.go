@@ -16,7 +16,7 @@ import (
 )
 
 // authenticate finds the calling user from x-api-key/x-api-secret, a raw JWT in
-// authorization, or (with Options.AcceptHMAC) the usage guide's signed headers.
+// authorization, or (with Options.AcceptHMAC) the hmac mode's signed headers.
 func (s *Server) authenticate(r *http.Request, body []byte) (*user, *apiError) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

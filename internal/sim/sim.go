@@ -45,7 +45,7 @@ type Options struct {
 	// ExecDuration is how long an execution takes from Queued to Complete
 	// (default 1.5s). Tests use a few tens of milliseconds.
 	ExecDuration time.Duration
-	// AcceptHMAC also accepts the usage guide's signed headers (X-Komodo-Api-Key,
+	// AcceptHMAC also accepts the hmac mode's signed headers (X-Komodo-Api-Key,
 	// X-Komodo-Timestamp, X-Komodo-Signature), which real Komodo does not know.
 	AcceptHMAC bool
 	// HMACSkew is the accepted clock difference for HMAC timestamps (default 5 minutes).

@@ -139,7 +139,7 @@ func buildTools(doc *openapi3.T, cur *curation) ([]tool, error) {
 }
 
 // targetFields are the request fields that name the resource an operation acts on; a tool
-// whose operation takes exactly one of them also takes the usage guide's `id` for it.
+// whose operation takes exactly one of them also takes `id` for it (README "Compatibility with the seed usage guide").
 var targetFields = []string{"server", "deployment", "stack", "build", "repo", "procedure", "action", "builder", "alerter", "sync", "swarm"}
 
 func buildTool(name, module, method, path string, op *openapi3.Operation, cur *curation) (tool, error) {
@@ -187,7 +187,8 @@ func buildTool(name, module, method, path string, op *openapi3.Operation, cur *c
 	}
 	output := compactOutput(convert(resp.Schema, outputMode, nil))
 
-	// The usage guide's parameters, common to families of tools.
+	// The compatibility parameters, common to families of tools (README "Compatibility with
+	// the seed usage guide").
 	if field := targetField(input); field != "" {
 		// One required identifier: `id`, the resource's id or name. Komodo's own field
 		// (deployment, server...) is not listed; the server still accepts it as an alias.
@@ -286,7 +287,7 @@ func buildTool(name, module, method, path string, op *openapi3.Operation, cur *c
 	return t, nil
 }
 
-// Bounds of the usage guide's paging parameters. The server computes offsets from them
+// Bounds of the paging parameters (page, page_size). The server computes offsets from them
 // without overflow whatever it is sent; the bounds tell the client what makes sense.
 const (
 	maxPage     = 1_000_000
