@@ -13,7 +13,8 @@
 //     and the resource type repeated in every list item;
 //   - in list items, a server's stats (GetServer and GetSystemStats carry them);
 //   - floats are cut to two decimals (load averages come with sixteen);
-//   - tags (ids) become tag names, and a target {type, id} gains the resource's name.
+//   - tags (ids) become tag names, and a target {type, id} becomes {type, name} (the id
+//     stays when the name cannot be found).
 //
 // Project keeps only the fields an assistant asked for.
 package compact
@@ -167,7 +168,9 @@ func (c compactor) targetName(target map[string]any) {
 		return
 	}
 	if name, ok := c.o.Names.Name(c.ctx, typ, id); ok {
+		// Named: every tool takes the name, and an id costs 24 characters a line.
 		target["name"] = name
+		delete(target, "id")
 	}
 }
 

@@ -58,8 +58,9 @@ func TestValue(t *testing.T) {
 			`{"id":"1","info":{"stats":{"cpu_perc":3}},"name":"prod-1","type":"Server"}`},
 		{"floats cut", `{"one":1.8719999999999999,"n":12,"big":18446744073709551615}`, Options{}, `{"big":18446744073709551615,"n":12,"one":1.87}`},
 		{"tags and targets named", `{"tags":["t1","t9"],"target":{"type":"Deployment","id":"d1"}}`, Options{Names: names},
-			`{"tags":["prod","t9"],"target":{"id":"d1","name":"api-gateway","type":"Deployment"}}`},
+			`{"tags":["prod","t9"],"target":{"name":"api-gateway","type":"Deployment"}}`},
 		{"system target has no name", `{"target":{"type":"System","id":""}}`, Options{Names: names}, `{"target":{"type":"System"}}`},
+		{"unknown target keeps its id", `{"target":{"type":"Deployment","id":"d9"}}`, Options{Names: names}, `{"target":{"id":"d9","type":"Deployment"}}`},
 		{"keep noise when fields were asked", `{"template":false,"base_permission":"None","a":null}`, Options{KeepNoise: true}, `{"base_permission":"None"}`},
 		{"nested arrays", `{"logs":[{"stage":"Build","stderr":"","success":false},{}]}`, Options{}, `{"logs":[{"stage":"Build","success":false}]}`},
 	}
