@@ -195,7 +195,7 @@ func TestInventory_OutputAllowsCompactResults(t *testing.T) {
 		ct, generated := catalog.ByName(l.tool.Name)
 		wrapped := !generated || ct.ResultWrap != ""
 		walk("", out, func(path string, s map[string]any) {
-			if req, _ := s["required"].([]any); len(req) > 0 && !(path == "" && wrapped) {
+			if req, _ := s["required"].([]any); len(req) > 0 && (path != "" || !wrapped) {
 				t.Errorf("%s output %s: requires %v, which a compact result may leave out", l.tool.Name, path, req)
 			}
 			props, _ := s["properties"].(map[string]any)
@@ -299,17 +299,6 @@ func typeIs(s map[string]any, want string) bool {
 		return slices.Contains(v, any(want))
 	}
 	return false
-}
-
-func acceptsNull(s map[string]any) bool {
-	if _, typed := s["type"]; !typed {
-		alts, ok := s["anyOf"].([]any)
-		if !ok {
-			return true // no constraint
-		}
-		return slices.ContainsFunc(alts, func(a any) bool { return typeIs(a.(map[string]any), "null") })
-	}
-	return typeIs(s, "null")
 }
 
 // TestMiddleware_EveryTool checks that Options.Middleware wraps generated and

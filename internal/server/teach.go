@@ -9,7 +9,6 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/komodo-mcp/komodo-mcp/internal/errcode"
-	"github.com/komodo-mcp/komodo-mcp/internal/names"
 	"github.com/komodo-mcp/komodo-mcp/internal/suggest"
 )
 
@@ -37,20 +36,6 @@ func (s *Server) didYouMean(ctx context.Context, session any, e *errcode.Error) 
 	c := *e
 	c.Hint = strings.TrimSpace(fmt.Sprintf("Did you mean %s? %s", orList(close), e.Hint))
 	return &c
-}
-
-// notFoundName is the NOT_FOUND of a name we looked up ourselves.
-func notFoundName(kind, ref string, close []names.Ref, candidates []string) *mcp.CallToolResult {
-	for _, r := range close {
-		candidates = append(candidates, r.Name)
-	}
-	hint := "Check the name; the list tools show what exists."
-	if best := suggest.Closest(ref, candidates, 3); len(best) > 0 {
-		hint = fmt.Sprintf("Did you mean %s?", orList(best))
-	} else if len(candidates) > 0 {
-		hint = fmt.Sprintf("Names containing it: %s.", strings.Join(candidates[:min(3, len(candidates))], ", "))
-	}
-	return failure(&errcode.Error{Code: errcode.NotFound, Message: fmt.Sprintf("no %s named %q", kind, ref), Hint: hint}, nil)
 }
 
 func orList(names []string) string {

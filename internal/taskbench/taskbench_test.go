@@ -63,8 +63,8 @@ var expected = map[string][]string{
 	"How loaded is prod-1 (CPU, memory, disk)?":              {"cpu 23.4%", "memory 18.2/64 GB", "disk 412/960 GB"},
 	"What failed in the last build?":                         {"api-gateway failed at Build Image", "failed to solve"},
 	"Are there open critical alerts?":                        {"ContainerStateChange on redis-cache"},
-	"Show the last 20 log lines of api-gateway.":             {"lines"},
-	"Any errors in the monitoring stack's logs?":             {""},
+	"Show the last 20 log lines of api-gateway.":             {"5 lines"}, // the simulator's container logs have five
+	"Any errors in the monitoring stack's logs?":             {"no errors"},
 	"Where does redis run?":                                  {"redis-cache", "prod-1"},
 	"Restart the monitoring stack.":                          {"succeeded"},
 	"Deploy web-frontend and tell me whether it worked.":     {"succeeded"},

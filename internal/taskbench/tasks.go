@@ -152,7 +152,12 @@ func deploymentLogTail(ctx context.Context, s *Session) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	lines := strings.Count(str(res, "stdout"), "\n") + strings.Count(str(res, "stderr"), "\n")
+	lines := 0
+	for _, stream := range []string{"stdout", "stderr"} {
+		if out := strings.TrimSpace(str(res, stream)); out != "" {
+			lines += strings.Count(out, "\n") + 1
+		}
+	}
 	return fmt.Sprintf("%d lines", lines), nil
 }
 
