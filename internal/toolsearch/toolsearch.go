@@ -75,7 +75,7 @@ func New(docs []Doc) *Index {
 // Search returns at most k tools ranked for the query, best first; tools sharing no
 // word with the query are left out.
 func (ix *Index) Search(query string, k int) []Hit {
-	terms := Terms(query)
+	terms := queryTerms(query)
 	n := float64(len(ix.docs))
 	var hits []Hit
 	for _, d := range ix.docs {
@@ -115,21 +115,25 @@ var stopWords = map[string]bool{
 	"give": true, "not": true, "as": true, "at": true, "when": true, "can": true,
 }
 
-// synonyms map the words operators use to the words of Komodo's operation names.
-var synonyms = map[string]string{
-	"container": "container", "containers": "container", "logs": "log",
-	"failed": "fail", "failure": "fail", "fails": "fail", "failing": "fail", "error": "fail", "errors": "fail",
-	"history": "update", "changed": "update", "changes": "update", "activity": "update", "recent": "update",
-	"reboot": "restart", "restarting": "restart", "redeploy": "deploy", "deploying": "deploy", "deployed": "deploy",
-	"compose": "stack", "stacks": "stack", "service": "stack", "services": "stack",
-	"host": "server", "hosts": "server", "machine": "server", "node": "server", "nodes": "server",
-	"job": "update", "jobs": "update", "health": "state", "status": "state", "running": "state",
-	"cpu": "stats", "memory": "stats", "disk": "stats", "usage": "stats", "metrics": "stats", "load": "stats",
-	"secret": "variable", "secrets": "variable", "env": "variable",
-	"find": "search", "lookup": "search", "grep": "search",
-	"image": "image", "images": "image", "pipeline": "procedure", "workflow": "procedure",
-	"script": "action", "scripts": "action", "alarm": "alert", "alarms": "alert", "notification": "alert",
-	"start": "start", "started": "start", "stopped": "stop", "stopping": "stop", "builds": "build", "building": "build", "built": "build",
+// synonyms map the words operators use to the words of Komodo's operation names. They
+// apply to queries only: a tool is indexed by its own words.
+var synonyms = map[string][]string{
+	"logs": {"log"}, "failed": {"fail", "update"}, "failure": {"fail", "update"}, "failing": {"fail"},
+	"error": {"fail", "log"}, "errors": {"fail", "log"},
+	"history": {"update"}, "changed": {"update"}, "changes": {"update"}, "activity": {"update"},
+	"recent": {"update"}, "recently": {"update"}, "happened": {"update"},
+	"reboot": {"restart"}, "restarting": {"restart"}, "redeploy": {"deploy"}, "deploying": {"deploy"}, "deployed": {"deploy"},
+	"compose": {"stack"}, "services": {"stack", "service"},
+	"host": {"server"}, "hosts": {"server"}, "machine": {"server"}, "machines": {"server"}, "node": {"server", "node"},
+	"job": {"update"}, "jobs": {"update"}, "health": {"state"}, "healthy": {"state"}, "status": {"state"}, "running": {"state"},
+	"cpu": {"stats"}, "memory": {"stats"}, "disk": {"stats"}, "usage": {"stats"}, "metrics": {"stats"}, "load": {"stats"},
+	"secret": {"variable", "secret"}, "secrets": {"variable", "secret"}, "env": {"variable"},
+	"find": {"search", "list"}, "lookup": {"search"}, "grep": {"search"},
+	"show": {"list", "get"}, "display": {"list", "get"}, "view": {"list", "get"}, "see": {"list", "get"},
+	"pipeline": {"procedure"}, "workflow": {"procedure"}, "script": {"action"}, "scripts": {"action"},
+	"alarm": {"alert"}, "alarms": {"alert"}, "notification": {"alert"},
+	"shell": {"terminal", "execute"}, "command": {"terminal", "execute"},
+	"stopped": {"stop"}, "stopping": {"stop"}, "started": {"start"}, "building": {"build"}, "built": {"build"},
 }
 
 // Terms splits text into lower-case, stemmed terms without stop words: "ListDeployments"
@@ -141,12 +145,24 @@ func Terms(text string) []string {
 		if stopWords[w] || len(w) < 2 {
 			continue
 		}
-		if s, ok := synonyms[w]; ok {
-			w = s
-		} else {
-			w = stem(w)
+		out = append(out, stem(w))
+	}
+	return out
+}
+
+// queryTerms are the terms of a question, with the operation-name words its words mean.
+func queryTerms(text string) []string {
+	var out []string
+	for _, w := range words(text) {
+		w = strings.ToLower(w)
+		if stopWords[w] || len(w) < 2 {
+			continue
 		}
-		out = append(out, w)
+		if syn, ok := synonyms[w]; ok {
+			out = append(out, syn...)
+			continue
+		}
+		out = append(out, stem(w))
 	}
 	return out
 }

@@ -14,7 +14,7 @@ func TestTerms(t *testing.T) {
 		"ListDeployments":                {"list", "deployment"},
 		"komodo_read_GetDeploymentLog":   {"get", "deployment", "log"},
 		"server_id":                      {"server", "id"},
-		"What failed in the last build?": {"fail", "last", "build"},
+		"What failed in the last build?": {"failed", "last", "build"},
 		"GetAPIKeys":                     {"get", "api", "key"},
 		"restart the monitoring stack":   {"restart", "monitoring", "stack"},
 	}
@@ -94,5 +94,15 @@ func TestSearch_Catalog(t *testing.T) {
 		if !slices.Contains(names, want) {
 			t.Errorf("%q: %s not in the first five: %v", q, want, names)
 		}
+	}
+}
+
+func TestQueryTerms_Synonyms(t *testing.T) {
+	if got := queryTerms("show the logs"); !reflect.DeepEqual(got, []string{"list", "get", "log"}) {
+		t.Errorf("queryTerms = %v", got)
+	}
+	// Documents keep their own words: a tool about recently viewed resources is not about updates.
+	if got := Terms("PushRecentlyViewed"); !reflect.DeepEqual(got, []string{"push", "recently", "viewed"}) {
+		t.Errorf("Terms = %v", got)
 	}
 }
