@@ -140,10 +140,16 @@ func BenchmarkHTTPAbandonedSessions(b *testing.B) {
 			resp.Body.Close()
 			return resp.StatusCode
 		}
-		for range 100 { // warm-up, reaped before the baseline
-			open()
+		// Warm-up: enough sessions that their reaping hands memory back too, so that the
+		// baseline is the state the server returns to, not its start-up heap.
+		var warm string
+		for range 300 {
+			warm = open()
 		}
-		time.Sleep(4 * time.Second)
+		for status(warm) != http.StatusNotFound {
+			time.Sleep(500 * time.Millisecond)
+		}
+		time.Sleep(3 * time.Second)
 		pid := p.cmd.Process.Pid
 		base := rssKB(pid)
 		b.ResetTimer()

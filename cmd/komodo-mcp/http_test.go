@@ -225,8 +225,8 @@ func TestStdio_AuditAndConfirmation(t *testing.T) {
 		Status string `json:"status"`
 		Token  string `json:"confirmation_token"`
 	}
-	raw, _ := json.Marshal(res.StructuredContent)
-	if json.Unmarshal(raw, &preview); preview.Status != "confirmation_required" || preview.Token == "" {
+	raw := res.Content[0].(*mcp.TextContent).Text
+	if json.Unmarshal([]byte(raw), &preview); preview.Status != "confirmation_required" || preview.Token == "" {
 		t.Fatalf("preview: %s", raw)
 	}
 	if res := p.call(t, "komodo_write_DeleteVariable", `{"name":"LOG_LEVEL","confirmation_token":"`+preview.Token+`"}`); res.IsError {

@@ -63,11 +63,11 @@ func (s *Server) policyMiddleware(t *Tool, next mcp.ToolHandler) mcp.ToolHandler
 			req = withArguments(req, args)
 		}
 		rec := audit.Record{Caller: s.actor(ctx), Tool: op.Tool, Operation: op.Operation, Target: audit.TargetOf(args)}
-		if ask {
+		if ask && s.valid(t, req) { // invalid arguments: no question, the validation error comes from next
 			if res, done := s.confirmCall(ctx, req, t, op, args, rec.Caller, token, hasToken); res != nil {
 				if done != "" { // "" for a question the client will come back with an answer to
 					rec.Outcome = done
-					if res.IsError {
+					if done == audit.OutcomeError {
 						_, rec.Error, _ = audit.Outcome(res, nil)
 					}
 					s.opts.Audit.Write(rec)
@@ -83,6 +83,19 @@ func (s *Server) policyMiddleware(t *Tool, next mcp.ToolHandler) mcp.ToolHandler
 		s.opts.Audit.Write(rec)
 		return res, err
 	}
+}
+
+// valid reports whether req's arguments pass the tool's input schema, as the validation
+// layer inside next will check them, so that nobody is asked to confirm a call that
+// cannot run.
+func (s *Server) valid(t *Tool, req *mcp.CallToolRequest) bool {
+	args, err := decodeArgs(req.Params.Arguments)
+	if err != nil {
+		return false
+	}
+	schema := schemaJSON(t.Def.InputSchema)
+	coerceJSONStrings(t.Def.Name, args, schema)
+	return s.validators.validate(t.Def.Name, schema, args) == nil
 }
 
 // withArguments is a copy of req with other arguments.
@@ -125,7 +138,19 @@ func (s *Server) confirmCall(ctx context.Context, req *mcp.CallToolRequest, t *T
 		"next": fmt.Sprintf("Nothing has been done yet. Show the user this action and ask. Only if they agree, call %s again the same way with exactly the same arguments plus %q: %q.",
 			op.Tool, ConfirmationArg, tok),
 	}
-	return success(preview), audit.OutcomeConfirm
+	return notDone(preview), audit.OutcomeConfirm
+}
+
+// notDone answers a call that was not carried out (a preview, a refusal by the person) as
+// JSON text marked isError: the tool's output schema describes what it returns when it
+// acts, and clients that check structuredContent against it (the TypeScript SDK) would
+// reject this answer as structured content.
+func notDone(m map[string]any) *mcp.CallToolResult {
+	text, err := marshalCompact(m)
+	if err != nil {
+		text = []byte(`{"status":"not_done"}`)
+	}
+	return &mcp.CallToolResult{IsError: true, Content: []mcp.Content{&mcp.TextContent{Text: string(text)}}}
 }
 
 // elicit asks the person through the client. ok is false when the client could not be
@@ -172,7 +197,7 @@ func (s *Server) elicit(ctx context.Context, req *mcp.CallToolRequest, op confir
 	if answer.Action == "cancel" {
 		outcome, said = audit.OutcomeCancelled, "dismissed the question"
 	}
-	return success(map[string]any{"status": outcome, "done": false, "action": action,
+	return notDone(map[string]any{"status": outcome, "done": false, "action": action,
 		"message": "The user " + said + ": nothing was done. Do not retry unless the user asks again."}), outcome, true
 }
 
@@ -213,6 +238,16 @@ func (s *Server) describeCall(ctx context.Context, t *Tool, op confirm.Op, args 
 func (s *Server) serverOf(ctx context.Context, op confirm.Op, args map[string]any) string {
 	if v, _ := args["server"].(string); v != "" {
 		return v
+	}
+	if op.Terminal { // {"type": server|container|deployment|stack, "id": ...}
+		typ, _ := args["type"].(string)
+		id, _ := args["id"].(string)
+		switch typ {
+		case "server", "container":
+			return id
+		case "deployment", "stack":
+			args = map[string]any{typ: id}
+		}
 	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()

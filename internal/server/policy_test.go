@@ -94,7 +94,7 @@ func TestPolicy_ConfirmationToken(t *testing.T) {
 	s := simtest.Start(t)
 	cs, audits := policyServer(t, s, config.ConfirmDestructive, nil, "")
 
-	preview := structured(t, call(t, cs, "komodo_write_DeleteVariable", `{"name":"LOG_LEVEL"}`))
+	preview := answer(t, call(t, cs, "komodo_write_DeleteVariable", `{"name":"LOG_LEVEL"}`))
 	tok, _ := preview["confirmation_token"].(string)
 	if preview["status"] != "confirmation_required" || tok == "" || !strings.Contains(preview["action"].(string), "LOG_LEVEL") {
 		t.Fatalf("preview: %v", preview)
@@ -157,25 +157,25 @@ func TestPolicy_Elicitation(t *testing.T) {
 		t.Run("protocol "+protocol, func(t *testing.T) {
 			s := simtest.Start(t)
 			var asked []string
-			answer := &mcp.ElicitResult{Action: "decline"}
+			reply := &mcp.ElicitResult{Action: "decline"}
 			cs, audits := policyServer(t, s, config.ConfirmDestructive, func(req *mcp.ElicitRequest) (*mcp.ElicitResult, error) {
 				asked = append(asked, req.Params.Message)
-				return answer, nil
+				return reply, nil
 			}, protocol)
 
-			res := structured(t, call(t, cs, "komodo_write_DeleteVariable", `{"name":"LOG_LEVEL"}`))
+			res := answer(t, call(t, cs, "komodo_write_DeleteVariable", `{"name":"LOG_LEVEL"}`))
 			if res["status"] != "declined" || !variableExists(t, cs, "LOG_LEVEL") {
 				t.Fatalf("declined: %v", res)
 			}
 			if len(asked) != 1 || !strings.Contains(asked[0], "LOG_LEVEL") || !strings.Contains(asked[0], "DeleteVariable") {
 				t.Fatalf("the question: %q", asked)
 			}
-			answer = &mcp.ElicitResult{Action: "accept", Content: map[string]any{"confirm": false}}
+			reply = &mcp.ElicitResult{Action: "accept", Content: map[string]any{"confirm": false}}
 			call(t, cs, "komodo_write_DeleteVariable", `{"name":"LOG_LEVEL"}`)
 			if !variableExists(t, cs, "LOG_LEVEL") {
 				t.Fatal("accept without yes deleted the variable")
 			}
-			answer = &mcp.ElicitResult{Action: "accept", Content: map[string]any{"confirm": true}}
+			reply = &mcp.ElicitResult{Action: "accept", Content: map[string]any{"confirm": true}}
 			if r := call(t, cs, "komodo_write_DeleteVariable", `{"name":"LOG_LEVEL"}`); r.IsError {
 				t.Fatal(r.Content[0].(*mcp.TextContent).Text)
 			}
@@ -198,16 +198,16 @@ func TestPolicy_Elicitation(t *testing.T) {
 func TestPolicy_LevelsAndAudit(t *testing.T) {
 	s := simtest.Start(t)
 	cs, audits := policyServer(t, s, config.ConfirmDestructive, nil, "")
-	if res := structured(t, call(t, cs, "komodo_write_UpdateVariableValue", `{"name":"DB_PASSWORD","value":"hunter2-new-secret"}`)); res["status"] == "confirmation_required" {
+	if res := answer(t, call(t, cs, "komodo_write_UpdateVariableValue", `{"name":"DB_PASSWORD","value":"hunter2-new-secret"}`)); res["status"] == "confirmation_required" {
 		t.Error("destructive policy asked before an update")
 	}
-	term := structured(t, call(t, cs, "komodo_terminal_Execute", `{"server":"prod-1","command":"uptime"}`))
-	if term["status"] != "confirmation_required" || !strings.Contains(term["action"].(string), "uptime") {
+	term := answer(t, call(t, cs, "komodo_terminal_Execute", `{"type":"deployment","id":"api-gateway","command":"uptime"}`))
+	if term["status"] != "confirmation_required" || !strings.Contains(term["action"].(string), "`uptime`") || !strings.Contains(term["action"].(string), "on server prod-2") {
 		t.Errorf("terminal under destructive: %v", term)
 	}
 	call(t, cs, "komodo_read_GetVariable", `{"name":"DOMAIN"}`)
 	recs := audits.records(t)
-	if len(recs) != 2 || recs[0].Operation != "UpdateVariableValue" || recs[0].Outcome != "ok" || recs[1].Operation != "ExecuteTerminal" || recs[1].Target != "prod-1" {
+	if len(recs) != 2 || recs[0].Operation != "UpdateVariableValue" || recs[0].Outcome != "ok" || recs[1].Operation != "ExecuteTerminal" || recs[1].Target != "api-gateway" {
 		t.Errorf("audit records %+v; want the update and the terminal, no read", recs)
 	}
 	audits.mu.Lock()
@@ -217,16 +217,16 @@ func TestPolicy_LevelsAndAudit(t *testing.T) {
 	audits.mu.Unlock()
 
 	cs, _ = policyServer(t, s, config.ConfirmMutations, nil, "")
-	if res := structured(t, call(t, cs, "komodo_write_UpdateVariableValue", `{"name":"DOMAIN","value":"x.example.com"}`)); res["status"] != "confirmation_required" {
+	if res := answer(t, call(t, cs, "komodo_write_UpdateVariableValue", `{"name":"DOMAIN","value":"x.example.com"}`)); res["status"] != "confirmation_required" {
 		t.Errorf("mutations policy did not ask before an update: %v", res)
 	}
 	// The question says on which server the resource lives.
-	dep := structured(t, call(t, cs, "komodo_call_tool", `{"name":"komodo_execute_Deploy","arguments":{"id":"api-gateway"}}`))
+	dep := answer(t, call(t, cs, "komodo_call_tool", `{"name":"komodo_execute_Deploy","arguments":{"id":"api-gateway"}}`))
 	if action, _ := dep["action"].(string); !strings.Contains(action, "api-gateway on server prod-2") {
 		t.Errorf("deploy preview: %v", dep)
 	}
 	cs, _ = policyServer(t, s, config.ConfirmNone, nil, "")
-	if res := structured(t, call(t, cs, "komodo_write_DeleteVariable", `{"name":"DOMAIN"}`)); res["status"] == "confirmation_required" {
+	if res := answer(t, call(t, cs, "komodo_write_DeleteVariable", `{"name":"DOMAIN"}`)); res["status"] == "confirmation_required" {
 		t.Errorf("none policy asked: %v", res)
 	}
 }
@@ -236,7 +236,7 @@ func TestPolicy_LevelsAndAudit(t *testing.T) {
 func TestPolicy_Gateway(t *testing.T) {
 	s := simtest.Start(t)
 	cs, audits := policyServer(t, s, config.ConfirmDestructive, nil, "")
-	preview := structured(t, call(t, cs, "komodo_call_tool", `{"name":"komodo_write_DeleteVariable","arguments":{"name":"DOMAIN"}}`))
+	preview := answer(t, call(t, cs, "komodo_call_tool", `{"name":"komodo_write_DeleteVariable","arguments":{"name":"DOMAIN"}}`))
 	tok, _ := preview["confirmation_token"].(string)
 	if preview["status"] != "confirmation_required" || tok == "" || !variableExists(t, cs, "DOMAIN") {
 		t.Fatalf("gateway call of a destructive tool: %v", preview)
@@ -271,5 +271,31 @@ func TestPolicy_Gateway(t *testing.T) {
 		if variableExists(t, cs, variable) {
 			t.Errorf("protocol %q: the person said yes through the gateway but nothing was deleted", protocol)
 		}
+	}
+}
+
+// answer decodes a result's JSON text, whether or not it is an error result.
+func answer(t *testing.T, res *mcp.CallToolResult) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal([]byte(res.Content[0].(*mcp.TextContent).Text), &m); err != nil {
+		t.Fatalf("result text is not JSON: %v", err)
+	}
+	return m
+}
+
+// A call that was not carried out is an error result without structured content: the
+// tool's output schema describes what it answers when it acts, and clients check it.
+func TestPolicy_NotDoneIsNotStructured(t *testing.T) {
+	s := simtest.Start(t)
+	cs, _ := policyServer(t, s, config.ConfirmDestructive, nil, "")
+	res := call(t, cs, "komodo_call_tool", `{"name":"komodo_write_BatchDeleteAllTerminals","arguments":{"query":{}}}`)
+	if !res.IsError || res.StructuredContent != nil || answer(t, res)["status"] != "confirmation_required" {
+		t.Errorf("preview of a tool with an output schema: isError %v, structured %v", res.IsError, res.StructuredContent)
+	}
+	// Arguments the tool refuses are refused at once: nobody is asked about them.
+	res = call(t, cs, "komodo_write_DeleteVariable", `{"nme":"DOMAIN"}`)
+	if code, _ := toolError(t, res); code != "VALIDATION_ERROR" {
+		t.Errorf("invalid arguments: %s, want VALIDATION_ERROR before any question", code)
 	}
 }
