@@ -10,7 +10,8 @@
 //   - a time field (ts, *_ts, *_at) holding Unix milliseconds becomes "2026-01-15T08:00:00Z"; 0 (never) is dropped;
 //   - noise: alert thresholds that are 0 (unset), alerting_thresholds, base_permission "None",
 //     an update's operator id next to its username, X_id next to X_name (Komodo already named it),
-//     and the resource type repeated in every list item;
+//     the resource type repeated in every list item, and a latest_X (not a hash) equal to the
+//     deployed_X, built_X or cloned_X beside it;
 //   - in list items, a server's stats (GetServer and GetSystemStats carry them);
 //   - floats are cut to two decimals (load averages come with sixteen);
 //   - tags (ids) become tag names, and a target {type, id} becomes {type, name} (the id
@@ -23,6 +24,7 @@ import (
 	"context"
 	"encoding/json"
 	"math"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -135,6 +137,15 @@ func (c compactor) noise(k string, v any, m map[string]any, depth int) bool {
 		return hasInfo && hasName
 	case k == "stats" && depth == 1 && c.o.ListItem:
 		return true
+	case strings.HasPrefix(k, "latest_") && !strings.HasSuffix(k, "_hash"):
+		// The latest commit's message or services repeated from what is deployed or built:
+		// the hashes (kept) already say that nothing is newer.
+		rest := strings.TrimPrefix(k, "latest_")
+		for _, was := range []string{"deployed_", "built_", "cloned_"} {
+			if d, ok := m[was+rest]; ok && reflect.DeepEqual(d, v) {
+				return true
+			}
+		}
 	}
 	return false
 }

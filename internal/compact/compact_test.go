@@ -62,6 +62,8 @@ func TestValue(t *testing.T) {
 		{"system target has no name", `{"target":{"type":"System","id":""}}`, Options{Names: names}, `{"target":{"type":"System"}}`},
 		{"unknown target keeps its id", `{"target":{"type":"Deployment","id":"d9"}}`, Options{Names: names}, `{"target":{"id":"d9","type":"Deployment"}}`},
 		{"keep noise when fields were asked", `{"template":false,"base_permission":"None","a":null}`, Options{KeepNoise: true}, `{"base_permission":"None"}`},
+		{"latest equal to deployed", `{"deployed_hash":"a","latest_hash":"a","deployed_message":"m","latest_message":"m","latest_services":[1],"deployed_services":[2]}`, Options{},
+			`{"deployed_hash":"a","deployed_message":"m","deployed_services":[2],"latest_hash":"a","latest_services":[1]}`},
 		{"nested arrays", `{"logs":[{"stage":"Build","stderr":"","success":false},{}]}`, Options{}, `{"logs":[{"stage":"Build","success":false}]}`},
 	}
 	for _, tc := range cases {

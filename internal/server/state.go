@@ -56,6 +56,9 @@ func (s *Server) withState(ctx context.Context, t *catalog.Tool, v map[string]an
 					v["info"] = info
 				}
 				for _, f := range stateFields {
+					if _, deployed := info["deployed_services"]; f == "services" && deployed {
+						continue // a stack's Get has its services already
+					}
 					if val, ok := itemInfo[f]; ok {
 						if _, has := info[f]; !has {
 							info[f] = val
