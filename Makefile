@@ -85,7 +85,22 @@ MCPB := $(MCPB_DIR)/node_modules/.bin/mcpb
 MCPB_PLATFORMS ?= darwin/amd64,darwin/arm64,windows/amd64,linux/amd64
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: mcpb mcpb-deps
+.PHONY: mcpb mcpb-deps release-check release-snapshot
+
+# GoReleaser, pinned in its own module (tools/goreleaser/go.mod) so that its many dependencies
+# stay out of the main module; built once into bin/.
+GORELEASER := bin/goreleaser
+$(GORELEASER): tools/goreleaser/go.mod tools/goreleaser/go.sum
+	$(GO) build -C tools/goreleaser -o $(CURDIR)/$(GORELEASER) github.com/goreleaser/goreleaser/v2
+
+## release-check: validate .goreleaser.yaml with the pinned GoReleaser (CI)
+release-check: $(GORELEASER)
+	$(GORELEASER) check
+
+## release-snapshot: build the release archives and checksums locally into dist/release (no publishing)
+release-snapshot: $(GORELEASER)
+	$(GORELEASER) release --snapshot --clean
+	@ls -l dist/release/*.tar.gz dist/release/*.zip dist/release/checksums.txt
 
 ## mcpb-deps: install the pinned official MCP Bundle CLI, @anthropic-ai/mcpb (package-lock.json)
 mcpb-deps:
