@@ -301,7 +301,10 @@ func TestGateway_Policy(t *testing.T) {
 	}
 	t.Cleanup(func() { cs.Close(); ss.Close() })
 
-	preview := structured(t, call(t, cs, "komodo_call_tool", `{"name":"komodo_write_DeleteVariable","arguments":{"name":"LOG_LEVEL"}}`))
+	var preview map[string]any // the preview may be a tool error: read its text
+	if err := json.Unmarshal([]byte(text(t, call(t, cs, "komodo_call_tool", `{"name":"komodo_write_DeleteVariable","arguments":{"name":"LOG_LEVEL"}}`))), &preview); err != nil {
+		t.Fatal(err)
+	}
 	tok, _ := preview["confirmation_token"].(string)
 	if preview["status"] != "confirmation_required" || tok == "" {
 		t.Fatalf("a destructive call through the gateway was not held for confirmation: %v", preview)
