@@ -124,6 +124,11 @@ func briefAlternatives(s map[string]any) map[string]any {
 // fields whose schema is larger than limit bytes: a tool's definition then stays a few
 // kilobytes however deep Komodo's config types go (a procedure's stages held the
 // 82-variant Execution union several times over).
+// maxArgumentBytes: an argument larger than this (a resource's whole partial config, which
+// Komodo merges field by field) is described by its field names too; the Get tool of the
+// resource shows every field with its current value.
+const maxArgumentBytes = 2500
+
 // maxFieldDescription is the longest field description kept whole.
 const maxFieldDescription = 120
 
@@ -143,7 +148,7 @@ func shrink(s map[string]any, depth, limit int) map[string]any {
 		}
 		s["description"] = d
 	}
-	if depth >= 2 && size(s) > limit {
+	if (depth >= 2 && size(s) > limit) || (depth == 1 && size(s) > maxArgumentBytes) {
 		if _, union := s["anyOf"]; union {
 			return briefAlternatives(s)
 		}
