@@ -337,7 +337,7 @@ func TestToolList_Budget(t *testing.T) {
 		total, perTool int
 	}{
 		{nil, 40 << 10, 3 << 10},
-		{[]string{"all"}, 400 << 10, 8 << 10},
+		{[]string{"all"}, 360 << 10, 4 << 10},
 	} {
 		cs := connect(t, testConfig(s.URL()), server.Selection{Toolsets: tc.toolsets})
 		res, err := cs.ListTools(context.Background(), nil)
