@@ -371,3 +371,33 @@ func recv(t testing.TB, ch <-chan struct{}, what string) {
 		t.Fatalf("never happened: %s", what)
 	}
 }
+
+// logSignal is a slog handler that tells a test when the code under test
+// logged a given message, at any level: a synchronisation point, so a test
+// need not guess how long something takes.
+type logSignal struct {
+	msg string
+	ch  chan struct{} // one value per matching record (never blocks)
+}
+
+func newLogSignal(msg string) *logSignal {
+	return &logSignal{msg: msg, ch: make(chan struct{}, 64)}
+}
+
+func (s *logSignal) logger() *slog.Logger { return slog.New(s) }
+
+func (s *logSignal) Enabled(context.Context, slog.Level) bool { return true }
+
+func (s *logSignal) Handle(_ context.Context, r slog.Record) error {
+	if r.Message == s.msg {
+		select {
+		case s.ch <- struct{}{}:
+		default:
+		}
+	}
+	return nil
+}
+
+func (s *logSignal) WithAttrs([]slog.Attr) slog.Handler { return s }
+
+func (s *logSignal) WithGroup(string) slog.Handler { return s }

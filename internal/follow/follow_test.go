@@ -135,11 +135,15 @@ func TestWait_PollingFallback(t *testing.T) {
 		name  string
 		setup func(f *fakeKomodo)
 		login Login
+		// wsDrops: the websocket logs in, then closes; the stages must come
+		// only after the wait has seen it close, or the wait could rightly
+		// end on the websocket while the close is still on its way.
+		wsDrops bool
 	}{
-		{"no websocket route", func(f *fakeKomodo) { f.ws = false }, APIKeyLogin(testKey, testSecret)},
-		{"login refused", func(f *fakeKomodo) {}, APIKeyLogin(testKey, "wrong")},
-		{"websocket closes after login", func(f *fakeKomodo) { f.closeAfterLogin = true }, APIKeyLogin(testKey, testSecret)},
-		{"no credentials for the websocket", func(f *fakeKomodo) {}, nil},
+		{"no websocket route", func(f *fakeKomodo) { f.ws = false }, APIKeyLogin(testKey, testSecret), false},
+		{"login refused", func(f *fakeKomodo) {}, APIKeyLogin(testKey, "wrong"), false},
+		{"websocket closes after login", func(f *fakeKomodo) { f.closeAfterLogin = true }, APIKeyLogin(testKey, testSecret), true},
+		{"no credentials for the websocket", func(f *fakeKomodo) {}, nil, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -147,8 +151,15 @@ func TestWait_PollingFallback(t *testing.T) {
 			tt.setup(f)
 			f.create(id1)
 			log := newProgressLog()
+			// The wait logs this when it falls back to polling after the websocket ended.
+			fellBack := newLogSignal("following by polling")
 			w := waitAsync(context.Background(), client(t, srv), id1, Options{Login: tt.login,
-				PollInterval: 2 * time.Millisecond, SafetyPoll: never, Heartbeat: never, OnProgress: log.on})
+				PollInterval: 2 * time.Millisecond, SafetyPoll: never, Heartbeat: never, OnProgress: log.on,
+				Logger: fellBack.logger()})
+			if tt.wsDrops {
+				recv(t, f.loggedIn, "websocket login")
+				recv(t, fellBack.ch, "falling back to polling after the websocket closed")
+			}
 			f.stage(id1, "Clone", true, "", "")
 			wantStage(t, log.next(t), id1, "Clone", 1, 0)
 			f.stage(id1, "Build", true, "", "")
