@@ -505,7 +505,13 @@ func TestServe_GracefulShutdown(t *testing.T) {
 		}
 		got <- res
 	}()
-	time.Sleep(200 * time.Millisecond) // the call is under way (generous: it takes 700 ms)
+	// Shut down once the call is under way: it is waiting for the deploy (reading its Update).
+	for deadline := time.Now().Add(20 * time.Second); e.sim.Count("GetUpdate") == 0 && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if e.sim.Count("GetUpdate") == 0 {
+		t.Fatal("the call never started waiting for its deploy")
+	}
 	if err := e.stop(); err != nil {
 		t.Fatalf("Serve: %v", err)
 	}

@@ -97,11 +97,12 @@ func TestWait_DeployWithProgress(t *testing.T) {
 
 // TestWait_CapAndResume stops at the wait cap with the job still running, then resumes.
 func TestWait_CapAndResume(t *testing.T) {
-	s := simtest.Start(t, simtest.WithExecDuration(600*time.Millisecond))
+	// The deploy lasts 40 times the cap, so that a loaded machine cannot see it end first.
+	s := simtest.Start(t, simtest.WithExecDuration(2*time.Second))
 	cs := connect(t, testConfig(s.URL()), server.Selection{}, server.Options{PollInterval: 5 * time.Millisecond, WaitCap: 50 * time.Millisecond})
 	m := structured(t, call(t, cs, "komodo_execute_Deploy", `{"id":"api-gateway","wait":true}`))
 	if m["status"] == "succeeded" || m["status"] == "failed" {
-		t.Fatalf("a 600 ms deploy finished inside a 50 ms cap: %v", m["status"])
+		t.Fatalf("a 2 s deploy finished inside a 50 ms cap: %v", m["status"])
 	}
 	note, _ := m["note"].(string)
 	if !strings.Contains(note, "komodo_read_WaitForUpdate") {
