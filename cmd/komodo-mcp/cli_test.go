@@ -160,6 +160,12 @@ func TestVersion(t *testing.T) {
 			t.Errorf("release version output lacks %q:\n%s", want, out)
 		}
 	}
+	// A snapshot of a repository without tags is stamped "none" and the zero time: not a revision.
+	version, commit, date = "v0.0.1-snapshot+none", "none", "0001-01-01T00:00:00Z"
+	_, out, _ = runCLI(t, nil, "version")
+	if strings.Contains(out, "revision: none") || strings.Contains(out, "0001-01-01") {
+		t.Errorf("snapshot version output shows GoReleaser's placeholders:\n%s", out)
+	}
 }
 
 // syncBuffer is a bytes.Buffer safe for a writer and a polling reader.

@@ -6,6 +6,7 @@ import (
 	"io"
 	"runtime"
 	"runtime/debug"
+	"strings"
 
 	"github.com/komodo-mcp/komodo-mcp/api"
 )
@@ -52,10 +53,11 @@ func buildVersion() versionInfo {
 	if version != "" {
 		v.Version = version
 	}
-	if commit != "" {
+	// GoReleaser stamps "none" and the zero time when the repository has no tag (snapshots).
+	if commit != "" && commit != "none" {
 		v.Revision, v.Modified = commit, false
 	}
-	if date != "" {
+	if date != "" && !strings.HasPrefix(date, "0001-") {
 		v.Time = date
 	}
 	return v
