@@ -289,17 +289,7 @@ func TestGateway_Policy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx := context.Background()
-	st, ct := mcp.NewInMemoryTransports()
-	ss, err := srv.MCP().Connect(ctx, st, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cs, err := mcp.NewClient(&mcp.Implementation{Name: "test", Version: "1"}, nil).Connect(ctx, ct, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cs.Close(); ss.Close() })
+	cs := session(t, srv)
 
 	var preview map[string]any // the preview may be a tool error: read its text
 	if err := json.Unmarshal([]byte(text(t, call(t, cs, "komodo_call_tool", `{"name":"komodo_write_DeleteVariable","arguments":{"name":"LOG_LEVEL"}}`))), &preview); err != nil {

@@ -322,17 +322,8 @@ func TestMiddleware_EveryTool(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	cs := session(t, srv)
 	ctx := context.Background()
-	st, ct := mcp.NewInMemoryTransports()
-	ss, err := srv.MCP().Connect(ctx, st, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cs, err := mcp.NewClient(&mcp.Implementation{Name: "test", Version: "1"}, nil).Connect(ctx, ct, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cs.Close(); ss.Close() })
 
 	call(t, cs, "komodo_read_ListServers", `{}`)
 	toolError(t, call(t, cs, "komodo_read_WaitForUpdate", `{"nope":1}`)) // refused by validation, inside the middleware

@@ -44,18 +44,7 @@ func connect(t *testing.T, cfg *config.Config, sel server.Selection, opts ...ser
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx := context.Background()
-	st, ct := mcp.NewInMemoryTransports()
-	ss, err := srv.MCP().Connect(ctx, st, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cs, err := mcp.NewClient(&mcp.Implementation{Name: "test", Version: "1"}, nil).Connect(ctx, ct, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cs.Close(); ss.Close() })
-	return cs
+	return session(t, srv)
 }
 
 func call(t *testing.T, cs *mcp.ClientSession, name string, args string) *mcp.CallToolResult {
@@ -324,4 +313,21 @@ func TestServer_HMACMode(t *testing.T) {
 	if code, _ := toolError(t, call(t, cs, "komodo_read_ListServers", `{}`)); code != "AUTH_ERROR" {
 		t.Errorf("hmac with a wrong secret: %s", code)
 	}
+}
+
+// session opens an in-memory MCP session with srv, closed when the test ends.
+func session(t *testing.T, srv *server.Server) *mcp.ClientSession {
+	t.Helper()
+	ctx := context.Background()
+	st, ct := mcp.NewInMemoryTransports()
+	ss, err := srv.MCP().Connect(ctx, st, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs, err := mcp.NewClient(&mcp.Implementation{Name: "test", Version: "1"}, nil).Connect(ctx, ct, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cs.Close(); ss.Close() })
+	return cs
 }
