@@ -39,14 +39,14 @@ func ExecuteResult(update map[string]any, komodoURL string) map[string]any {
 			out["log_url"] = komodoURL + "/builds/" + bid
 		}
 	}
-	if ts, ok := millis(update["start_ts"]); ok {
+	if ts, ok := Millis(update["start_ts"]); ok {
 		out["started_at"] = time.UnixMilli(ts).UTC().Format(time.RFC3339)
 	}
 	if update["status"] != "Complete" {
 		out["hint"] = fmt.Sprintf("Komodo is running it: follow with komodo_read_WaitForUpdate {\"id\": %q} (or komodo_read_GetUpdate), or call with wait: true", id)
 		return out
 	}
-	if end, ok := millis(update["end_ts"]); ok {
+	if end, ok := Millis(update["end_ts"]); ok {
 		out["finished_at"] = time.UnixMilli(end).UTC().Format(time.RFC3339)
 	}
 	out["success"] = update["success"]
@@ -97,8 +97,8 @@ func status(update map[string]any) string {
 	return "failed"
 }
 
-// millis reads a Komodo timestamp (milliseconds) from decoded JSON.
-func millis(v any) (int64, bool) {
+// Millis reads a Komodo timestamp (milliseconds) from decoded JSON.
+func Millis(v any) (int64, bool) {
 	switch n := v.(type) {
 	case json.Number:
 		i, err := n.Int64()

@@ -37,7 +37,7 @@ func listUpdates(ctx context.Context, k Komodo, params map[string]any, p Plan) (
 			return nil, invalid(err.Error(), "write since as 2026-01-15T08:00:00Z, 2026-01-15, or a duration back from now such as 90m, 1h, 2d")
 		}
 		q["start_ts"] = map[string]any{"$gte": ms}
-		p = p.keep(func(u map[string]any) bool { ts, ok := millis(u["start_ts"]); return ok && ts >= ms })
+		p = p.keep(func(u map[string]any) bool { ts, ok := Millis(u["start_ts"]); return ok && ts >= ms })
 	}
 	if op, ok := params["operation"].(string); ok {
 		q["operation"] = op

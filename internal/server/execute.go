@@ -32,7 +32,7 @@ func (s *Server) findStarted(ctx context.Context, u map[string]any, deadline tim
 	target, _ := u["target"].(map[string]any)
 	typ, _ := target["type"].(string)
 	id, _ := target["id"].(string)
-	since, _ := millis(u["start_ts"])
+	since, _ := guide.Millis(u["start_ts"])
 	if typ == "" || id == "" {
 		return nil, nil
 	}
@@ -52,18 +52,6 @@ func (s *Server) findStarted(ctx context.Context, u map[string]any, deadline tim
 		return nil, &errcode.Error{Code: errcode.ServerError, Message: "GetUpdate did not answer an Update"}
 	}
 	return s.redact.value(started).(map[string]any), nil
-}
-
-// millis reads a Komodo timestamp (milliseconds) from decoded JSON.
-func millis(v any) (int64, bool) {
-	switch n := v.(type) {
-	case json.Number:
-		i, err := n.Int64()
-		return i, err == nil
-	case float64:
-		return int64(n), true
-	}
-	return 0, false
 }
 
 // afterExecute shapes an execute answer and, when asked, waits for the work to finish.
