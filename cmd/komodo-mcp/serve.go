@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -80,24 +79,12 @@ func build(ctx context.Context, cfg *config.Config, logger *slog.Logger, stderr 
 	stop := cleanup
 	cleanup = func() { _ = auditLog.Close(); stop() }
 	srv, err := server.New(client, selection(cfg), logger, server.Options{WaitCap: cfg.WaitCap,
-		Audit: auditLog, Confirm: cfg.Confirm, ConfirmKey: confirmKey(cfg)})
+		Audit: auditLog, Confirm: cfg.Confirm})
 	if err != nil {
 		cleanup()
 		return nil, nil, usageError("%v", err)
 	}
 	return srv, cleanup, nil
-}
-
-// confirmKey signs confirmation tokens. Derived from the server's own Komodo secret, it is
-// the same in every process sharing those credentials (replicas, a CLI run after a
-// preview); without one (pass-through) each process has a random key.
-func confirmKey(cfg *config.Config) []byte {
-	secret := cfg.APISecret + "\x00" + cfg.Password + "\x00" + cfg.JWT
-	if secret == "\x00\x00" {
-		return nil
-	}
-	k := sha256.Sum256([]byte("komodo-mcp confirmation tokens\x00" + cfg.URL + "\x00" + secret))
-	return k[:]
 }
 
 // demoCredentials points cfg at the embedded simulator.

@@ -306,3 +306,31 @@ func compareValues(t *testing.T, path string, want, got any) {
 		}
 	}
 }
+
+// TestClient_NoRedirect: with credentials set, a redirect from KOMODO_URL comes back as the
+// 3xx answer; the host it points at receives nothing (no x-api-secret, no replayed POST).
+func TestClient_NoRedirect(t *testing.T) {
+	elsewhere := 0
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		elsewhere++
+		_, _ = w.Write([]byte(`[]`))
+	}))
+	defer other.Close()
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.URL+r.URL.Path, http.StatusTemporaryRedirect)
+	}))
+	defer front.Close()
+	for _, opt := range []komodo.ClientOption{komodo.WithAPIKey("K-1", "S-2"), komodo.WithJWT("jwt")} {
+		c := newClient(t, front.URL, opt)
+		res, err := c.DeployWithResponse(context.Background(), komodo.Deploy{Deployment: "api"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.StatusCode() != http.StatusTemporaryRedirect {
+			t.Errorf("status = %d, want the 307 itself", res.StatusCode())
+		}
+	}
+	if elsewhere != 0 {
+		t.Fatalf("the redirect target received %d requests, want 0", elsewhere)
+	}
+}

@@ -1,7 +1,8 @@
 // Package audit writes one JSON line for every tool call that changes something in Komodo
 // (writes, executes, the terminal): when, who, which tool and Komodo operation, on what, the
 // update id and the outcome. Lines go to stderr and, when configured, to a file. Arguments
-// other than the target's name are never recorded: they may carry secrets.
+// other than the target's name are never recorded: they may carry secrets. Every field is
+// cut to MaxField bytes, so a line is at most MaxLine bytes whatever a client sends.
 package audit
 
 import (
@@ -10,8 +11,10 @@ import (
 	"io"
 	"os"
 	"sort"
+	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
@@ -25,7 +28,16 @@ const (
 	OutcomeConfirm   = "confirmation_required"
 	OutcomeDeclined  = "declined"  // the person said no
 	OutcomeCancelled = "cancelled" // the client went away before an answer
+	OutcomeRefused   = "refused"   // the arguments did not validate: nothing was sent (no target recorded)
 )
+
+// MaxField is the most bytes a field of a line keeps; a longer value is cut on a rune
+// boundary and ends with "...". Names and ids of Komodo resources are far shorter.
+const MaxField = 256
+
+// MaxLine bounds the length of one line (the newline included): seven text fields at
+// MaxField bytes, each byte counted at its longest JSON escape (\u00XX, 6 bytes).
+const MaxLine = len(`{"time":"2006-01-02T15:04:05.999999999Z","caller":"","tool":"","operation":"","target":"","update_id":"","outcome":"","error":"","may_have_been_applied":true}`) + 7*6*MaxField + 1
 
 // Record is one audit line.
 type Record struct {
@@ -37,6 +49,46 @@ type Record struct {
 	UpdateID  string    `json:"update_id,omitempty"`
 	Outcome   string    `json:"outcome"`
 	Error     string    `json:"error,omitempty"` // error code: AUTH_ERROR, NOT_FOUND, ...
+	// MayHaveBeenApplied is set when the call failed in a way that leaves open whether
+	// Komodo carried it out (a timeout, a dropped connection, a proxy error after sending).
+	MayHaveBeenApplied bool `json:"may_have_been_applied,omitempty"`
+}
+
+// Redacted is r with replace applied to every text field (the configured secrets and
+// the caller's, as in results).
+func (r Record) Redacted(replace func(string) string) Record {
+	if replace == nil {
+		return r
+	}
+	for _, f := range r.fields() {
+		*f = replace(*f)
+	}
+	return r
+}
+
+func (r *Record) fields() []*string {
+	return []*string{&r.Caller, &r.Tool, &r.Operation, &r.Target, &r.UpdateID, &r.Outcome, &r.Error}
+}
+
+// bounded is r with every text field valid UTF-8 (bytes that are not become "?") and cut
+// to MaxField bytes.
+func (r Record) bounded() Record {
+	for _, f := range r.fields() {
+		*f = cut(strings.ToValidUTF8(*f, "?"), MaxField)
+	}
+	return r
+}
+
+// cut shortens s to at most n bytes on a rune boundary, ending with "..." when cut.
+func cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	end := n - len("...")
+	for end > 0 && !utf8.RuneStart(s[end]) {
+		end--
+	}
+	return s[:end] + "..."
 }
 
 // Log writes records as JSON lines to every destination, one line each, never interleaved.
@@ -61,11 +113,13 @@ func New(stderr io.Writer, path string) (*Log, error) {
 	return l, nil
 }
 
-// Write records r; a zero Time is set to now.
+// Write records r, every field cut to MaxField bytes; a zero Time is set to now. The
+// log knows no secrets: the caller redacts first (Record.Redacted).
 func (l *Log) Write(r Record) {
 	if l == nil {
 		return
 	}
+	r = r.bounded()
 	if r.Time.IsZero() {
 		r.Time = time.Now().UTC()
 	}

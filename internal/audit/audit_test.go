@@ -87,3 +87,34 @@ func TestLog_StderrAndFile(t *testing.T) {
 		t.Errorf("unwritable path: %v", err)
 	}
 }
+
+// TestLog_Bounded: a megabyte target (ASCII, markup that JSON escapes, invalid UTF-8) makes
+// a line of at most MaxLine bytes, each field cut to MaxField.
+func TestLog_Bounded(t *testing.T) {
+	for _, unit := range []string{"a", "<", "\xff", "é"} {
+		var out bytes.Buffer
+		l, _ := New(&out, "")
+		huge := strings.Repeat(unit, 1<<20)
+		l.Write(Record{Caller: huge, Tool: huge, Operation: huge, Target: huge, UpdateID: huge, Outcome: huge, Error: huge, MayHaveBeenApplied: true})
+		if out.Len() > MaxLine {
+			t.Fatalf("%q: line of %d bytes, limit %d", unit, out.Len(), MaxLine)
+		}
+		var r Record
+		if err := json.Unmarshal(out.Bytes(), &r); err != nil {
+			t.Fatalf("%q: %v", unit, err)
+		}
+		if len(r.Target) > MaxField || (unit != "\xff" && !strings.HasSuffix(r.Target, "...")) {
+			t.Errorf("%q: target of %d bytes: %.20q", unit, len(r.Target), r.Target)
+		}
+	}
+	t.Logf("MaxField %d bytes, MaxLine %d bytes", MaxField, MaxLine)
+}
+
+func TestRecord_Redacted(t *testing.T) {
+	r := Record{Caller: "alice", Target: "S-secret-1", Error: "x S-secret-1 y"}.Redacted(func(s string) string {
+		return strings.ReplaceAll(s, "S-secret-1", "[redacted]")
+	})
+	if r.Target != "[redacted]" || r.Error != "x [redacted] y" || r.Caller != "alice" {
+		t.Fatalf("%+v", r)
+	}
+}

@@ -1,7 +1,10 @@
 // Package confirm decides which tool calls need a person's confirmation (KOMODO_CONFIRM) and
 // issues the short-lived tokens that confirm a call when the client cannot ask the person
-// itself: a token is bound to the caller, the exact tool and the exact arguments, and
-// expires after a few minutes.
+// itself: a token is bound to the caller, the exact tool and the exact arguments, confirms
+// one call only (it is spent on first use), and expires after a few minutes.
+//
+// Spent tokens are remembered in the process that issued the token, and each process
+// signs with its own random key: a token is good only on the replica that issued it.
 package confirm
 
 import (
@@ -13,6 +16,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/komodo-mcp/komodo-mcp/internal/config"
@@ -65,14 +69,19 @@ const DefaultTTL = 5 * time.Minute
 var (
 	ErrExpired  = errors.New("the confirmation token has expired")
 	ErrMismatch = errors.New("the confirmation token was issued for another call (other tool, other arguments or another caller)")
+	ErrSpent    = errors.New("the confirmation token was already used: a token confirms exactly one call")
 )
 
-// Tokens issues and checks confirmation tokens. Replicas that must accept each other's
-// tokens share the key; with a random key, a token is good on the process that issued it.
+// Tokens issues and spends confirmation tokens. With a random key (the default), a token
+// is good only on the process that issued it, which is also the only one that knows
+// whether it was spent.
 type Tokens struct {
 	key []byte
 	ttl time.Duration
 	now func() time.Time
+
+	mu    sync.Mutex
+	spent map[string]int64 // MAC of a used token -> its expiry (Unix seconds), until then
 }
 
 // NewTokens returns a token issuer with key (random when empty) and ttl (DefaultTTL when 0).
@@ -84,7 +93,7 @@ func NewTokens(key []byte, ttl time.Duration) *Tokens {
 	if ttl <= 0 {
 		ttl = DefaultTTL
 	}
-	return &Tokens{key: key, ttl: ttl, now: time.Now}
+	return &Tokens{key: key, ttl: ttl, now: time.Now, spent: map[string]int64{}}
 }
 
 // TTL is how long a token stays valid.
@@ -92,34 +101,62 @@ func (t *Tokens) TTL() time.Duration { return t.ttl }
 
 var enc = base64.RawURLEncoding
 
-// Issue returns a token for caller calling tool with args.
+// Issue returns a token for caller calling tool with args. Each token is new (a random
+// nonce), so that two identical calls are confirmed by two tokens.
 func (t *Tokens) Issue(caller, tool string, args map[string]any) string {
 	exp := t.now().Add(t.ttl).Unix()
-	return enc.EncodeToString(binary.BigEndian.AppendUint64(nil, uint64(exp))) + "." + enc.EncodeToString(t.mac(exp, caller, tool, args))
+	nonce := make([]byte, 12)
+	_, _ = rand.Read(nonce)
+	head := binary.BigEndian.AppendUint64(nil, uint64(exp))
+	return enc.EncodeToString(append(head, nonce...)) + "." + enc.EncodeToString(t.mac(exp, nonce, caller, tool, args))
 }
 
-// Check verifies that token was issued for exactly this call and has not expired.
-func (t *Tokens) Check(token, caller, tool string, args map[string]any) error {
-	expPart, macPart, ok := strings.Cut(token, ".")
-	rawExp, err1 := enc.DecodeString(expPart)
-	mac, err2 := enc.DecodeString(macPart)
-	if !ok || err1 != nil || err2 != nil || len(rawExp) != 8 {
-		return ErrMismatch
+// Use verifies that token was issued for exactly this call, has not expired and was not
+// used before, and spends it: the same token never confirms a second call.
+func (t *Tokens) Use(token, caller, tool string, args map[string]any) error {
+	mac, exp, err := t.check(token, caller, tool, args)
+	if err != nil {
+		return err
 	}
-	exp := int64(binary.BigEndian.Uint64(rawExp))
-	if !hmac.Equal(mac, t.mac(exp, caller, tool, args)) {
-		return ErrMismatch
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	now := t.now().Unix()
+	for k, e := range t.spent { // forget tokens that have expired anyway: the map stays small
+		if e < now {
+			delete(t.spent, k)
+		}
 	}
-	if t.now().Unix() > exp {
-		return ErrExpired
+	if _, used := t.spent[string(mac)]; used {
+		return ErrSpent
 	}
+	t.spent[string(mac)] = exp
 	return nil
 }
 
-func (t *Tokens) mac(exp int64, caller, tool string, args map[string]any) []byte {
+// check verifies token for this call without spending it; it returns the token's MAC and
+// expiry.
+func (t *Tokens) check(token, caller, tool string, args map[string]any) ([]byte, int64, error) {
+	headPart, macPart, ok := strings.Cut(token, ".")
+	head, err1 := enc.DecodeString(headPart)
+	mac, err2 := enc.DecodeString(macPart)
+	if !ok || err1 != nil || err2 != nil || len(head) != 8+12 {
+		return nil, 0, ErrMismatch
+	}
+	exp := int64(binary.BigEndian.Uint64(head[:8]))
+	if !hmac.Equal(mac, t.mac(exp, head[8:], caller, tool, args)) {
+		return nil, 0, ErrMismatch
+	}
+	if t.now().Unix() > exp {
+		return nil, 0, ErrExpired
+	}
+	return mac, exp, nil
+}
+
+func (t *Tokens) mac(exp int64, nonce []byte, caller, tool string, args map[string]any) []byte {
 	canon, _ := json.Marshal(args) // map keys are sorted at every depth: one encoding per value
 	h := hmac.New(sha256.New, t.key)
 	h.Write(binary.BigEndian.AppendUint64(nil, uint64(exp)))
+	h.Write(nonce)
 	for _, s := range []string{caller, tool} {
 		h.Write(binary.BigEndian.AppendUint32(nil, uint32(len(s))))
 		h.Write([]byte(s))

@@ -2,6 +2,7 @@ package confirm
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -47,8 +48,11 @@ func TestTokens_BoundToCallerToolArgumentsAndTime(t *testing.T) {
 	tok := tk.Issue("alice", "komodo_execute_DestroyStack", args)
 
 	same := map[string]any{"opts": map[string]any{"a": true, "b": 1.0}, "services": []any{"db"}, "stack": "immich"}
-	if err := tk.Check(tok, "alice", "komodo_execute_DestroyStack", same); err != nil {
+	if err := tk.Use(tok, "alice", "komodo_execute_DestroyStack", same); err != nil {
 		t.Errorf("same call, keys in another order: %v", err)
+	}
+	if err := tk.Use(tok, "alice", "komodo_execute_DestroyStack", args); !errors.Is(err, ErrSpent) {
+		t.Errorf("second use of the token: %v, want ErrSpent", err)
 	}
 	for name, c := range map[string]struct {
 		caller, tool string
@@ -59,20 +63,61 @@ func TestTokens_BoundToCallerToolArgumentsAndTime(t *testing.T) {
 		"other target": {"alice", "komodo_execute_DestroyStack", map[string]any{"stack": "wiki", "services": []any{"db"}, "opts": map[string]any{"b": 1.0, "a": true}}},
 		"extra arg":    {"alice", "komodo_execute_DestroyStack", map[string]any{"stack": "immich", "services": []any{"db"}, "opts": map[string]any{"b": 1.0, "a": true}, "remove_orphans": true}},
 	} {
-		if err := tk.Check(tok, c.caller, c.tool, c.args); !errors.Is(err, ErrMismatch) {
+		if err := tk.Use(tok, c.caller, c.tool, c.args); !errors.Is(err, ErrMismatch) {
 			t.Errorf("%s: %v, want ErrMismatch", name, err)
 		}
 	}
 	for _, bad := range []string{"", "x", "a.b", tok + "x", "AAAAAAAAAAA." + tok[12:]} {
-		if err := tk.Check(bad, "alice", "komodo_execute_DestroyStack", args); !errors.Is(err, ErrMismatch) {
+		if err := tk.Use(bad, "alice", "komodo_execute_DestroyStack", args); !errors.Is(err, ErrMismatch) {
 			t.Errorf("token %q: %v, want ErrMismatch", bad, err)
 		}
 	}
-	if err := NewTokens(nil, time.Minute).Check(tok, "alice", "komodo_execute_DestroyStack", args); !errors.Is(err, ErrMismatch) {
+	if err := NewTokens(nil, time.Minute).Use(tok, "alice", "komodo_execute_DestroyStack", args); !errors.Is(err, ErrMismatch) {
 		t.Errorf("another key: %v", err)
 	}
 	now = now.Add(2 * time.Minute)
-	if err := tk.Check(tok, "alice", "komodo_execute_DestroyStack", args); !errors.Is(err, ErrExpired) {
+	if err := tk.Use(tok, "alice", "komodo_execute_DestroyStack", args); !errors.Is(err, ErrExpired) {
 		t.Errorf("after the ttl: %v, want ErrExpired", err)
+	}
+}
+
+// TestTokens_SpentSetForgetsExpired: remembering spent tokens costs memory only until
+// they expire.
+func TestTokens_SpentSetForgetsExpired(t *testing.T) {
+	tk := NewTokens(nil, time.Minute)
+	now := time.Unix(1_800_000_000, 0)
+	tk.now = func() time.Time { return now }
+	for i := range 100 {
+		args := map[string]any{"stack": fmt.Sprint(i)}
+		if err := tk.Use(tk.Issue("alice", "t", args), "alice", "t", args); err != nil {
+			t.Fatal(err)
+		}
+	}
+	now = now.Add(2 * time.Minute)
+	args := map[string]any{"stack": "last"}
+	if err := tk.Use(tk.Issue("alice", "t", args), "alice", "t", args); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(tk.spent); n != 1 {
+		t.Fatalf("%d spent tokens remembered after the others expired, want 1", n)
+	}
+}
+
+// TestTokens_TwoIdenticalCallsTwoTokens: two previews of the same call give two tokens,
+// each good for one call.
+func TestTokens_TwoIdenticalCallsTwoTokens(t *testing.T) {
+	tk := NewTokens(nil, time.Minute)
+	args := map[string]any{"stack": "immich"}
+	a, b := tk.Issue("alice", "t", args), tk.Issue("alice", "t", args)
+	if a == b {
+		t.Fatal("two previews of one call gave the same token")
+	}
+	for _, tok := range []string{a, b} {
+		if err := tk.Use(tok, "alice", "t", args); err != nil {
+			t.Fatal(err)
+		}
+		if err := tk.Use(tok, "alice", "t", args); !errors.Is(err, ErrSpent) {
+			t.Fatalf("second use: %v", err)
+		}
 	}
 }

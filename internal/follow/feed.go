@@ -249,6 +249,11 @@ func (f *feed) run(ctx context.Context, baseURL string, login Login, client *htt
 // dialLogin connects to the update websocket at u, sends the login message and
 // reads Komodo's answer to it.
 func dialLogin(ctx context.Context, u string, client *http.Client, msg []byte) (*websocket.Conn, []byte, error) {
+	if client == nil {
+		// Never the default client: a redirected handshake would take the login message
+		// (the credentials) to another host.
+		client = errcode.NoRedirectClient
+	}
 	conn, resp, err := websocket.Dial(ctx, u, &websocket.DialOptions{HTTPClient: client})
 	if resp != nil && resp.Body != nil {
 		_ = resp.Body.Close()

@@ -103,7 +103,8 @@ type Options struct {
 	// DisableWebsocket forces polling.
 	DisableWebsocket bool
 	// WebsocketClient makes the websocket handshake; nil means
-	// http.DefaultClient. Not the rpc client: its retry layer cannot carry an
+	// errcode.NoRedirectClient. It must not follow redirects: the login message
+	// carries the credentials. Not the rpc client: its retry layer cannot carry an
 	// upgraded connection, and the websocket authenticates by message.
 	WebsocketClient *http.Client
 	// Logger receives debug lines about the path taken; nil discards them.

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/komodo-mcp/komodo-mcp/internal/auth"
+	"github.com/komodo-mcp/komodo-mcp/internal/errcode"
 	"github.com/komodo-mcp/komodo-mcp/internal/rpc"
 )
 
@@ -38,7 +39,7 @@ func KomodoUser(client *rpc.Client) UserLookup {
 // KomodoReachable checks Komodo's public GET /version (bin/core/src/api/mod.rs:30 at
 // v2.3.2), which needs no credentials, for /readyz.
 func KomodoReachable(base string) func(context.Context) error {
-	client := &http.Client{Timeout: 5 * time.Second}
+	client := &http.Client{Timeout: 5 * time.Second, CheckRedirect: errcode.NoRedirect} // a 3xx is not ready
 	return func(ctx context.Context) error {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/version", nil)
 		if err != nil {

@@ -66,7 +66,7 @@ func New(cfg *config.Config, logger *slog.Logger) (*Client, error) {
 	})
 	c := &Client{
 		base:        cfg.URL,
-		http:        &http.Client{Transport: transport},
+		http:        &http.Client{Transport: transport, CheckRedirect: errcode.NoRedirect},
 		timeout:     cfg.Timeout,
 		mode:        cfg.AuthMode,
 		passThrough: cfg.PassThrough,
@@ -100,7 +100,8 @@ func (c *Client) APIKey() (key, secret string) { return c.key, c.secret }
 // Session is the JWT session in jwt mode, nil otherwise.
 func (c *Client) Session() *auth.JWT { return c.session }
 
-// HTTPClient is the signed, retrying HTTP client, for callers that stream.
+// HTTPClient is the signed, retrying HTTP client, for callers that stream. It never
+// follows a redirect (errcode.NoRedirect).
 func (c *Client) HTTPClient() *http.Client { return c.http }
 
 // Call sends body to Komodo (POST with a JSON body, or GET when body is nil and method
@@ -139,6 +140,9 @@ func (c *Client) Call(ctx context.Context, method, path string, body []byte) ([]
 		return nil, &errcode.Error{Code: errcode.ServerError, Status: resp.StatusCode,
 			Message: fmt.Sprintf("Komodo's answer to %s is larger than %d MiB", path, maxResponse>>20),
 			Hint:    "narrow the request (a query, a page limit)"}
+	}
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		return nil, c.fail(ctx, errcode.Redirected(resp.StatusCode, method, req.URL.String(), resp.Header.Get("Location")))
 	}
 	if resp.StatusCode != http.StatusOK {
 		return nil, c.fail(ctx, errcode.FromResponse(resp.StatusCode, data).At(method, req.URL.String()))

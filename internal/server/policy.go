@@ -70,7 +70,7 @@ func (s *Server) policyMiddleware(t *Tool, next mcp.ToolHandler) mcp.ToolHandler
 					if done == audit.OutcomeError {
 						_, rec.Error, _ = audit.Outcome(res, nil)
 					}
-					s.opts.Audit.Write(rec)
+					s.audit(ctx, rec)
 				}
 				return res, nil
 			}
@@ -80,7 +80,7 @@ func (s *Server) policyMiddleware(t *Tool, next mcp.ToolHandler) mcp.ToolHandler
 		if ctx.Err() != nil && rec.Outcome == audit.OutcomeError {
 			rec.Outcome = audit.OutcomeCancelled
 		}
-		s.opts.Audit.Write(rec)
+		s.audit(ctx, rec)
 		return res, err
 	}
 }
@@ -113,7 +113,7 @@ func withArguments(req *mcp.CallToolRequest, args map[string]any) *mcp.CallToolR
 func (s *Server) confirmCall(ctx context.Context, req *mcp.CallToolRequest, t *Tool, op confirm.Op, args map[string]any, caller, token string, hasToken bool) (res *mcp.CallToolResult, done string) {
 	tokens := s.confirmTokens
 	if hasToken {
-		if err := tokens.Check(token, caller, op.Tool, args); err != nil {
+		if err := tokens.Use(token, caller, op.Tool, args); err != nil {
 			hint := "call the tool again without " + ConfirmationArg + " to get a new preview and token, and ask the user again"
 			if errors.Is(err, confirm.ErrMismatch) {
 				hint = "a token confirms exactly one call: repeat the previewed call with the same arguments, or " + hint
@@ -173,7 +173,7 @@ func (s *Server) elicit(ctx context.Context, req *mcp.CallToolRequest, op confir
 		// answers an input request, and the client calls again with the answer and the state
 		// (a token that binds the answer to this very call).
 		if r, ok := req.Params.InputResponses[confirmInput].(*mcp.ElicitResult); ok {
-			if s.confirmTokens.Check(req.Params.RequestState, caller, op.Tool, args) != nil {
+			if s.confirmTokens.Use(req.Params.RequestState, caller, op.Tool, args) != nil {
 				return failure(&errcode.Error{Code: errcode.ValidationError, Message: "the confirmation answer belongs to another call: nothing was done", Hint: "call the tool again"}, nil), audit.OutcomeError, true
 			}
 			answer = r
@@ -319,4 +319,17 @@ func (s *Server) actor(ctx context.Context) string {
 type selfUser struct {
 	mu   sync.Mutex
 	name string
+}
+
+// audit writes rec with the secrets a result would hide redacted: the configured
+// credentials and those of the request's caller (pass-through).
+func (s *Server) audit(ctx context.Context, rec audit.Record) {
+	if s.opts.Audit == nil {
+		return
+	}
+	var replace func(string) string
+	if r := errcode.NewReplacer(s.rpc.SecretsFor(ctx)...); r != nil {
+		replace = r.Replace
+	}
+	s.opts.Audit.Write(rec.Redacted(replace))
 }

@@ -48,8 +48,9 @@ type Options struct {
 	// Confirm is the confirmation policy. The zero value asks nothing; the command passes
 	// KOMODO_CONFIRM, whose default is destructive.
 	Confirm config.ConfirmPolicy
-	// ConfirmKey signs confirmation tokens; empty means a random key, so that a token is
-	// good only on the process that issued it.
+	// ConfirmKey signs confirmation tokens; empty (what the command uses) means a random
+	// key, so that a token is good only on the process that issued it - the one that
+	// remembers whether it was spent.
 	ConfirmKey []byte
 }
 

@@ -253,7 +253,7 @@ func Execute(ctx context.Context, httpClient *http.Client, baseURL string, req R
 		}
 	}
 	if httpClient == nil {
-		httpClient = http.DefaultClient
+		httpClient = errcode.NoRedirectClient
 	}
 	maxOut := req.MaxOutput
 	if maxOut <= 0 {
@@ -287,6 +287,9 @@ func Execute(ctx context.Context, httpClient *http.Client, baseURL string, req R
 		return nil, errcode.FromTransport(err)
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		return nil, errcode.Redirected(resp.StatusCode, hreq.Method, hreq.URL.String(), resp.Header.Get("Location"))
+	}
 	if resp.StatusCode != http.StatusOK {
 		data, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 		return nil, classify(resp.StatusCode, data)

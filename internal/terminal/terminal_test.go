@@ -500,3 +500,30 @@ func TestExecute_NotRetried(t *testing.T) {
 		}
 	}
 }
+
+// TestExecute_NoRedirect: a terminal request redirected elsewhere is a NETWORK_ERROR; the
+// command and the credentials never reach the other host, through the default client or
+// the rpc client.
+func TestExecute_NoRedirect(t *testing.T) {
+	var elsewhere atomic.Int32
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { elsewhere.Add(1) }))
+	defer other.Close()
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.URL+r.URL.Path, http.StatusTemporaryRedirect)
+	}))
+	defer front.Close()
+	c, err := rpc.New(&config.Config{URL: front.URL, AuthMode: auth.ModeAPIKey, APIKey: "K", APISecret: "S-secret-value"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, hc := range []*http.Client{nil, c.HTTPClient()} {
+		_, err := Execute(context.Background(), hc, front.URL, Request{Target: ServerTarget("prod-1"), Terminal: "t", Command: "id"})
+		var e *errcode.Error
+		if !errors.As(err, &e) || e.Code != errcode.NetworkError || !strings.Contains(e.Message, other.URL) {
+			t.Fatalf("got %v, want NETWORK_ERROR naming %s", err, other.URL)
+		}
+	}
+	if n := elsewhere.Load(); n != 0 {
+		t.Fatalf("the redirect target received %d requests", n)
+	}
+}
