@@ -7,7 +7,10 @@
 //
 //   - null, "", [] and {} are dropped (after their children are compacted);
 //   - false is dropped, except for fields whose false is news (success, resolved, enabled...);
-//   - a time field (ts, *_ts, *_at) holding Unix milliseconds becomes "2026-01-15T08:00:00Z"; 0 (never) is dropped;
+//   - a time field (ts, *_ts, *_at, next_scheduled_run, expires, and a numeric created or
+//     start_time) holding Unix milliseconds (or seconds) becomes "2026-01-15T08:00:00Z"; 0
+//     (never) is dropped;
+//   - the text of a Komodo Log (stage, stdout, stderr) loses Komodo's HTML markup;
 //   - noise: alert thresholds that are 0 (unset), alerting_thresholds, base_permission "None",
 //     an update's operator id next to its username, X_id next to X_name (Komodo already named it),
 //     the resource type repeated in every list item, and a latest_X (not a hash) equal to the
@@ -101,9 +104,13 @@ func (c compactor) value(key string, v any, depth int) (any, bool) {
 
 func (c compactor) object(key string, m map[string]any, depth int) (any, bool) {
 	out := make(map[string]any, len(m))
+	log := isLog(m)
 	for k, v := range m {
 		if !c.o.KeepNoise && c.noise(k, v, m, depth) {
 			continue
+		}
+		if s, ok := v.(string); ok && log && logText[k] {
+			v = StripMarkup(s)
 		}
 		if cv, ok := c.value(k, v, depth+1); ok {
 			out[k] = cv
@@ -189,8 +196,14 @@ func (c compactor) targetName(target map[string]any) {
 func IsTimeKey(key string) bool { return isTimeKey(key) }
 
 func isTimeKey(key string) bool {
-	return key == "ts" || strings.HasSuffix(key, "_ts") || strings.HasSuffix(key, "_at")
+	return key == "ts" || strings.HasSuffix(key, "_ts") || strings.HasSuffix(key, "_at") || timeKeys[key]
 }
+
+// timeKeys are Komodo's time fields not named like one (found in the document by their
+// descriptions: "next scheduled run time in unix ms", "expiry of key, or 0 if never
+// expires", Docker's created and a process's start_time in seconds). Only numbers are
+// converted: a created that is an object or a string is left alone.
+var timeKeys = map[string]bool{"next_scheduled_run": true, "expires": true, "created": true, "Created": true, "start_time": true}
 
 // minMillis separates Unix milliseconds from seconds: 10^11 ms is 1973, 10^11 s is year 5138.
 const minMillis = 1e11

@@ -117,15 +117,7 @@ func listServers(_ context.Context, _ Komodo, params map[string]any, p Plan) (*P
 }
 
 func listDeployments(ctx context.Context, k Komodo, params map[string]any, p Plan) (*Plan, error) {
-	p, err := stateFilter(params, p, "status", map[string][]string{
-		"running":   {"running"},
-		"stopped":   {"exited", "created", "paused", "not_deployed"},
-		"deploying": {"deploying", "restarting", "removing", "stopping"},
-		// unhealthy: the container runs but fails its health check - it needs attention
-		// like a dead one, so it is not "running" (DeploymentState::Unhealthy,
-		// client/core/rs/src/entities/deployment.rs:527).
-		"failed": {"dead", "unknown", "unhealthy"},
-	})
+	p, err := stateFilter(params, p, "status", deploymentGroups)
 	if err != nil {
 		return nil, err
 	}
@@ -141,12 +133,35 @@ func listDeployments(ctx context.Context, k Komodo, params map[string]any, p Pla
 }
 
 func listStacks(_ context.Context, _ Komodo, params map[string]any, p Plan) (*Plan, error) {
-	return done(stateFilter(params, p, "status", map[string][]string{
-		"active":    {"running", "unhealthy", "restarting", "paused"},
-		"inactive":  {"stopped", "down", "created", "dead"},
-		"deploying": {"deploying", "removing"},
-	}))
+	return done(stateFilter(params, p, "status", stackGroups))
 }
+
+// The status groups of deployments and stacks, read from Komodo's states at v2.3.2
+// (client/core/rs/src/entities/deployment.rs DeploymentState, stack.rs StackState, and
+// bin/core/src/helpers/query.rs get_stack_state_from_containers). README's table says
+// the same; a test checks that every Komodo state is in exactly one group.
+var (
+	// deploymentGroups: `restarting` is Docker's restart loop (a crash loop) and
+	// `unhealthy` is a swarm service whose tasks are not in their desired state (a
+	// container failing its health check is still `running`): both are failures.
+	// `unknown` means the server or swarm did not answer: nothing is known of the container.
+	deploymentGroups = map[string][]string{
+		"running":   {"running"},
+		"stopped":   {"exited", "created", "paused", "not_deployed"},
+		"deploying": {"deploying", "removing", "stopping"},
+		"failed":    {"restarting", "dead", "unhealthy"},
+		"unknown":   {"unknown"},
+	}
+	// stackGroups: `unhealthy` is a stack whose containers are in mixed states or fewer
+	// than its services (some are down), `restarting` all of them in a restart loop.
+	stackGroups = map[string][]string{
+		"active":    {"running"},
+		"inactive":  {"stopped", "down", "created", "paused"},
+		"deploying": {"deploying", "removing"},
+		"failed":    {"unhealthy", "restarting", "dead"},
+		"unknown":   {"unknown"},
+	}
+)
 
 func listBuilds(ctx context.Context, k Komodo, params map[string]any, p Plan) (*Plan, error) {
 	p, err := stateFilter(params, p, "status", map[string][]string{

@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -261,6 +262,33 @@ func TestGuide_EveryListPages(t *testing.T) {
 	// Komodo's own query parameters stay available.
 	if got := names(envelope(t, call(t, cs, "komodo_read_ListServers", `{"query":{"names":["prod-2"]}}`), 1, 1, 50)); !slices.Equal(got, []string{"prod-2"}) {
 		t.Errorf("query.names = %v", got)
+	}
+}
+
+// TestGuide_StatusGroupsFollowKomodo: a crash-looping deployment (`restarting`) and an
+// unhealthy stack (some containers down) are failed; `unknown` (server unreachable) is a
+// status of its own.
+func TestGuide_StatusGroupsFollowKomodo(t *testing.T) {
+	cs, s := guideSession(t)
+	if err := s.SetState("Stack", "monitoring", "unhealthy"); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ tool, status, want string }{
+		{"komodo_read_ListDeployments", "failed", "redis-cache"}, // restarting
+		{"komodo_read_ListDeployments", "unknown", "edge-proxy"},
+		{"komodo_read_ListStacks", "failed", "monitoring"},
+		{"komodo_read_ListStacks", "unknown", "traefik"},
+	} {
+		got := names(envelope(t, call(t, cs, c.tool, fmt.Sprintf(`{"status":%q}`, c.status)), -1, 1, 50))
+		if !slices.Contains(got, c.want) {
+			t.Errorf("%s status=%s = %v, want %s", c.tool, c.status, got, c.want)
+		}
+	}
+	if got := names(envelope(t, call(t, cs, "komodo_read_ListDeployments", `{"status":"deploying"}`), -1, 1, 50)); slices.Contains(got, "redis-cache") {
+		t.Errorf("a crash loop is not deploying: %v", got)
+	}
+	if got := names(envelope(t, call(t, cs, "komodo_read_ListStacks", `{"status":"active"}`), -1, 1, 50)); slices.Contains(got, "monitoring") {
+		t.Errorf("an unhealthy stack is not active: %v", got)
 	}
 }
 

@@ -23,7 +23,7 @@ var stateful = map[string]struct {
 }{
 	"GetServer":     {"/read/ListServers", "Server", nil},
 	"GetDeployment": {"/read/ListDeployments", "Deployment", []string{"Deploy"}},
-	"GetStack":      {"/read/ListStacks", "Stack", []string{"DeployStack", "DeployStackIfChanged"}},
+	"GetStack":      {"/read/ListStacks", "Stack", []string{"DeployStack", "DeployStackService"}},
 }
 
 // stateFields are the list item fields a Get gains (Komodo's names, under info).

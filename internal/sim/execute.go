@@ -25,6 +25,14 @@ type execDef struct {
 	failStage string
 }
 
+// stackServiceOps: a stack execution given some services is recorded as the service
+// operation (bin/core/src/helpers/update.rs, stack_service, at v2.3.2).
+var stackServiceOps = map[string]string{
+	"DeployStack": "DeployStackService", "PullStack": "PullStackService", "StartStack": "StartStackService",
+	"RestartStack": "RestartStackService", "PauseStack": "PauseStackService", "UnpauseStack": "UnpauseStackService",
+	"StopStack": "StopStackService", "DestroyStack": "DestroyStackService",
+}
+
 var execDefs = map[string]execDef{
 	"Deploy":            {stages: []string{"Pull Image", "Remove Container", "Deploy Container"}, running: "deploying", effect: setState("running", "Up 1 second")},
 	"PullDeployment":    {stages: []string{"Pull Image"}},
@@ -131,6 +139,11 @@ func (s *Server) startExecution(opName string, r *resource, usr *user, params ma
 	u := &update{ID: s.w.newID(), Operation: opName, StartTS: now, Status: "Queued", Target: target{Type: "System"}, onDone: onDone}
 	if !s.sp.operations[opName] {
 		u.Operation = "None"
+	}
+	if svc, ok := stackServiceOps[opName]; ok {
+		if list, _ := params["services"].([]any); len(list) > 0 {
+			u.Operation = svc
+		}
 	}
 	if usr != nil {
 		u.Operator, u.Username = usr.ID, usr.Username

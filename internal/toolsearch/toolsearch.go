@@ -39,9 +39,10 @@ type Index struct {
 }
 
 type indexed struct {
-	name string
-	tf   map[string]float64 // weighted term frequency
-	len  float64
+	name  string
+	words []string           // the terms of the name, once each
+	tf    map[string]float64 // weighted term frequency
+	len   float64
 }
 
 // New indexes docs.
@@ -64,7 +65,7 @@ func New(docs []Doc) *Index {
 			l += f
 		}
 		total += l
-		ix.docs = append(ix.docs, indexed{name: d.Name, tf: tf, len: l})
+		ix.docs = append(ix.docs, indexed{name: d.Name, words: unique(Terms(d.Name)), tf: tf, len: l})
 	}
 	if len(docs) > 0 {
 		ix.avgLen = total / float64(len(docs))
@@ -76,6 +77,10 @@ func New(docs []Doc) *Index {
 // word with the query are left out.
 func (ix *Index) Search(query string, k int) []Hit {
 	terms := queryTerms(query)
+	asked := map[string]bool{}
+	for _, t := range terms {
+		asked[t] = true
+	}
 	n := float64(len(ix.docs))
 	var hits []Hit
 	for _, d := range ix.docs {
@@ -90,6 +95,14 @@ func (ix *Index) Search(query string, k int) []Hit {
 			score += idf * f * (k1 + 1) / (f + k1*(1-b+b*d.len/ix.avgLen))
 		}
 		if score > 0 {
+			// A tool whose name says nothing but what was asked is the obvious one: "list
+			// variables and secrets" is ListVariables, not UpdateVariableIsSecret, whose
+			// name has a word more (and ListProcedures comes before ListFullProcedures).
+			score *= 1 + nameCoverage(d.words, asked)
+			if askedVerb(asked) && len(d.words) > 0 && !asked[d.words[0]] {
+				// "list ..." asks for a List operation: another verb is a worse match.
+				score *= verbMismatch
+			}
 			hits = append(hits, Hit{Name: d.name, Score: score})
 		}
 	}
@@ -103,6 +116,49 @@ func (ix *Index) Search(query string, k int) []Hit {
 		hits = hits[:k]
 	}
 	return hits
+}
+
+// verbs are the operation verbs a plain question names unambiguously ("show" and "find"
+// become list and get by synonyms). Words that are also nouns (update, build, deploy)
+// are not among them: "what failed in the last build" asks for no verb.
+var verbs = map[string]bool{"list": true, "get": true, "create": true, "delete": true, "rename": true, "copy": true}
+
+// verbMismatch weighs a tool whose operation verb is not the one asked for.
+const verbMismatch = 0.5
+
+func askedVerb(asked map[string]bool) bool {
+	for w := range asked {
+		if verbs[w] {
+			return true
+		}
+	}
+	return false
+}
+
+// nameCoverage is the share of a tool name's words that the query asked for.
+func nameCoverage(words []string, asked map[string]bool) float64 {
+	if len(words) == 0 {
+		return 0
+	}
+	n := 0
+	for _, w := range words {
+		if asked[w] {
+			n++
+		}
+	}
+	return float64(n) / float64(len(words))
+}
+
+func unique(terms []string) []string {
+	seen := map[string]bool{}
+	out := terms[:0:0]
+	for _, t := range terms {
+		if !seen[t] {
+			seen[t] = true
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 // stopWords carry no meaning for finding a tool.
@@ -128,7 +184,7 @@ var synonyms = map[string][]string{
 	"job": {"update"}, "jobs": {"update"}, "health": {"state"}, "healthy": {"state"}, "status": {"state"}, "running": {"state"},
 	"cpu": {"stats"}, "memory": {"stats"}, "disk": {"stats"}, "usage": {"stats"}, "metrics": {"stats"}, "load": {"stats"},
 	"secret": {"variable", "secret"}, "secrets": {"variable", "secret"}, "env": {"variable"},
-	"find": {"search", "list"}, "lookup": {"search"}, "grep": {"search"},
+	"find": {"find", "search", "list"}, "lookup": {"search"}, "grep": {"search"},
 	"show": {"list", "get"}, "display": {"list", "get"}, "view": {"list", "get"}, "see": {"list", "get"},
 	"pipeline": {"procedure"}, "workflow": {"procedure"}, "script": {"action"}, "scripts": {"action"},
 	"alarm": {"alert"}, "alarms": {"alert"}, "notification": {"alert"},

@@ -106,3 +106,28 @@ func TestQueryTerms_Synonyms(t *testing.T) {
 		t.Errorf("Terms = %v", got)
 	}
 }
+
+// Plain questions whose answer is one obvious read: it must come first, not a write that
+// shares the words ("list variables and secrets" is not UpdateVariableIsSecret).
+func TestSearch_ObviousReadFirst(t *testing.T) {
+	ix := catalogIndex(t)
+	cases := map[string]string{
+		"list variables and secrets": "komodo_read_ListVariables",
+		"list variables":             "komodo_read_ListVariables",
+		"list servers":               "komodo_read_ListServers",
+		"list stacks":                "komodo_read_ListStacks",
+		"list builds":                "komodo_read_ListBuilds",
+		"list procedures":            "komodo_read_ListProcedures",
+		"list alerts":                "komodo_read_ListAlerts",
+		"list tags":                  "komodo_read_ListTags",
+		"list users":                 "komodo_read_ListUsers",
+		"get a variable":             "komodo_read_GetVariable",
+		"list the deployments":       "komodo_read_ListDeployments",
+	}
+	for q, want := range cases {
+		hits := ix.Search(q, 3)
+		if len(hits) == 0 || hits[0].Name != want {
+			t.Errorf("%q: first %v, want %s", q, hits, want)
+		}
+	}
+}
