@@ -8,6 +8,11 @@ KOMODO_VERSION ?=
 
 .PHONY: all build test test-e2e e2e-deps fuzz conformance spec check-spec generate check-generate check-tidy bench bench-tasks bench-http lint node-deps clean
 
+# The Go modules of the repository: the server (.), the typed client (gen/komodo, a module of
+# its own so that its users download nothing of the server) and the tests that use both
+# (internal/sim/typedtest, never installed). `go test ./...` in the root covers only the first.
+MODULES := . gen/komodo internal/sim/typedtest
+
 all: build
 
 build:
@@ -15,8 +20,7 @@ build:
 
 ## test: vet and run every test, then the official TypeScript client's end-to-end suite (the same command CI runs)
 test:
-	$(GO) vet ./...
-	$(GO) test ./...
+	@set -e; for m in $(MODULES); do echo "== $$m"; $(GO) -C $$m vet ./...; $(GO) -C $$m test ./...; done
 	$(MAKE) test-e2e
 
 E2E_DIR := tools/e2e
@@ -67,7 +71,7 @@ conformance:
 
 ## check-tidy: fail when go.mod or go.sum differ from what `go mod tidy` would write
 check-tidy:
-	@$(GO) mod tidy -diff || { echo "go.mod/go.sum are not tidy: run 'go mod tidy' and commit the result" >&2; exit 1; }
+	@for m in $(MODULES); do $(GO) -C $$m mod tidy -diff || { echo "$$m/go.mod or go.sum are not tidy: run 'go -C $$m mod tidy' and commit the result" >&2; exit 1; }; done
 
 ## fuzz: run every fuzz test (func Fuzz... in *_test.go) for FUZZTIME each; their seed corpora run in make test
 FUZZTIME ?= 30s

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -29,6 +30,25 @@ func TestBinaryDependencies(t *testing.T) {
 	for _, d := range deps {
 		if why, ok := forbidden[d]; ok {
 			t.Errorf("komodo-mcp links %s: %s", d, why)
+		}
+	}
+}
+
+// TestGoInstallLatest keeps `go install github.com/komodo-mcp/komodo-mcp/cmd/komodo-mcp@latest`
+// working: the go command refuses it when the module's go.mod has a replace or exclude
+// directive. That is why the typed client (gen/komodo, its own module) is not required by
+// this module: its tests that need both live in the test-only module internal/sim/typedtest.
+func TestGoInstallLatest(t *testing.T) {
+	data, err := os.ReadFile("../../go.mod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if f := strings.Fields(line); len(f) > 0 && (f[0] == "replace" || f[0] == "exclude") {
+			t.Errorf("go.mod: %q breaks `go install ...@latest`", line)
+		}
+		if strings.Contains(line, "komodo-mcp/gen/komodo") {
+			t.Errorf("go.mod: %q: the server does not need the typed client module", line)
 		}
 	}
 }

@@ -53,16 +53,22 @@ func Example() {
 	}
 
 	servers, err := client.ListServersWithResponse(ctx, komodo.ListServers{})
-	if err != nil || servers.JSON200 == nil {
-		log.Fatalf("list servers: %v (HTTP %d)", err, servers.StatusCode())
+	if err != nil { // no answer, or a 200 that is not the promised JSON
+		log.Fatalf("list servers: %v", err)
+	}
+	if servers.JSON200 == nil { // Komodo's {"error", "trace"} (JSONDefault), or a proxy's page
+		log.Fatalf("list servers: HTTP %d: %.200s", servers.StatusCode(), servers.Body)
 	}
 	for _, s := range *servers.JSON200 {
 		fmt.Println(s.Name, s.Info.State)
 	}
 
 	dep, err := client.GetDeploymentWithResponse(ctx, komodo.GetDeployment{Deployment: "api"})
-	if err != nil || dep.JSON200 == nil {
+	if err != nil {
 		log.Fatalf("get deployment: %v", err)
+	}
+	if dep.JSON200 == nil || dep.JSON200.UnderscoreId == nil {
+		log.Fatalf("get deployment: HTTP %d: %.200s", dep.StatusCode(), dep.Body)
 	}
 	fmt.Println("deployment", dep.JSON200.UnderscoreId.Oid)
 
@@ -70,8 +76,11 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	if update.JSON200 == nil { // Komodo answered {"error", "trace"}
-		log.Fatalf("deploy: HTTP %d: %s", update.StatusCode(), update.JSONDefault.Error)
+	if update.JSON200 == nil {
+		if update.JSONDefault != nil { // Komodo's own {"error", "trace"}
+			log.Fatalf("deploy: %s", update.JSONDefault.Error)
+		}
+		log.Fatalf("deploy: HTTP %d: %.200s", update.StatusCode(), update.Body)
 	}
 	fmt.Println(update.JSON200.Operation, update.JSON200.Status)
 	// Output:

@@ -1,44 +1,12 @@
 package sim
 
 import (
-	"context"
-	"github.com/komodo-mcp/komodo-mcp/api"
-	"net/http"
 	"runtime"
 	"testing"
 	"time"
 
-	"github.com/komodo-mcp/komodo-mcp/gen/komodo"
+	"github.com/komodo-mcp/komodo-mcp/api"
 )
-
-// BenchmarkListServers measures ListServers over loopback through the typed client,
-// validation and auth included, from parallel clients.
-func BenchmarkListServers(b *testing.B) {
-	s := Start(b)
-	tr := &http.Transport{MaxIdleConnsPerHost: 64}
-	c, err := komodo.NewClientWithResponses(s.URL(), komodo.WithHTTPClient(&http.Client{Transport: tr}),
-		komodo.WithRequestEditorFn(func(_ context.Context, req *http.Request) error {
-			req.Header.Set("x-api-key", DemoAPIKey)
-			req.Header.Set("x-api-secret", DemoAPISecret)
-			return nil
-		}))
-	if err != nil {
-		b.Fatal(err)
-	}
-	ctx := context.Background()
-	b.ResetTimer()
-	start := time.Now()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			r, err := c.ListServersWithResponse(ctx, komodo.ListServers{})
-			if err != nil || r.StatusCode() != 200 {
-				b.Errorf("ListServers: %v", err)
-				return
-			}
-		}
-	})
-	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "req/s")
-}
 
 // BenchmarkStart measures starting a simulator (document already parsed, as for every
 // simulator after the first in a process) and reports the first parse separately.

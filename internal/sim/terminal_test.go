@@ -12,8 +12,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/komodo-mcp/komodo-mcp/gen/komodo"
 )
 
 // termRun is one /terminal/execute call as a client sees it.
@@ -235,7 +233,6 @@ func TestTerminal_Targets(t *testing.T) {
 }
 
 func TestTerminal_Refusals(t *testing.T) {
-	defer guard(t)
 	s := Start(t, WithExecDuration(20*time.Millisecond))
 	sp, _ := loadSpec()
 	op := sp.byID["ExecuteTerminal"]
@@ -273,9 +270,10 @@ func TestTerminal_Refusals(t *testing.T) {
 		validateAnswer(t, op, r.status, []byte(r.body))
 	}
 
-	c := client(t, s, admin)
-	stop := must(c.StopDeploymentWithResponse(context.Background(), komodo.StopDeployment{Deployment: "web-frontend"})).JSON200
-	waitUpdate(t, c, stop.UnderscoreId.Oid)
+	stop := oid(postOK(t, s, admin, "/execute/StopDeployment", map[string]any{"deployment": "web-frontend"}))
+	eventually(t, "StopDeployment complete", func() bool {
+		return postOK(t, s, admin, "/read/GetUpdate", map[string]any{"id": stop})["status"] == "Complete"
+	})
 	if r := execTerminal(context.Background(), t, s, admin, map[string]any{"target": target("Deployment", map[string]any{"deployment": "web-frontend"}), "command": "echo hi"}); r.status != 500 || !strings.Contains(r.body, "container web-frontend is not running") {
 		t.Errorf("stopped container: HTTP %d %s", r.status, r.body)
 	}

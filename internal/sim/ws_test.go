@@ -11,8 +11,6 @@ import (
 
 	"github.com/coder/websocket"
 	"github.com/getkin/kin-openapi/openapi3"
-
-	"github.com/komodo-mcp/komodo-mcp/gen/komodo"
 )
 
 func wsURL(s *Server) string { return "ws" + strings.TrimPrefix(s.URL(), "http") + UpdatesPath }
@@ -59,7 +57,6 @@ func eventually(t *testing.T, what string, cond func() bool) {
 }
 
 func TestUpdates_StreamsListItemsOfAnExecution(t *testing.T) {
-	defer guard(t)
 	s := Start(t, WithExecDuration(90*time.Millisecond))
 	conn, answer := dialUpdates(t, s, apiKeyLogin(DemoAPIKey, DemoAPISecret))
 	if answer != "LOGGED_IN" {
@@ -67,9 +64,7 @@ func TestUpdates_StreamsListItemsOfAnExecution(t *testing.T) {
 	}
 	eventually(t, "one logged-in socket", func() bool { return s.UpdateSockets() == 1 })
 
-	c := client(t, s, admin)
-	u := must(c.DeployWithResponse(context.Background(), komodo.Deploy{Deployment: "web-frontend"})).JSON200
-	id := u.UnderscoreId.Oid
+	id := oid(postOK(t, s, admin, "/execute/Deploy", map[string]any{"deployment": "web-frontend"}))
 
 	sp, _ := loadSpec()
 	schema := sp.schema("UpdateListItem")
@@ -127,15 +122,14 @@ func TestUpdates_StreamsListItemsOfAnExecution(t *testing.T) {
 }
 
 func TestUpdates_JWTLogin(t *testing.T) {
-	defer guard(t)
 	s := Start(t)
-	anon := client(t, s, creds{})
-	login := must(anon.LoginLocalUserWithResponse(context.Background(), komodo.LoginLocalUser{Username: ViewerUsername, Password: ViewerPassword})).JSON200
-	jwt, err := login.AsJwtOrTwoFactorJwt()
-	if err != nil {
-		t.Fatal(err)
+	login := postOK(t, s, creds{}, "/auth/login/LoginLocalUser", map[string]any{"username": ViewerUsername, "password": ViewerPassword})
+	data, _ := login["data"].(map[string]any)
+	jwt, _ := data["jwt"].(string)
+	if login["type"] != "Jwt" || jwt == "" {
+		t.Fatalf("login answered %v", login)
 	}
-	if _, answer := dialUpdates(t, s, map[string]any{"type": "Jwt", "params": map[string]any{"jwt": jwt.Data.Jwt}}); answer != "LOGGED_IN" {
+	if _, answer := dialUpdates(t, s, map[string]any{"type": "Jwt", "params": map[string]any{"jwt": jwt}}); answer != "LOGGED_IN" {
 		t.Errorf("JWT login answered %q", answer)
 	}
 }
@@ -202,7 +196,6 @@ func TestUpdates_FaultsAndDisabled(t *testing.T) {
 }
 
 func TestUpdates_InvalidUser(t *testing.T) {
-	defer guard(t)
 	s := Start(t, WithExecDuration(30*time.Millisecond))
 	conn, answer := dialUpdates(t, s, apiKeyLogin(ViewerAPIKey, ViewerAPISecret))
 	if answer != "LOGGED_IN" {
@@ -211,7 +204,7 @@ func TestUpdates_InvalidUser(t *testing.T) {
 	if err := s.SetUserEnabled(ViewerUsername, false); err != nil {
 		t.Fatal(err)
 	}
-	must(client(t, s, admin).DeployWithResponse(context.Background(), komodo.Deploy{Deployment: "web-frontend"}))
+	postOK(t, s, admin, "/execute/Deploy", map[string]any{"deployment": "web-frontend"})
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	_, data, err := conn.Read(ctx)

@@ -9,12 +9,15 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/komodo-mcp/komodo-mcp/gen/komodo"
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/komodo-mcp/komodo-mcp/api"
 	"github.com/komodo-mcp/komodo-mcp/internal/auth"
 	"github.com/komodo-mcp/komodo-mcp/internal/config"
 	"github.com/komodo-mcp/komodo-mcp/internal/errcode"
@@ -403,41 +406,23 @@ func TestExecute_Validation(t *testing.T) {
 	}
 }
 
-// TestExecute_Body checks the request against the generated client's
-// ExecuteTerminalBody, the wire contract of Komodo v2.3.2.
+// TestExecute_Body checks the request against the document's schema of
+// /terminal/execute (ExecuteTerminalBody), the wire contract of Komodo v2.3.2, and the
+// values it carries.
 func TestExecute_Body(t *testing.T) {
+	doc, err := openapi3.NewLoader().LoadFromData(api.Document)
+	if err != nil {
+		t.Fatal(err)
+	}
+	schema := doc.Paths.Find(Path).Post.RequestBody.Value.Content.Get("application/json").Schema.Value
 	tests := []struct {
 		target Target
-		check  func(komodo.TerminalTarget) error
+		want   string
 	}{
-		{ServerTarget("prod-1"), func(tt komodo.TerminalTarget) error {
-			v, err := tt.AsTerminalTargetServer()
-			if err != nil || v.Type != "Server" || v.Params.Server == nil || *v.Params.Server != "prod-1" {
-				return fmt.Errorf("%+v %v", v, err)
-			}
-			return nil
-		}},
-		{ContainerTarget("prod-1", "db"), func(tt komodo.TerminalTarget) error {
-			v, err := tt.AsTerminalTargetContainer()
-			if err != nil || v.Type != "Container" || v.Params.Server != "prod-1" || v.Params.Container != "db" {
-				return fmt.Errorf("%+v %v", v, err)
-			}
-			return nil
-		}},
-		{StackTarget("web", "api"), func(tt komodo.TerminalTarget) error {
-			v, err := tt.AsTerminalTargetStack()
-			if err != nil || v.Type != "Stack" || v.Params.Stack != "web" || v.Params.Service == nil || *v.Params.Service != "api" {
-				return fmt.Errorf("%+v %v", v, err)
-			}
-			return nil
-		}},
-		{DeploymentTarget("app"), func(tt komodo.TerminalTarget) error {
-			v, err := tt.AsTerminalTargetDeployment()
-			if err != nil || v.Type != "Deployment" || v.Params.Deployment != "app" {
-				return fmt.Errorf("%+v %v", v, err)
-			}
-			return nil
-		}},
+		{ServerTarget("prod-1"), `{"type":"Server","params":{"server":"prod-1"}}`},
+		{ContainerTarget("prod-1", "db"), `{"type":"Container","params":{"server":"prod-1","container":"db"}}`},
+		{StackTarget("web", "api"), `{"type":"Stack","params":{"stack":"web","service":"api"}}`},
+		{DeploymentTarget("app"), `{"type":"Deployment","params":{"deployment":"app"}}`},
 	}
 	f, srv := newFake(t, writes("\n\n__KOMODO_EXIT_CODE:0\n"))
 	for _, tt := range tests {
@@ -447,18 +432,31 @@ func TestExecute_Body(t *testing.T) {
 				t.Fatal(err)
 			}
 			raw := <-f.bodies
-			var b komodo.ExecuteTerminalBody
+			var b map[string]any
 			if err := json.Unmarshal(raw, &b); err != nil {
 				t.Fatalf("body %s: %v", raw, err)
 			}
-			if b.Command != "uname -a" || b.Terminal == nil || *b.Terminal != "mcp" || b.Init == nil || *b.Init.Command != "bash" || string(*b.Init.Recreate) != "DifferentCommand" || b.Init.Mode != nil {
+			if err := schema.VisitJSON(b, openapi3.MultiErrors()); err != nil {
+				t.Errorf("body %s does not match ExecuteTerminalBody: %v", raw, err)
+			}
+			init, _ := b["init"].(map[string]any)
+			if b["command"] != "uname -a" || b["terminal"] != "mcp" || init["command"] != "bash" || init["recreate"] != "DifferentCommand" || init["mode"] != nil {
 				t.Errorf("body = %s", raw)
 			}
-			if err := tt.check(b.Target); err != nil {
-				t.Errorf("target in %s: %v", raw, err)
+			if got, _ := json.Marshal(b["target"]); !jsonEqual(got, []byte(tt.want)) {
+				t.Errorf("target = %s, want %s", got, tt.want)
 			}
 		})
 	}
+}
+
+// jsonEqual reports whether a and b are the same JSON value.
+func jsonEqual(a, b []byte) bool {
+	var x, y any
+	if json.Unmarshal(a, &x) != nil || json.Unmarshal(b, &y) != nil {
+		return false
+	}
+	return reflect.DeepEqual(x, y)
 }
 
 // TestExecute_NotRetried runs through the real rpc stack (signing under

@@ -1,4 +1,4 @@
-package sim
+package typedtest
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -15,14 +16,16 @@ import (
 	"time"
 
 	"github.com/komodo-mcp/komodo-mcp/gen/komodo"
+	"github.com/komodo-mcp/komodo-mcp/internal/sim"
+	"github.com/komodo-mcp/komodo-mcp/internal/sim/simtest"
 )
 
 func TestAuth(t *testing.T) {
 	defer guard(t)
-	s := Start(t)
+	s := simtest.Start(t)
 	ctx := context.Background()
 
-	wrong := client(t, s, creds{key: DemoAPIKey, secret: "S-wrong"})
+	wrong := client(t, s, creds{key: sim.DemoAPIKey, secret: "S-wrong"})
 	r, err := wrong.ListServersWithResponse(ctx, komodo.ListServers{})
 	if err != nil || r.StatusCode() != 401 || r.JSONDefault == nil || r.JSONDefault.Error == "" {
 		t.Errorf("wrong secret: %v %d %s", err, r.StatusCode(), r.Body)
@@ -38,16 +41,16 @@ func TestAuth(t *testing.T) {
 	if !opts.Local {
 		t.Errorf("login options %+v", opts)
 	}
-	if r, _ := anon.LoginLocalUserWithResponse(ctx, komodo.LoginLocalUser{Username: DemoUsername, Password: "nope"}); r.StatusCode() != 401 {
+	if r, _ := anon.LoginLocalUserWithResponse(ctx, komodo.LoginLocalUser{Username: sim.DemoUsername, Password: "nope"}); r.StatusCode() != 401 {
 		t.Errorf("bad password: HTTP %d", r.StatusCode())
 	}
-	login := must(anon.LoginLocalUserWithResponse(ctx, komodo.LoginLocalUser{Username: ViewerUsername, Password: ViewerPassword})).JSON200
+	login := must(anon.LoginLocalUserWithResponse(ctx, komodo.LoginLocalUser{Username: sim.ViewerUsername, Password: sim.ViewerPassword})).JSON200
 	jwt, err := login.AsJwtOrTwoFactorJwt()
 	if err != nil || jwt.Type != "Jwt" || strings.Count(jwt.Data.Jwt, ".") != 2 {
 		t.Fatalf("login: %v %+v", err, jwt)
 	}
 	viewer := client(t, s, creds{jwt: jwt.Data.Jwt})
-	if me := must(viewer.GetUserWithResponse(ctx)).JSON200; me.Username != ViewerUsername {
+	if me := must(viewer.GetUserWithResponse(ctx)).JSON200; me.Username != sim.ViewerUsername {
 		t.Errorf("GET /user with JWT: %s", me.Username)
 	}
 	for _, v := range *must(viewer.ListVariablesWithResponse(ctx, komodo.ListVariables{})).JSON200 {
@@ -69,29 +72,29 @@ func TestAuth(t *testing.T) {
 }
 
 func TestHMACHeaders(t *testing.T) {
-	s := Start(t, WithHMAC())
+	s := simtest.Start(t, simtest.WithHMAC())
 	body := `{}`
 	sign := func(secret string, ts int64) map[string]string {
 		mac := hmac.New(sha256.New, []byte(secret))
 		mac.Write([]byte("POST/read/ListServers" + body + strconv.FormatInt(ts, 10)))
-		return map[string]string{"x-api-key": "", "x-api-secret": "", "X-Komodo-Api-Key": DemoAPIKey,
+		return map[string]string{"x-api-key": "", "x-api-secret": "", "X-Komodo-Api-Key": sim.DemoAPIKey,
 			"X-Komodo-Timestamp": strconv.FormatInt(ts, 10), "X-Komodo-Signature": hex.EncodeToString(mac.Sum(nil))}
 	}
 	now := time.Now().Unix()
-	if st, b := doRaw(t, s, "POST", "/read/ListServers", map[string]any{}, sign(DemoAPISecret, now)); st != 200 {
+	if st, b := doRaw(t, s, "POST", "/read/ListServers", map[string]any{}, sign(sim.DemoAPISecret, now)); st != 200 {
 		t.Errorf("signed request: %d %s", st, b)
 	}
 	if st, _ := doRaw(t, s, "POST", "/read/ListServers", map[string]any{}, sign("wrong", now)); st != 401 {
 		t.Errorf("bad signature: %d", st)
 	}
-	if st, _ := doRaw(t, s, "POST", "/read/ListServers", map[string]any{}, sign(DemoAPISecret, now-3600)); st != 401 {
+	if st, _ := doRaw(t, s, "POST", "/read/ListServers", map[string]any{}, sign(sim.DemoAPISecret, now-3600)); st != 401 {
 		t.Errorf("stale timestamp: %d", st)
 	}
 }
 
 // TestRequestErrors: Komodo's refusals, word for word where serde has words.
 func TestRequestErrors(t *testing.T) {
-	s := Start(t)
+	s := simtest.Start(t)
 	cases := []struct {
 		name, path string
 		body       any
@@ -136,11 +139,11 @@ func TestRequestErrors(t *testing.T) {
 
 func TestFaults(t *testing.T) {
 	defer guard(t)
-	s := Start(t)
+	s := simtest.Start(t)
 	c := client(t, s, admin)
 	ctx := context.Background()
 
-	s.InjectFault(Fault{Op: "ListServers", Kind: FaultProxy, Status: 503, Times: 2})
+	s.InjectFault(sim.Fault{Op: "ListServers", Kind: sim.FaultProxy, Status: 503, Times: 2})
 	var statuses []int
 	for {
 		r, err := c.ListServersWithResponse(ctx, komodo.ListServers{})
@@ -160,7 +163,7 @@ func TestFaults(t *testing.T) {
 	}
 
 	s.ResetCounts()
-	s.InjectFault(Fault{Op: "Deploy", Kind: FaultKomodo, Message: "Deployment busy", Times: 1})
+	s.InjectFault(sim.Fault{Op: "Deploy", Kind: sim.FaultKomodo, Message: "Deployment busy", Times: 1})
 	r, _ := c.DeployWithResponse(ctx, komodo.Deploy{Deployment: "web-frontend"})
 	if r.StatusCode() != 500 || r.JSONDefault == nil || r.JSONDefault.Error != "Deployment busy" {
 		t.Errorf("forced 500: %d %s", r.StatusCode(), r.Body)
@@ -169,7 +172,7 @@ func TestFaults(t *testing.T) {
 		t.Errorf("exactly one Deploy should have reached Komodo, got %d", s.Count("Deploy"))
 	}
 
-	s.InjectFault(Fault{Op: "GetVersion", Kind: FaultReset, Times: 1})
+	s.InjectFault(sim.Fault{Op: "GetVersion", Kind: sim.FaultReset, Times: 1})
 	if _, err := c.GetVersionWithResponse(ctx, komodo.GetVersion{}); err == nil {
 		t.Error("connection reset: no error")
 	}
@@ -177,7 +180,7 @@ func TestFaults(t *testing.T) {
 
 	// Latency: a client that waits less than the injected delay gets no answer; the next
 	// call (Times: 1) is served at once.
-	s.InjectFault(Fault{Op: "GetCoreInfo", Kind: FaultLatency, Latency: time.Hour, Times: 1})
+	s.InjectFault(sim.Fault{Op: "GetCoreInfo", Kind: sim.FaultLatency, Latency: time.Hour, Times: 1})
 	short, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
 	if _, err := c.GetCoreInfoWithResponse(short, komodo.GetCoreInfo{}); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("latency not applied: %v", err)
@@ -226,13 +229,13 @@ func waitUpdate(t testing.TB, c *komodo.ClientWithResponses, id string) (komodo.
 
 func TestExecutionLifecycle(t *testing.T) {
 	defer guard(t)
-	s := Start(t, WithExecDuration(60*time.Millisecond))
+	s := simtest.Start(t, simtest.WithExecDuration(60*time.Millisecond))
 	c := client(t, s, admin)
 	ctx := context.Background()
 
 	var mu sync.Mutex
 	events := map[string]int{}
-	defer s.Subscribe(func(ev UpdateEvent) { mu.Lock(); events[ev.Status]++; mu.Unlock() })()
+	defer s.Subscribe(func(ev sim.UpdateEvent) { mu.Lock(); events[ev.Status]++; mu.Unlock() })()
 
 	u := must(c.DeployWithResponse(ctx, komodo.Deploy{Deployment: "worker-queue"})).JSON200
 	if u.Status != "Queued" || u.UnderscoreId == nil {
@@ -293,7 +296,7 @@ func TestExecutionLifecycle(t *testing.T) {
 
 func TestExecutionFailsOnUnhealthyServer(t *testing.T) {
 	defer guard(t)
-	s := Start(t, WithExecDuration(30*time.Millisecond))
+	s := simtest.Start(t, simtest.WithExecDuration(30*time.Millisecond))
 	c := client(t, s, admin)
 	ctx := context.Background()
 	for _, tc := range []struct {
@@ -331,9 +334,9 @@ func TestExecutionFailsOnUnhealthyServer(t *testing.T) {
 
 func TestBatchWithAnErrItem(t *testing.T) {
 	defer guard(t)
-	s := Start(t, WithExecDuration(30*time.Millisecond))
+	s := simtest.Start(t, simtest.WithExecDuration(30*time.Millisecond))
 	c := client(t, s, admin)
-	s.InjectFault(Fault{Op: "Deploy", Kind: FaultKomodo, Message: "Deployment busy", Times: 1})
+	s.InjectFault(sim.Fault{Op: "Deploy", Kind: sim.FaultKomodo, Message: "Deployment busy", Times: 1})
 	items := must(c.BatchDeployWithResponse(context.Background(), komodo.BatchDeploy{Pattern: "api-gateway, web-*"})).JSON200
 	if len(*items) != 2 {
 		t.Fatalf("batch items: %d", len(*items))
@@ -355,13 +358,16 @@ func TestBatchWithAnErrItem(t *testing.T) {
 // /ws/update and GetUpdate) when it completes, not all at the end.
 func TestExecutionStagesAppearOneByOne(t *testing.T) {
 	defer guard(t)
-	s := Start(t, WithExecDuration(90*time.Millisecond))
+	s := simtest.Start(t, simtest.WithExecDuration(90*time.Millisecond))
 	var mu sync.Mutex
 	var seen []string // "status/number of stages"
-	defer s.Subscribe(func(ev UpdateEvent) {
-		logs, _ := ev.Update["logs"].([]logEntry)
+	defer s.Subscribe(func(ev sim.UpdateEvent) {
+		logs := 0 // a slice of the simulator's own log entries
+		if v := reflect.ValueOf(ev.Update["logs"]); v.Kind() == reflect.Slice {
+			logs = v.Len()
+		}
 		mu.Lock()
-		seen = append(seen, ev.Status+"/"+strconv.Itoa(len(logs)))
+		seen = append(seen, ev.Status+"/"+strconv.Itoa(logs))
 		mu.Unlock()
 	})()
 	c := client(t, s, admin)

@@ -1,10 +1,8 @@
-package sim
+package typedtest
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"reflect"
 	"strings"
@@ -12,35 +10,15 @@ import (
 	"time"
 
 	"github.com/komodo-mcp/komodo-mcp/gen/komodo"
+	"github.com/komodo-mcp/komodo-mcp/internal/sim"
+	"github.com/komodo-mcp/komodo-mcp/internal/sim/simtest"
 )
-
-// validatingTransport checks every answer the simulator sends against the document.
-type validatingTransport struct {
-	t testing.TB
-}
-
-func (v validatingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	resp, err := http.DefaultTransport.RoundTrip(req)
-	if err != nil {
-		return nil, err
-	}
-	sp, _ := loadSpec()
-	op := sp.byPath[req.URL.Path]
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	resp.Body = io.NopCloser(bytes.NewReader(body))
-	isProxy := strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html")
-	if op != nil && !isProxy {
-		validateAnswer(v.t, op, resp.StatusCode, body)
-	}
-	return resp, nil
-}
 
 type creds struct{ key, secret, jwt string }
 
-var admin = creds{key: DemoAPIKey, secret: DemoAPISecret}
+var admin = creds{key: sim.DemoAPIKey, secret: sim.DemoAPISecret}
 
-func client(t testing.TB, s *Server, c creds) *komodo.ClientWithResponses {
+func client(t testing.TB, s *sim.Server, c creds) *komodo.ClientWithResponses {
 	t.Helper()
 	cl, err := komodo.NewClientWithResponses(s.URL(),
 		komodo.WithHTTPClient(&http.Client{Transport: validatingTransport{t}, Timeout: 10 * time.Second}),
@@ -100,7 +78,7 @@ func guard(t testing.TB) {
 
 func TestClient_ReadsTheSeededWorld(t *testing.T) {
 	defer guard(t)
-	s := Start(t)
+	s := simtest.Start(t)
 	c := client(t, s, admin)
 	ctx := context.Background()
 
@@ -176,10 +154,10 @@ func TestClient_ReadsTheSeededWorld(t *testing.T) {
 			t.Errorf("admin should see the secret value, got %v", v.Value)
 		}
 	}
-	if v := must(c.GetVersionWithResponse(ctx, komodo.GetVersion{})).JSON200; v.Version != Version {
+	if v := must(c.GetVersionWithResponse(ctx, komodo.GetVersion{})).JSON200; v.Version != sim.Version {
 		t.Errorf("version %q", v.Version)
 	}
-	if info := must(c.GetCoreInfoWithResponse(ctx, komodo.GetCoreInfo{})).JSON200; info.DefaultPaginationLimit != DefaultPaginationLimit {
+	if info := must(c.GetCoreInfoWithResponse(ctx, komodo.GetCoreInfo{})).JSON200; info.DefaultPaginationLimit != sim.DefaultPaginationLimit {
 		t.Errorf("core info %+v", info)
 	}
 	sum := must(c.GetServersSummaryWithResponse(ctx, komodo.GetServersSummary{})).JSON200
@@ -195,21 +173,21 @@ func TestClient_ReadsTheSeededWorld(t *testing.T) {
 		t.Errorf("log %+v", logs)
 	}
 	me := must(c.GetUserWithResponse(ctx)).JSON200
-	if me.Username != DemoUsername {
+	if me.Username != sim.DemoUsername {
 		t.Errorf("GET /user: %s", me.Username)
 	}
 	if u := must(c.FindUserWithResponse(ctx, komodo.FindUser{User: "viewer"})).JSON200; u.Username != "viewer" {
 		t.Errorf("FindUser: %s", u.Username)
 	}
 	text := must(c.GetCoreVersionTextWithResponse(ctx))
-	if string(text.Body) != Version {
+	if string(text.Body) != sim.Version {
 		t.Errorf("GET /version: %q", text.Body)
 	}
 }
 
 func TestClient_ListPaginationAndQuery(t *testing.T) {
 	defer guard(t)
-	s := Start(t)
+	s := simtest.Start(t)
 	c := client(t, s, admin)
 	ctx := context.Background()
 	names := func(req komodo.ListDeployments) []string {
@@ -241,7 +219,7 @@ func TestClient_ListPaginationAndQuery(t *testing.T) {
 
 func TestClient_CreateUpdateRenameCopyDelete(t *testing.T) {
 	defer guard(t)
-	s := Start(t)
+	s := simtest.Start(t)
 	c := client(t, s, admin)
 	ctx := context.Background()
 	created := must(c.CreateServerWithResponse(ctx, komodo.CreateServer{Name: "prod-3", Config: &komodo.PartialServerConfig{Address: ptr("https://10.0.1.13:8120"), Enabled: ptr(true)}})).JSON200
