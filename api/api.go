@@ -9,3 +9,10 @@ import _ "embed"
 //
 //go:embed komodo.openapi.json
 var Document []byte
+
+// Serde is api/komodo.serde.json: how Komodo serializes its types beyond what the document
+// says (default values, fields left out by skip_serializing_if, enums' default variants),
+// read from komodo_client's Rust sources by tools/specgen -serde-src.
+//
+//go:embed komodo.serde.json
+var Serde []byte

@@ -53,10 +53,21 @@ func (w *world) listInfo(r *resource) map[string]any {
 			"logical_core_count":   nil,
 			"err":                  nil,
 		}
+		// Without Periphery's information (unreachable, disabled) Komodo reports no version,
+		// key or ip and terminals as disabled (bin/core/src/resource/server.rs to_list_item).
 		switch r.State {
 		case "Ok":
 			info["version"] = "v" + Version
 			info["stats"] = r.Stats
+			info["public_ip"] = nullIfEmpty(r.PublicIP)
+			if r.Cores > 0 {
+				info["core_count"], info["logical_core_count"] = r.Cores, 2*r.Cores
+			}
+		default:
+			info["public_key"] = nil
+			info["terminals_disabled"], info["container_terminals_disabled"] = true, true
+		}
+		switch r.State {
 		case "NotOk":
 			info["err"] = map[string]any{"error": r.Err, "trace": []string{}}
 		}

@@ -78,6 +78,7 @@ func resourceHandlers(handle func(string, handlerFunc)) {
 					r.Config = fullOf(s.sp, k.Kind+"Config", cfg)
 				}
 				mergePartial(r.Config, cfg)
+				r.Config = completeConfig(s.sp, k.Kind, r.Config)
 				if k.Kind == "Server" {
 					if enabled, ok := cfg["enabled"].(bool); ok {
 						r.State = map[bool]string{true: "Ok", false: "Disabled"}[enabled]
@@ -148,7 +149,7 @@ func (w *world) checkName(kind, name string) *apiError {
 
 func (w *world) newResource(sp *spec, kind, name string, cfg map[string]any) *resource {
 	r := &resource{Kind: kind, ID: w.newID(), Name: name, Tags: []string{}, UpdatedAt: time.Now().UnixMilli()}
-	r.Config = mergeInto(fullOf(sp, kind+"Config", cfg), stripNulls(cfg))
+	r.Config = completeConfig(sp, kind, mergeInto(fullOf(sp, kind+"Config", cfg), stripNulls(cfg)))
 	r.Info = fullOf(sp, kind+"Info", nil)
 	switch kind {
 	case "Server":

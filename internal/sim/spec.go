@@ -128,3 +128,12 @@ func Operations() []string {
 	sort.Strings(out)
 	return out
 }
+
+// ref returns a component schema as a reference to it ("#/components/schemas/name"), so
+// that what walks it knows the type's name (Komodo's defaults are kept by type), or nil.
+func (sp *spec) ref(name string) *openapi3.SchemaRef {
+	if r, ok := sp.doc.Components.Schemas[name]; ok && r != nil {
+		return &openapi3.SchemaRef{Ref: "#/components/schemas/" + name, Value: r.Value}
+	}
+	return nil
+}

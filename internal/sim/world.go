@@ -63,6 +63,8 @@ type resource struct {
 	Services []stackService // stacks
 	Stats    map[string]any // servers: MinimalSystemStats
 	Err      string         // servers: why Periphery is unreachable
+	PublicIP string         // servers: the host's public ip Periphery reports
+	Cores    int            // servers: physical cores (logical: twice as many)
 	// TerminalsDisabled and ContainerTerminalsDisabled are the server's Periphery
 	// settings disable_terminals and disable_container_terminals.
 	TerminalsDisabled, ContainerTerminalsDisabled bool
@@ -285,7 +287,9 @@ func seedWorld(sp *spec) (*world, error) {
 			}
 			if s.Stats != nil {
 				r.Stats = serverStats(s.Stats)
+				r.Cores = int(s.Stats["cores"])
 			}
+			r.PublicIP = s.PublicIP
 			if k.Kind == "Build" && s.State == "Failed" {
 				r.brokenAt, _ = r.Info["latest_hash"].(string)
 			}
@@ -294,11 +298,12 @@ func seedWorld(sp *spec) (*world, error) {
 		}
 	}
 	for _, r := range pending {
-		r.Config = w.resolveRefs(r.Config).(map[string]any)
+		r.Config = completeConfig(sp, r.Kind, w.resolveRefs(r.Config).(map[string]any))
 	}
 	for _, a := range seed.Alerts {
+		data, _ := complete(sp.ref("AlertData"), w.resolveRefs(a.Data)).(map[string]any)
 		w.alerts = append(w.alerts, &alert{ID: w.newID(), TS: a.TS, ResolvedTS: a.ResolvedTS, Resolved: a.Resolved, Level: a.Level,
-			Target: w.parseTarget(a.Target), Data: w.resolveRefs(a.Data).(map[string]any)})
+			Target: w.parseTarget(a.Target), Data: data})
 	}
 	for _, su := range seed.Updates {
 		w.updates = append(w.updates, w.seededUpdate(su))
@@ -308,6 +313,7 @@ func seedWorld(sp *spec) (*world, error) {
 
 type seedResource struct {
 	Name, Description, State, Status, Server, Builder, Err string
+	PublicIP                                               string `json:"public_ip"`
 	Tags                                                   []string
 	Config, Info                                           map[string]any
 	Services                                               []stackService
@@ -320,7 +326,7 @@ type seedResource struct {
 // fullOf is the complete config/info object Komodo would serialize for a schema, with
 // the variant of a tagged union chosen by the seed's "type".
 func fullOf(sp *spec, schema string, seed map[string]any) map[string]any {
-	ref := sp.doc.Components.Schemas[schema]
+	ref := sp.ref(schema)
 	if ref == nil {
 		return map[string]any{}
 	}
@@ -340,6 +346,16 @@ func fullOf(sp *spec, schema string, seed map[string]any) map[string]any {
 		m = map[string]any{}
 	}
 	return m
+}
+
+// completeConfig is a resource's config with every field Komodo serializes (the seed and
+// the requests give only some: a procedure's executions, a builder's params).
+func completeConfig(sp *spec, kind string, cfg map[string]any) map[string]any {
+	out, _ := complete(sp.ref(kind+"Config"), cfg).(map[string]any)
+	if out == nil {
+		return cfg
+	}
+	return out
 }
 
 // mergeInto overlays src onto dst, recursing into objects present on both sides.

@@ -11,6 +11,8 @@
 //	go run ./tools/specgen -check     # fail if it is out of date
 //	go run ./tools/specgen -rust-src KOMODO/client/core/rs/src,LIB/auth/client/rs/src
 //	                                  # refresh tools/specgen/rust-facts.json (see rust.go)
+//	go run ./tools/specgen -serde-src KOMODO/client/core/rs/src
+//	                                  # refresh api/komodo.serde.json (see serde.go)
 package main
 
 import (
@@ -27,15 +29,25 @@ import (
 
 func main() {
 	var (
-		nodeDir = flag.String("node", "tools/specgen/node", "directory holding the pinned node tooling (package.json, node_modules)")
-		out     = flag.String("out", "api/komodo.openapi.json", "where to write the document")
-		check   = flag.Bool("check", false, "do not write; exit 1 if the document at -out differs from a fresh generation")
-		facts   = flag.String("facts", "tools/specgen/rust-facts.json", "the facts of the Rust structs the TypeScript types lose (serde defaults, integer widths)")
-		rustSrc = flag.String("rust-src", "", "comma-separated Rust source directories of komodo_client and mogh_auth_client at the pinned versions: rewrite -facts from them and exit")
+		nodeDir  = flag.String("node", "tools/specgen/node", "directory holding the pinned node tooling (package.json, node_modules)")
+		out      = flag.String("out", "api/komodo.openapi.json", "where to write the document")
+		check    = flag.Bool("check", false, "do not write; exit 1 if the document at -out differs from a fresh generation")
+		facts    = flag.String("facts", "tools/specgen/rust-facts.json", "the facts of the Rust structs the TypeScript types lose (serde defaults, integer widths)")
+		rustSrc  = flag.String("rust-src", "", "comma-separated Rust source directories of komodo_client and mogh_auth_client at the pinned versions: rewrite -facts from them and exit")
+		serde    = flag.String("serde", "api/komodo.serde.json", "the serialization facts of Komodo's Rust types (defaults, skip_serializing_if, enum defaults) the simulator builds its world from")
+		serdeSrc = flag.String("serde-src", "", "comma-separated Rust source directories of komodo_client at the pinned version: rewrite -serde from them and exit")
 	)
 	flag.Parse()
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
 
+	if *serdeSrc != "" {
+		if err := writeSerdeFacts(strings.Split(*serdeSrc, ","), *serde); err != nil {
+			logger.Error("serde facts", "err", err)
+			os.Exit(1)
+		}
+		logger.Info("wrote serde facts", "path", *serde)
+		return
+	}
 	if *rustSrc != "" {
 		if err := writeRustFacts(strings.Split(*rustSrc, ","), *facts); err != nil {
 			logger.Error("rust facts", "err", err)
