@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"slices"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/komodo-mcp/komodo-mcp/api"
@@ -56,5 +57,49 @@ func TestStatusGroups_CoverKomodoStates(t *testing.T) {
 	}
 	if !slices.Equal(deploymentGroups["unknown"], []string{"unknown"}) || !slices.Equal(stackGroups["unknown"], []string{"unknown"}) {
 		t.Error("unknown must be a group of its own")
+	}
+}
+
+// Every list of ids in Komodo's query.specific filters is resolved from names: the table
+// covers each array field of the document's *QuerySpecifics whose items are ids (by its
+// name or Komodo's "Only accepts ... id" / "ids" words), and names no other field.
+func TestSpecificTypes_CoverTheDocument(t *testing.T) {
+	var doc struct {
+		Components struct {
+			Schemas map[string]struct {
+				Properties map[string]struct {
+					Type        string `json:"type"`
+					Description string `json:"description"`
+				} `json:"properties"`
+			} `json:"schemas"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal(api.Document, &doc); err != nil {
+		t.Fatal(err)
+	}
+	idLists := map[string]bool{}
+	for name, s := range doc.Components.Schemas {
+		if !strings.HasSuffix(name, "QuerySpecifics") {
+			continue
+		}
+		for field, p := range s.Properties {
+			desc := strings.ToLower(p.Description)
+			if p.Type == "array" && (strings.HasSuffix(field, "_ids") || strings.Contains(desc, " id (not name)") || strings.Contains(desc, " ids")) {
+				idLists[field] = true
+			}
+		}
+	}
+	if len(idLists) == 0 {
+		t.Fatal("no id lists found in the document")
+	}
+	for field := range idLists {
+		if _, ok := specificTypes[field]; !ok {
+			t.Errorf("query.specific.%s holds ids but names in it are not resolved", field)
+		}
+	}
+	for field := range specificTypes {
+		if !idLists[field] {
+			t.Errorf("specificTypes names %s, which is no id list of the document", field)
+		}
 	}
 }

@@ -91,9 +91,20 @@ func Translate(ctx context.Context, k Komodo, t *catalog.Tool, args map[string]a
 		p.Wait.Enabled = true
 	}
 	if tr := translations[t.Name].translate; tr != nil {
-		return tr(ctx, k, params, p)
+		planned, err := tr(ctx, k, params, p)
+		if err != nil {
+			return nil, err
+		}
+		p = *planned
 	}
-	return &p, nil
+	p, err := resolveSpecific(ctx, k, p)
+	if err != nil {
+		return nil, err
+	}
+	if t.Operation == "ListUpdates" || t.Operation == "ListAlerts" {
+		p, err = resolveTargetQuery(ctx, k, p)
+	}
+	return done(p, err)
 }
 
 // Body is what Komodo receives: the client's own bytes when the plan's arguments are

@@ -435,18 +435,6 @@ func repoOptions(_ context.Context, _ Komodo, params map[string]any, p Plan) (*P
 
 var objectID = regexp.MustCompile(`^[0-9a-f]{24}$`)
 
-// resolveID turns a name into the resource's id (ids pass through).
-func resolveID(ctx context.Context, k Komodo, typ, ref string) (string, error) {
-	if objectID.MatchString(ref) {
-		return ref, nil
-	}
-	res, err := getResource(ctx, k, typ, ref)
-	if err != nil {
-		return "", err
-	}
-	return oid(res), nil
-}
-
 // getResource reads one resource with Get{Type}.
 func getResource(ctx context.Context, k Komodo, typ, ref string) (map[string]any, error) {
 	body, _ := json.Marshal(map[string]string{strings.ToLower(typ): ref})

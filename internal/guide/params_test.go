@@ -33,6 +33,8 @@ func (f *fakeKomodo) Call(_ context.Context, method, path string, body []byte) (
 	switch path {
 	case "/read/GetServer":
 		return []byte(`{"_id":{"$oid":"` + serverOID + `"},"name":"prod-1"}`), nil
+	case "/read/ListServers":
+		return []byte(`[{"id":"` + serverOID + `","name":"prod-1","info":{}}]`), nil
 	case "/read/GetRepo":
 		return []byte(`{"_id":{"$oid":"` + repoOID + `"},"config":{"repo":"acme/app"}}`), nil
 	case "/read/ListFullProcedures":
@@ -276,11 +278,34 @@ func TestTranslate_Effects(t *testing.T) {
 	if !jsonEqual(body, []byte(want)) {
 		t.Errorf("ListDeployments body = %s, want %s", body, want)
 	}
-	if !slices.Contains(k.calls, `POST /read/GetServer {"server":"prod-1"}`) {
+	if !slices.Contains(k.calls, `POST /read/ListServers {"limit":0,"query":{"names":["prod-1"]}}`) {
 		t.Errorf("server_id by name was not resolved: %v", k.calls)
 	}
 	if p.Page != 1 || p.PageSize != 50 {
 		t.Errorf("default page %d size %d, want 1 and 50", p.Page, p.PageSize)
+	}
+
+	// Names in Komodo's id-only filters are resolved, or the call is refused by name.
+	p, err = plan(t, k, "komodo_read_ListStacks", `{"query":{"specific":{"server_ids":["prod-1","`+serverOID+`"],"repos":["acme/app"]}}}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = p.Body(nil)
+	want = `{"query":{"specific":{"server_ids":["` + serverOID + `","` + serverOID + `"],"repos":["acme/app"]}}}`
+	if !jsonEqual(body, []byte(want)) {
+		t.Errorf("ListStacks body = %s, want %s", body, want)
+	}
+	_, err = plan(t, k, "komodo_read_ListStacks", `{"query":{"specific":{"server_ids":["edge-02"]}}}`)
+	var e *errcode.Error
+	if !errors.As(err, &e) || e.Code != errcode.NotFound || !strings.Contains(e.Message, "Server matching edge-02") || !strings.Contains(e.Hint, "query.specific.server_ids") {
+		t.Errorf("unknown server name in server_ids: %v, want NOT_FOUND naming it and the field", err)
+	}
+	p, err = plan(t, k, "komodo_read_ListUpdates", `{"query":{"target.type":"Server","target.id":"prod-1"}}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body, _ := p.Body(nil); !jsonEqual(body, []byte(`{"query":{"target.id":{"$in":["`+serverOID+`"]},"target.type":"Server"}}`)) {
+		t.Errorf("ListUpdates target.id by name: %s", body)
 	}
 
 	p, _ = plan(t, k, "komodo_execute_StartServer", `{"id":"prod-1","options":{"timeout":5,"waitForHealthy":true}}`)

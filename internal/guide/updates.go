@@ -2,7 +2,7 @@ package guide
 
 import (
 	"context"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"regexp"
@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/komodo-mcp/komodo-mcp/internal/errcode"
+	"github.com/komodo-mcp/komodo-mcp/internal/names"
 )
 
 // ListUpdates answers "what failed?" and "what changed since...?" (our own filters, not
@@ -48,7 +49,7 @@ func listUpdates(ctx context.Context, k Komodo, params map[string]any, p Plan) (
 		p = p.keep(func(u map[string]any) bool { return u["success"] == want })
 	}
 	if ref, ok := params["target"].(string); ok {
-		ids, err := targetIDs(ctx, k, ref)
+		ids, err := targetIDs(ctx, k, ref, params)
 		if err != nil {
 			return nil, err
 		}
@@ -70,37 +71,29 @@ func listUpdates(ctx context.Context, k Komodo, params map[string]any, p Plan) (
 }
 
 // targetIDs resolves a target given by id or by name, of any resource type (a build and
-// the deployment of its image often share a name: both are matched).
-func targetIDs(ctx context.Context, k Komodo, ref string) ([]string, error) {
+// the deployment of its image often share a name: both are matched), or of the type the
+// operation filter says (a Deploy's target is a Deployment).
+func targetIDs(ctx context.Context, k Komodo, ref string, params map[string]any) ([]string, error) {
 	if objectID.MatchString(ref) {
 		return []string{ref}, nil
 	}
-	body, _ := json.Marshal(map[string]any{"query": map[string]any{"names": []string{ref}}, "limit": 0})
-	var ids []string
-	var failed error
-	for _, typ := range targetTypes {
-		path := "/read/List" + typ + "s"
-		data, err := k.Call(ctx, "POST", path, body)
-		if err != nil {
-			failed = err
-			continue
-		}
-		var list []struct{ ID, Name string }
-		if json.Unmarshal(data, &list) != nil {
-			continue
-		}
-		for _, it := range list {
-			if it.Name == ref {
-				ids = append(ids, it.ID)
-			}
+	types := targetTypes
+	if op, ok := params["operation"].(string); ok {
+		if typ, ok := operationTarget(op); ok {
+			types = []string{typ}
 		}
 	}
-	if len(ids) == 0 {
-		if failed != nil {
-			return nil, failed
-		}
+	refs, err := namesOf(k).IDs(ctx, ref, types)
+	if errors.Is(err, names.ErrUnknown) {
 		return nil, &errcode.Error{Code: errcode.NotFound, Message: fmt.Sprintf("Did not find any resource matching %s", ref),
 			Hint: "give the target's exact name or id; komodo_read_FindResources finds names"}
+	}
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(refs))
+	for i, r := range refs {
+		ids[i] = r.ID
 	}
 	return ids, nil
 }

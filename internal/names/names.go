@@ -1,13 +1,17 @@
-// Package names resolves Komodo ids to names for compact results: tag ids in `tags`,
-// the ids of update and alert targets. One Cache serves one MCP session; it learns every
-// name of a type with one list call, keeps at most MaxPerType of them for TTL, and asks
-// Komodo again on a miss no more often than every Retry (a resource created a moment ago
-// gets its name; an id that names nothing does not cost a call per lookup).
+// Package names is the per-session index of Komodo resources: ids to names for compact
+// results (tag ids in `tags`, the ids of update and alert targets) and names to ids for
+// every parameter where Komodo takes an id (a target filter, query.specific.server_ids...).
+// One Cache serves one MCP session; it learns every name of a type with one list call,
+// keeps at most MaxPerType of them for TTL, and asks Komodo again on a miss - no more often
+// than every Retry for an id (an id that names nothing does not cost a call per lookup),
+// and after a second for a name (a resource created a moment ago is found). A full list
+// the session reads anyway teaches the index its type for free (Learn).
 package names
 
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -54,8 +58,18 @@ type Cache struct {
 
 type typeNames struct {
 	byID    map[string]string
-	fetched time.Time // when byID was read
-	tried   time.Time // when a read was last attempted
+	byName  map[string]string // name -> id (Komodo names are unique within a type)
+	fetched time.Time         // when byID was read
+	tried   time.Time         // when a read was last attempted
+}
+
+// set replaces the names of a type, read at t.
+func (t *typeNames) set(byID map[string]string, at time.Time) {
+	t.byID, t.fetched = byID, at
+	t.byName = make(map[string]string, len(byID))
+	for id, name := range byID {
+		t.byName[name] = id
+	}
 }
 
 // New returns an empty cache reading names through call.
@@ -89,7 +103,7 @@ func (c *Cache) Name(ctx context.Context, typ, id string) (string, bool) {
 	// Names are a convenience: when the list fails, an answer keeps its ids (or stale
 	// names) rather than failing, and the list is not asked again before Retry.
 	if byID, err := c.fetch(ctx, path); err == nil {
-		t.byID, t.fetched = byID, t.tried
+		t.set(byID, t.tried)
 	}
 	name, ok := t.byID[id]
 	return name, ok
@@ -264,8 +278,112 @@ func (c *Cache) all(ctx context.Context, typ string) map[string]string {
 	if now().Sub(t.fetched) >= c.o.TTL && now().Sub(t.tried) >= c.o.Retry {
 		t.tried = now()
 		if byID, err := c.fetch(ctx, path); err == nil {
-			t.byID, t.fetched = byID, t.tried
+			t.set(byID, t.tried)
 		}
 	}
 	return maps.Clone(t.byID)
+}
+
+// nameRetry is the least time between two reads of a type for a name it lacks: short,
+// because the name may be of a resource created a moment ago, and a wrong "not found" is
+// worse than a request.
+const nameRetry = time.Second
+
+// ErrUnknown is the error of a name no resource of the type has.
+var ErrUnknown = errors.New("no such resource")
+
+// ID returns the id of the resource of type typ named ref (an id is returned as it is
+// when the index knows it, or when it looks like one). A name the index lacks reads the
+// type again; a name still unknown is ErrUnknown, and a failed read is its error.
+func (c *Cache) ID(ctx context.Context, typ, ref string) (string, error) {
+	refs, err := c.IDs(ctx, ref, []string{typ})
+	if err != nil {
+		return "", err
+	}
+	return refs[0].ID, nil
+}
+
+// IDs returns the resources named ref (or with id ref) among types, read from the index;
+// only when none is found are the types read again (those not read within a second). It
+// is ErrUnknown when no resource matches, or the error of a read that failed.
+func (c *Cache) IDs(ctx context.Context, ref string, types []string) ([]Ref, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var failed error
+	for attempt := 0; attempt < 2; attempt++ {
+		var found []Ref
+		for _, typ := range types {
+			path, ok := listPaths[typ]
+			if !ok {
+				continue
+			}
+			t := c.types[typ]
+			if t == nil {
+				t = &typeNames{byID: map[string]string{}}
+				c.types[typ] = t
+			}
+			stale := now().Sub(t.fetched) >= c.o.TTL
+			if (stale || attempt > 0) && now().Sub(t.tried) >= nameRetry {
+				t.tried = now()
+				if byID, err := c.fetch(ctx, path); err == nil {
+					t.set(byID, t.tried)
+				} else {
+					failed = err
+				}
+			}
+			if id, ok := t.byName[ref]; ok {
+				found = append(found, Ref{Type: typ, ID: id, Name: ref})
+			} else if name, ok := t.byID[ref]; ok {
+				found = append(found, Ref{Type: typ, ID: ref, Name: name})
+			}
+		}
+		if len(found) > 0 {
+			return found, nil
+		}
+	}
+	if failed != nil {
+		return nil, failed
+	}
+	return nil, ErrUnknown
+}
+
+// Learn replaces the index of a type with a complete list the session read anyway: the
+// items of an unfiltered List call ({id, name} resource list items), so that later
+// lookups need no request.
+func (c *Cache) Learn(typ string, items []any) {
+	if _, ok := listPaths[typ]; !ok || typ == "Tag" {
+		return
+	}
+	byID := make(map[string]string, min(len(items), c.o.MaxPerType))
+	for _, it := range items {
+		m, _ := it.(map[string]any)
+		id, _ := m["id"].(string)
+		name, _ := m["name"].(string)
+		if id == "" || name == "" {
+			return // not resource list items: learn nothing
+		}
+		if len(byID) < c.o.MaxPerType {
+			byID[id] = name
+		}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	t := c.types[typ]
+	if t == nil {
+		t = &typeNames{}
+		c.types[typ] = t
+	}
+	t.tried = now()
+	t.set(byID, t.tried)
+}
+
+// ListType is the resource type whose names a list operation ("ListServers") answers,
+// and whether it is one.
+func ListType(operation string) (string, bool) {
+	for typ, path := range listPaths {
+		if path == "/read/"+operation {
+			return typ, true
+		}
+	}
+	return "", false
 }

@@ -166,3 +166,54 @@ func TestCache_Find(t *testing.T) {
 		t.Fatalf("Names = %v", got)
 	}
 }
+
+func TestCache_IDs(t *testing.T) {
+	clock := fakeClock(t)
+	k := &fakeKomodo{bodies: map[string]string{
+		"/read/ListDeployments": `[{"id":"d1","name":"api","info":{}}]`,
+		"/read/ListBuilds":      `[{"id":"b1","name":"api","info":{}},{"id":"b2","name":"web","info":{}}]`,
+		"/read/ListServers":     `[]`,
+	}}
+	c := New(k, Options{TTL: time.Minute, Retry: 10 * time.Second})
+	ctx := context.Background()
+	types := []string{"Server", "Deployment", "Build"}
+	refs, err := c.IDs(ctx, "api", types)
+	if err != nil || len(refs) != 2 || refs[0] != (Ref{"Deployment", "d1", "api"}) || refs[1] != (Ref{"Build", "b1", "api"}) {
+		t.Fatalf("IDs(api) = %v, %v", refs, err)
+	}
+	// Known types answer from the index: no request.
+	if id, err := c.ID(ctx, "Build", "web"); err != nil || id != "b2" {
+		t.Fatalf("ID(Build, web) = %q, %v", id, err)
+	}
+	if n := k.calls["/read/ListBuilds"]; n != 1 {
+		t.Fatalf("ListBuilds read %d times, want once", n)
+	}
+	// A name the index lacks reads the types again (after a second: it may be new).
+	*clock = clock.Add(2 * time.Second)
+	k.bodies["/read/ListServers"] = `[{"id":"s1","name":"edge-02","info":{}}]`
+	if id, err := c.ID(ctx, "Server", "edge-02"); err != nil || id != "s1" {
+		t.Fatalf("new server: %q, %v", id, err)
+	}
+	if _, err := c.ID(ctx, "Server", "nope"); !errors.Is(err, ErrUnknown) {
+		t.Fatalf("unknown name: %v, want ErrUnknown", err)
+	}
+	// Learn: a complete list read anyway replaces the type's index.
+	c.Learn("Deployment", []any{map[string]any{"id": "d9", "name": "fresh"}})
+	before := k.calls["/read/ListDeployments"]
+	if id, err := c.ID(ctx, "Deployment", "fresh"); err != nil || id != "d9" || k.calls["/read/ListDeployments"] != before {
+		t.Fatalf("learnt name: %q, %v (%d reads)", id, err, k.calls["/read/ListDeployments"]-before)
+	}
+	if typ, ok := ListType("ListResourceSyncs"); !ok || typ != "ResourceSync" {
+		t.Errorf("ListType = %q %v", typ, ok)
+	}
+	// When Komodo cannot be read, a stale name still resolves; an unknown one is the
+	// read's error, not "unknown".
+	k.fail = true
+	*clock = clock.Add(2 * time.Minute)
+	if id, err := c.ID(ctx, "Build", "web"); err != nil || id != "b2" {
+		t.Errorf("stale name during a failure: %q, %v", id, err)
+	}
+	if _, err := c.ID(ctx, "Build", "other"); err == nil || errors.Is(err, ErrUnknown) {
+		t.Errorf("failed read: %v", err)
+	}
+}

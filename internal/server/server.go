@@ -154,7 +154,7 @@ func (s *Server) generatedHandler(t *catalog.Tool) Handler {
 	return func(ctx context.Context, c *Call) (*mcp.CallToolResult, error) {
 		session := sessionKey(c.Request)
 		fillDefaults(t, c.Args) // Plan.Body compares with what the client sent: a default shows
-		plan, err := guide.Translate(ctx, s.rpc, t, c.Args)
+		plan, err := guide.Translate(ctx, s.komodoFor(session), t, c.Args)
 		if err != nil {
 			return failure(s.didYouMean(ctx, session, rpc.AsError(err)), s.rpc.Secrets()), nil
 		}
@@ -167,6 +167,7 @@ func (s *Server) generatedHandler(t *catalog.Tool) Handler {
 			if err != nil {
 				return failure(s.didYouMean(ctx, session, rpc.AsError(err)), s.rpc.Secrets()), nil
 			}
+			s.learn(session, t, plan, env)
 			items, _ := s.redact.value(env["items"]).([]any)
 			if t.Operation == "ListUpdates" {
 				s.failedStages(ctx, items)
