@@ -61,11 +61,12 @@ type typeNames struct {
 	byName  map[string]string // name -> id (Komodo names are unique within a type)
 	fetched time.Time         // when byID was read
 	tried   time.Time         // when a read was last attempted
+	err     error             // why the last read failed, nil when it did not
 }
 
 // set replaces the names of a type, read at t.
 func (t *typeNames) set(byID map[string]string, at time.Time) {
-	t.byID, t.fetched = byID, at
+	t.byID, t.fetched, t.err = byID, at, nil
 	t.byName = make(map[string]string, len(byID))
 	for id, name := range byID {
 		t.byName[name] = id
@@ -328,13 +329,15 @@ func (c *Cache) IDs(ctx context.Context, ref string, types []string) ([]Ref, err
 				if byID, err := c.fetch(ctx, path); err == nil {
 					t.set(byID, t.tried)
 				} else {
-					failed = err
+					t.err = err
 				}
 			}
 			if id, ok := t.byName[ref]; ok {
 				found = append(found, Ref{Type: typ, ID: id, Name: ref})
 			} else if name, ok := t.byID[ref]; ok {
 				found = append(found, Ref{Type: typ, ID: ref, Name: name})
+			} else if t.err != nil {
+				failed = t.err // the name may be among what could not be read
 			}
 		}
 		if len(found) > 0 {
