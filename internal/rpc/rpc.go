@@ -42,6 +42,7 @@ type Client struct {
 	key         string // API key and secret, kept for the update websocket's login message
 	secret      string
 	logger      *slog.Logger
+	core        coreVersion // what GET /version answered
 }
 
 // New builds the client for cfg: the signing transport of cfg.AuthMode under the
@@ -145,7 +146,8 @@ func (c *Client) Call(ctx context.Context, method, path string, body []byte) ([]
 		return nil, c.fail(ctx, errcode.Redirected(resp.StatusCode, method, req.URL.String(), resp.Header.Get("Location")))
 	}
 	if resp.StatusCode != http.StatusOK {
-		return nil, c.fail(ctx, errcode.FromResponse(resp.StatusCode, data).At(method, req.URL.String()))
+		e := errcode.FromResponse(resp.StatusCode, data).At(method, req.URL.String())
+		return nil, c.fail(ctx, c.missingOperation(ctx, method, path, e))
 	}
 	return data, nil
 }

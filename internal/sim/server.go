@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -80,6 +81,9 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		if newName, ok := legacyNames[name]; ok {
 			op = s.sp.byPath["/"+module+"/"+newName]
 		}
+	}
+	if op != nil && s.lacks(op.ID) {
+		op = nil
 	}
 	countName := name
 	if op != nil {
@@ -177,20 +181,25 @@ func (s *Server) resolveUnknown(module, name, path string, params any) (*operati
 			params = map[string]any{}
 		}
 	}
-	if op := s.sp.byPath["/"+module+"/"+name]; op != nil {
+	if op := s.sp.byPath["/"+module+"/"+name]; op != nil && !s.lacks(op.ID) {
 		return op, params, nil
 	}
 	if newName, ok := legacyNames[name]; ok {
-		if op := s.sp.byPath["/"+module+"/"+newName]; op != nil {
+		if op := s.sp.byPath["/"+module+"/"+newName]; op != nil && !s.lacks(op.ID) {
 			return op, params, nil
 		}
 	}
 	names := make([]any, 0, len(s.sp.modules[module]))
 	for _, n := range s.sp.modules[module] {
-		names = append(names, n)
+		if !s.lacks(n) {
+			names = append(names, n)
+		}
 	}
 	return nil, nil, deserializeErr(fmt.Sprintf("unknown variant `%s`, expected %s", name, oneOfNames(names)))
 }
+
+// lacks reports whether this Core is set up without an operation (Options.Lacks).
+func (s *Server) lacks(op string) bool { return slices.Contains(s.opts.Lacks, op) }
 
 func deserializeErr(msg string) *apiError {
 	return &apiError{Status: http.StatusInternalServerError, Msg: "Failed to deserialize request: " + msg, Trace: []string{msg}}

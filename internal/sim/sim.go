@@ -59,6 +59,10 @@ type Options struct {
 	// "/read/ListServers") beyond the known DocsDrift: a Core of another version, for
 	// testing `doctor --docs`.
 	DocsAdd, DocsRemove []string
+	// Lacks are operations (operationIds, "ListSwarms") this Core does not have, as a Core
+	// of another version: they are answered as Komodo answers any operation it does not
+	// know (500, serde's "unknown variant").
+	Lacks []string
 	// TerminalLineDelay is the pause before each line of a /terminal/execute stream
 	// (default 0), so that tests can watch output arrive and time out mid-stream.
 	TerminalLineDelay time.Duration

@@ -48,3 +48,6 @@ func WithTerminalLineDelay(d time.Duration) Option {
 
 // WithLogger sets Options.Logger.
 func WithLogger(l *slog.Logger) Option { return func(o *sim.Options) { o.Logger = l } }
+
+// WithLacks sets Options.Lacks: a Core of another version, without these operations.
+func WithLacks(ops ...string) Option { return func(o *sim.Options) { o.Lacks = ops } }
