@@ -6,7 +6,7 @@ NODE_DIR := tools/specgen/node
 #   make spec KOMODO_VERSION=2.4.0
 KOMODO_VERSION ?=
 
-.PHONY: all build test test-e2e e2e-deps fuzz conformance spec check-spec generate check-generate check-tidy bench bench-tasks bench-http lint node-deps clean
+.PHONY: all build test test-e2e e2e-deps ui ui-deps check-ui test-ui fuzz conformance spec check-spec generate check-generate check-tidy bench bench-tasks bench-http lint node-deps clean
 
 # The Go modules of the repository: the server (.), the typed client (gen/komodo, a module of
 # its own so that its users download nothing of the server) and the tests that use both
@@ -34,6 +34,29 @@ test-e2e:
 	@test -d $(E2E_DIR)/node_modules || $(MAKE) e2e-deps
 	@dir=$$(mktemp -d) && trap 'rm -rf "$$dir"' EXIT && $(GO) build -o "$$dir/komodo-mcp" ./cmd/komodo-mcp && \
 		cd $(E2E_DIR) && KOMODO_MCP_BIN="$$dir/komodo-mcp" node --test --test-concurrency=1 --test-reporter=spec
+
+UI_DIR := tools/ui
+
+## ui-deps: install the fleet view's pinned tooling (@modelcontextprotocol/ext-apps, esbuild, playwright-core; package-lock.json)
+ui-deps:
+	cd $(UI_DIR) && npm ci --no-audit --no-fund --loglevel=error
+
+## ui: rebuild gen/ui/fleet.html, the fleet view (an MCP App) embedded in the binary, from tools/ui
+ui:
+	@test -d $(UI_DIR)/node_modules || $(MAKE) ui-deps
+	cd $(UI_DIR) && node build.mjs
+
+## check-ui: fail when the committed gen/ui/fleet.html differs from a fresh build of tools/ui
+check-ui: ui
+	@git diff --exit-code -- gen/ui/ || { echo "gen/ui is out of date: run 'make ui' and commit the result" >&2; exit 1; }
+	@test -z "$$(git status --porcelain -- gen/ui/)" || { git status --porcelain -- gen/ui/; echo "gen/ui has untracked or changed files: run 'make ui' and commit the result" >&2; exit 1; }
+
+## test-ui: the fleet view in headless Chromium (/usr/bin/chromium) on a test host (the SDK's AppBridge) connected to komodo-mcp --demo; screenshots in tools/ui/screenshots
+CHROMIUM ?= /usr/bin/chromium
+test-ui:
+	@test -d $(UI_DIR)/node_modules || $(MAKE) ui-deps
+	@dir=$$(mktemp -d) && trap 'rm -rf "$$dir"' EXIT && $(GO) build -o "$$dir/komodo-mcp" ./cmd/komodo-mcp && \
+		cd $(UI_DIR) && KOMODO_MCP_BIN="$$dir/komodo-mcp" CHROMIUM="$(CHROMIUM)" node --test --test-concurrency=1 --test-reporter=spec test/
 
 ## node-deps: install the pinned node tooling of the spec generator (package-lock.json)
 node-deps:
@@ -138,4 +161,4 @@ lint:
 	$(GO) run github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION) run ./...
 
 clean:
-	rm -rf bin dist $(NODE_DIR)/node_modules $(E2E_DIR)/node_modules $(CONFORMANCE_DIR)/node_modules $(MCPB_DIR)/node_modules
+	rm -rf bin dist $(NODE_DIR)/node_modules $(E2E_DIR)/node_modules $(UI_DIR)/node_modules $(CONFORMANCE_DIR)/node_modules $(MCPB_DIR)/node_modules

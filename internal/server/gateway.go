@@ -40,6 +40,8 @@ func (s *Server) callable(name string) (*Tool, string) {
 		return nil, "gateway"
 	case s.excluded[name]:
 		return nil, "excluded"
+	case appOnly(t):
+		return nil, "app"
 	case s.readOnly && !t.readOnly():
 		return nil, "read-only"
 	}
@@ -172,6 +174,8 @@ func (s *Server) refuseCall(name, why string) *mcp.CallToolResult {
 	switch why {
 	case "gateway":
 		e = &errcode.Error{Code: errcode.ValidationError, Message: fmt.Sprintf("%s cannot be called through %s", name, callToolName), Hint: "call it directly"}
+	case "app":
+		e = &errcode.Error{Code: errcode.ValidationError, Message: fmt.Sprintf("%s is part of the fleet view and is called only by the view", name), Hint: "use " + fleetToolName + " to see the fleet"}
 	case "excluded":
 		e = &errcode.Error{Code: errcode.ValidationError, Message: fmt.Sprintf("%s is excluded on this server (KOMODO_EXCLUDE_TOOLS / --exclude-tools)", name), Hint: "the server's operator chose not to offer it"}
 	case "read-only":

@@ -34,7 +34,8 @@ type listed struct {
 func listAll(t *testing.T) []listed {
 	t.Helper()
 	s := simtest.Start(t)
-	cs := connect(t, testConfig(s.URL()), server.Selection{Toolsets: []string{"all"}})
+	// A client that renders MCP Apps: it is shown the fleet view's own tools as well.
+	cs := uiSession(t, s.URL(), server.Selection{Toolsets: []string{"all"}}, true)
 	var out []listed
 	for tool, err := range cs.Tools(context.Background(), nil) {
 		if err != nil {

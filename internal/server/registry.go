@@ -87,6 +87,13 @@ func selectTools(all []*Tool, sel Selection) ([]*Tool, error) {
 		}
 		delete(chosen, n)
 	}
+	if !chosen[fleetToolName] { // the view's own tools go with the view
+		for n := range chosen {
+			if appOnly(byName[n]) {
+				delete(chosen, n)
+			}
+		}
+	}
 	var out []*Tool
 	for n := range chosen {
 		t := byName[n]
@@ -112,7 +119,8 @@ func sortedKeys(m map[string]bool) []string {
 type ToolInfo struct {
 	Name, Title, Module, Toolset string
 	ReadOnly, Destructive        bool
-	InputBytes, OutputBytes      int // size of the input and output schemas in tools/list
+	AppOnly                      bool // for the fleet view only: not offered to the model
+	InputBytes, OutputBytes      int  // size of the input and output schemas in tools/list
 }
 
 // List resolves a selection without connecting to Komodo.
@@ -126,7 +134,7 @@ func List(sel Selection) ([]ToolInfo, error) {
 		a := t.Def.Annotations
 		out = append(out, ToolInfo{
 			Name: t.Def.Name, Title: t.Def.Title, Module: t.Module, Toolset: t.Toolset,
-			ReadOnly: a.ReadOnlyHint, Destructive: a.DestructiveHint != nil && *a.DestructiveHint,
+			ReadOnly: a.ReadOnlyHint, Destructive: a.DestructiveHint != nil && *a.DestructiveHint, AppOnly: appOnly(t),
 			InputBytes: len(schemaJSON(t.Def.InputSchema)), OutputBytes: len(schemaJSON(t.Def.OutputSchema)),
 		})
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/komodo-mcp/komodo-mcp/internal/config"
 	"github.com/komodo-mcp/komodo-mcp/internal/confirm"
 	"github.com/komodo-mcp/komodo-mcp/internal/errcode"
+	"github.com/komodo-mcp/komodo-mcp/internal/fleetview"
 	"github.com/komodo-mcp/komodo-mcp/internal/follow"
 	"github.com/komodo-mcp/komodo-mcp/internal/guide"
 	"github.com/komodo-mcp/komodo-mcp/internal/names"
@@ -129,13 +130,21 @@ func New(client *rpc.Client, sel Selection, logger *slog.Logger, opts ...Options
 		s.excluded[n] = true
 	}
 	sdkOpts := &mcp.ServerOptions{Instructions: instructions}
+	if s.fleetSelected() {
+		// The SDK's default capabilities ({"logging":{}}) plus the MCP Apps extension.
+		sdkOpts.Capabilities = &mcp.ServerCapabilities{Logging: &mcp.LoggingCapabilities{}}
+		sdkOpts.Capabilities.AddExtension(fleetview.Extension, map[string]any{"mimeTypes": []string{fleetview.MIMEType}})
+	}
 	if logger.Enabled(context.Background(), slog.LevelDebug) {
 		sdkOpts.Logger = logger // the SDK logs every session at info: only worth it when debugging
 	}
 	s.mcp = mcp.NewServer(&mcp.Implementation{Name: "komodo-mcp", Title: "Komodo", Version: Version}, sdkOpts)
-	s.mcp.AddReceivingMiddleware(recoverPanics(logger, client.Secrets), checkLogLevel, s.unlisted())
+	s.mcp.AddReceivingMiddleware(recoverPanics(logger, client.Secrets), checkLogLevel, s.unlisted(), s.uiToolList())
 	for _, t := range chosen {
 		s.mcp.AddTool(t.Def, s.handler(t))
+	}
+	if s.fleetSelected() {
+		s.mcp.AddResource(fleetview.Resource(), fleetview.ReadResource)
 	}
 	s.addPrompts()
 	return s, nil

@@ -97,6 +97,7 @@ func TestServer_ToolSelection(t *testing.T) {
 		return out
 	}
 	defaults, _ := server.List(server.Selection{})
+	defaults = slices.DeleteFunc(defaults, func(t server.ToolInfo) bool { return t.AppOnly }) // a client without MCP Apps is not shown them
 	if got := names(server.Selection{}); len(got) != len(defaults) || len(got) < len(catalog.Default) || !slices.Contains(got, "komodo_read_ListServers") {
 		t.Errorf("default surface = %d tools %v", len(got), got)
 	}

@@ -70,6 +70,7 @@ func Inventory() []*Tool {
 	}
 	all = append(all, authTools()...)
 	all = append(all, waitUpdateTool(), terminalTool(), searchTool(), callTool(), findTool())
+	all = append(all, fleetTools()...)
 	sort.Slice(all, func(i, j int) bool { return all[i].Def.Name < all[j].Def.Name })
 	return all
 }
