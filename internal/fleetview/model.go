@@ -10,8 +10,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/komodo-mcp/komodo-mcp/gen/komodo"
 )
 
 // Caller calls one Komodo operation and answers its JSON (internal/rpc's client).
@@ -174,12 +172,12 @@ func Load(ctx context.Context, c Caller) (*Fleet, error) {
 		return true
 	}
 	var (
-		servers     []komodo.ServerListItem
-		stacks      []komodo.StackListItem
-		deployments []komodo.DeploymentListItem
-		builds      []komodo.BuildListItem
-		alerts      komodo.ListAlertsResponse
-		tags        []komodo.Tag
+		servers     []serverItem
+		stacks      []stackItem
+		deployments []deploymentItem
+		builds      []buildItem
+		alerts      alertPage
+		tags        []tag
 	)
 	decode(0, &servers)
 	decode(1, &stacks)
@@ -192,9 +190,7 @@ func Load(ctx context.Context, c Caller) (*Fleet, error) {
 	}
 	tagNames := map[string]string{}
 	for _, t := range tags {
-		if t.UnderscoreId != nil {
-			tagNames[t.UnderscoreId.Oid] = t.Name
-		}
+		tagNames[t.ID.Oid] = t.Name
 	}
 	named := func(ids []string) []string {
 		var out []string
@@ -211,20 +207,18 @@ func Load(ctx context.Context, c Caller) (*Fleet, error) {
 	byID := map[string]int{}
 	serverNames := map[string]string{}
 	for _, s := range servers {
-		srv := Server{ID: s.Id, Name: s.Name, State: string(s.Info.State), Region: s.Info.Region, Tags: named(s.Tags),
+		srv := Server{ID: s.ID, Name: s.Name, State: string(s.Info.State), Region: s.Info.Region, Tags: named(s.Tags),
 			Stacks: []Stack{}, Deployments: []Deployment{}}
-		if s.Info.Version != nil {
-			srv.Version = *s.Info.Version
-		}
+		srv.Version = deref(s.Info.Version)
 		if s.Info.Err != nil {
 			srv.Error = s.Info.Err.Error
 		}
 		if st := s.Info.Stats; st != nil {
-			srv.Stats = &Stats{CPUPercent: round1(st.CpuPerc), MemUsedGB: round1(st.MemUsedGb), MemTotalGB: round1(st.MemTotalGb),
-				DiskUsedGB: round1(st.DiskUsedGb), DiskTotalGB: round1(st.DiskTotalGb)}
+			srv.Stats = &Stats{CPUPercent: round1(st.CPUPerc), MemUsedGB: round1(st.MemUsedGB), MemTotalGB: round1(st.MemTotalGB),
+				DiskUsedGB: round1(st.DiskUsedGB), DiskTotalGB: round1(st.DiskTotalGB)}
 		}
-		byID[s.Id] = len(f.Servers)
-		serverNames[s.Id] = s.Name
+		byID[s.ID] = len(f.Servers)
+		serverNames[s.ID] = s.Name
 		f.Servers = append(f.Servers, srv)
 	}
 	// place puts a stack or deployment under its server; one that is on no listed server
@@ -251,21 +245,21 @@ func Load(ctx context.Context, c Caller) (*Fleet, error) {
 		return &f.Servers[len(f.Servers)-1]
 	}
 	for _, s := range stacks {
-		st := Stack{ID: s.Id, Name: s.Name, State: string(s.Info.State), Status: deref(s.Info.Status), Tags: named(s.Tags)}
+		st := Stack{ID: s.ID, Name: s.Name, State: string(s.Info.State), Status: deref(s.Info.Status), Tags: named(s.Tags)}
 		for _, sv := range s.Info.Services {
 			st.Services = append(st.Services, Service{Name: sv.Service, Image: sv.Image, UpdateAvailable: sv.UpdateAvailable})
 		}
-		srv := place(s.Info.ServerId, s.Info.ServerName, s.Info.SwarmName)
+		srv := place(s.Info.ServerID, s.Info.ServerName, s.Info.SwarmName)
 		srv.Stacks = append(srv.Stacks, st)
 	}
 	for _, d := range deployments {
-		dep := Deployment{ID: d.Id, Name: d.Name, State: string(d.Info.State), Status: deref(d.Info.Status), Image: d.Info.Image,
+		dep := Deployment{ID: d.ID, Name: d.Name, State: string(d.Info.State), Status: deref(d.Info.Status), Image: d.Info.Image,
 			UpdateAvailable: d.Info.UpdateAvailable, Tags: named(d.Tags)}
-		srv := place(d.Info.ServerId, d.Info.ServerName, d.Info.SwarmName)
+		srv := place(d.Info.ServerID, d.Info.ServerName, d.Info.SwarmName)
 		srv.Deployments = append(srv.Deployments, dep)
 	}
 	for _, b := range builds {
-		bd := Build{ID: b.Id, Name: b.Name, State: string(b.Info.State), Tags: named(b.Tags),
+		bd := Build{ID: b.ID, Name: b.Name, State: string(b.Info.State), Tags: named(b.Tags),
 			Version: fmt.Sprintf("%d.%d.%d", b.Info.Version.Major, b.Info.Version.Minor, b.Info.Version.Patch)}
 		if b.Info.LastBuiltAt > 0 {
 			bd.LastBuilt = time.UnixMilli(b.Info.LastBuiltAt).UTC().Format(time.RFC3339)
@@ -277,11 +271,8 @@ func Load(ctx context.Context, c Caller) (*Fleet, error) {
 			continue
 		}
 		al := Alert{Level: string(a.Level), Time: time.UnixMilli(a.Ts).UTC().Format(time.RFC3339)}
-		if a.UnderscoreId != nil {
-			al.ID = a.UnderscoreId.Oid
-		}
-		al.Type, _ = a.Data.Discriminator()
-		al.Target = targetName(a.Target, serverNames, f)
+		al.ID, al.Type = a.ID.Oid, a.Data.Type
+		al.Target = targetName(a.Target.Type, a.Target.ID, serverNames, f)
 		f.Alerts = append(f.Alerts, al)
 	}
 	sort.SliceStable(f.Alerts, func(i, j int) bool { return levelRank(f.Alerts[i].Level) > levelRank(f.Alerts[j].Level) })
@@ -306,18 +297,11 @@ func Load(ctx context.Context, c Caller) (*Fleet, error) {
 }
 
 // targetName names an alert's target: "Server prod-1", by name when the fleet knows it.
-func targetName(t komodo.ResourceTarget, serverNames map[string]string, f *Fleet) string {
-	raw, err := t.MarshalJSON()
-	if err != nil {
+func targetName(typ, id string, serverNames map[string]string, f *Fleet) string {
+	if typ == "" {
 		return ""
 	}
-	var v struct {
-		Type string `json:"type"`
-		ID   string `json:"id"`
-	}
-	if json.Unmarshal(raw, &v) != nil || v.Type == "" {
-		return ""
-	}
+	v := struct{ Type, ID string }{typ, id}
 	name := v.ID
 	switch v.Type {
 	case "Server":
@@ -464,3 +448,93 @@ func oneLine(s string, max int) string {
 	}
 	return s
 }
+
+// Komodo's answers, as far as the view reads them (Komodo Core v2.3.2: ServerListItem,
+// StackListItem, DeploymentListItem, BuildListItem, ListAlertsResponse, Tag). The typed Go
+// client is its own module, which the server does not link; these mirror its field names.
+type (
+	oid struct {
+		Oid string `json:"$oid"`
+	}
+	serverItem struct {
+		ID   string   `json:"id"`
+		Name string   `json:"name"`
+		Tags []string `json:"tags"`
+		Info struct {
+			State   string  `json:"state"`
+			Region  string  `json:"region"`
+			Version *string `json:"version"`
+			Err     *struct {
+				Error string `json:"error"`
+			} `json:"err"`
+			Stats *struct {
+				CPUPerc     float64 `json:"cpu_perc"`
+				MemUsedGB   float64 `json:"mem_used_gb"`
+				MemTotalGB  float64 `json:"mem_total_gb"`
+				DiskUsedGB  float64 `json:"disk_used_gb"`
+				DiskTotalGB float64 `json:"disk_total_gb"`
+			} `json:"stats"`
+		} `json:"info"`
+	}
+	placement struct {
+		ServerID   string  `json:"server_id"`
+		ServerName *string `json:"server_name"`
+		SwarmName  *string `json:"swarm_name"`
+		State      string  `json:"state"`
+		Status     *string `json:"status"`
+	}
+	stackItem struct {
+		ID   string   `json:"id"`
+		Name string   `json:"name"`
+		Tags []string `json:"tags"`
+		Info struct {
+			placement
+			Services []struct {
+				Service         string `json:"service"`
+				Image           string `json:"image"`
+				UpdateAvailable bool   `json:"update_available"`
+			} `json:"services"`
+		} `json:"info"`
+	}
+	deploymentItem struct {
+		ID   string   `json:"id"`
+		Name string   `json:"name"`
+		Tags []string `json:"tags"`
+		Info struct {
+			placement
+			Image           string `json:"image"`
+			UpdateAvailable bool   `json:"update_available"`
+		} `json:"info"`
+	}
+	buildItem struct {
+		ID   string   `json:"id"`
+		Name string   `json:"name"`
+		Tags []string `json:"tags"`
+		Info struct {
+			State       string `json:"state"`
+			LastBuiltAt int64  `json:"last_built_at"`
+			Version     struct {
+				Major, Minor, Patch int
+			} `json:"version"`
+		} `json:"info"`
+	}
+	alertPage struct {
+		Alerts []struct {
+			ID       oid    `json:"_id"`
+			Level    string `json:"level"`
+			Resolved bool   `json:"resolved"`
+			Ts       int64  `json:"ts"`
+			Target   struct {
+				Type string `json:"type"`
+				ID   string `json:"id"`
+			} `json:"target"`
+			Data struct {
+				Type string `json:"type"`
+			} `json:"data"`
+		} `json:"alerts"`
+	}
+	tag struct {
+		ID   oid    `json:"_id"`
+		Name string `json:"name"`
+	}
+)

@@ -42,13 +42,13 @@ func fleetTools() []*Tool {
 func fleetTool() *Tool {
 	def := &mcp.Tool{
 		Name:        fleetToolName,
-		Title:       "Show fleet",
-		Description: "The fleet at a glance: servers (state, version, CPU/mem/disk, error) with their stacks and deployments, builds, open alerts. Answers a text summary; MCP Apps clients show an interactive view.",
+		Title:       "Fleet",
+		Description: "The fleet at a glance: servers (state, version, load, errors), their stacks and deployments, builds, open alerts; an interactive view in MCP Apps clients.",
 		InputSchema: json.RawMessage(`{"type":"object","additionalProperties":false,"properties":{}}`),
-		// Kept short: it is on the default surface, whose tools/list has a budget.
-		OutputSchema: json.RawMessage(`{"type":"object","required":["servers","builds","alerts","read_at"]}`),
-		Annotations:  annotations("Show fleet", true, false, true),
-		Meta:         fleetview.ToolMeta(fleetview.VisibleToModel, fleetview.VisibleToApp),
+		// No output schema: the default tools/list has a byte budget, and the view model
+		// (fleetview.Fleet) is documented where it is built.
+		Annotations: annotations("Fleet", true, false, true),
+		Meta:        fleetview.ToolMeta(fleetview.VisibleToModel, fleetview.VisibleToApp),
 	}
 	return &Tool{Def: def, Module: "read", Toolset: "ui", Default: true,
 		Handler: func(s *Server) Handler {
