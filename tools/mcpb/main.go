@@ -37,6 +37,7 @@ func main() {
 		registry  = flag.String("server-json", "", "instead of laying out the bundle, write the MCP Registry's server.json for the packed bundle named by -bundle")
 		bundle    = flag.String("bundle", "dist/komodo-mcp.mcpb", "the packed bundle server.json describes (its SHA-256)")
 	)
+	flag.StringVar(&licensePath, "license", licensePath, "the LICENSE file the bundle carries")
 	flag.Parse()
 	var err error
 	if *registry != "" {
@@ -108,7 +109,22 @@ func run(out, version string, platforms []string) error {
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(out, "manifest.json"), append(data, '\n'), 0o644)
+	if err := os.WriteFile(filepath.Join(out, "manifest.json"), append(data, '\n'), 0o644); err != nil {
+		return err
+	}
+	return copyLicense(out)
+}
+
+// licensePath is the repository's LICENSE (-license), relative to the working directory.
+var licensePath = "LICENSE"
+
+// copyLicense puts the repository's LICENSE into the bundle, beside manifest.json.
+func copyLicense(out string) error {
+	data, err := os.ReadFile(licensePath)
+	if err != nil {
+		return fmt.Errorf("the bundle carries the license: %w", err)
+	}
+	return os.WriteFile(filepath.Join(out, "LICENSE"), data, 0o644)
 }
 
 // writeServerJSON writes the registry entry of the bundle at bundlePath.

@@ -20,6 +20,7 @@ type manifest struct {
 	Author          author                `json:"author"`
 	Repository      repository            `json:"repository"`
 	Homepage        string                `json:"homepage"`
+	License         string                `json:"license"`
 	Documentation   string                `json:"documentation"`
 	Support         string                `json:"support"`
 	Server          serverSpec            `json:"server"`
@@ -78,6 +79,10 @@ type userOption struct {
 
 const repoURL = "https://github.com/komodo-mcp/komodo-mcp"
 
+// License is the SPDX expression of komodo-mcp's license (LICENSE, and README's "License"):
+// the bundle and the MCP Registry entry state it, and the bundle carries the LICENSE file.
+const License = "GPL-3.0-or-later"
+
 // option is one setting a person installing komodo-mcp is asked for: the bundle's
 // user_config and the registry's environmentVariables are both made from this table.
 type option struct {
@@ -131,6 +136,7 @@ func newManifest(version string, platforms []string) (*manifest, error) {
 		Author:         author{Name: "komodo-mcp contributors", URL: repoURL},
 		Repository:     repository{Type: "git", URL: repoURL + ".git"},
 		Homepage:       repoURL,
+		License:        License,
 		Documentation:  repoURL + "#readme",
 		Support:        repoURL + "/issues",
 		ToolsGenerated: true,

@@ -292,3 +292,44 @@ func sha256Hex(t *testing.T, path string) string {
 	sum := sha256.Sum256(data)
 	return hex.EncodeToString(sum[:])
 }
+
+// TestLicense: the repository's LICENSE is the license that the bundle's manifest, the MCP
+// Registry entry, the release archives and the README state.
+func TestLicense(t *testing.T) {
+	text, err := os.ReadFile("../../LICENSE")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if License != "GPL-3.0-or-later" || !bytes.Contains(text, []byte("GNU GENERAL PUBLIC LICENSE\n                       Version 3, 29 June 2007")) {
+		t.Errorf("LICENSE is not the text of %s", License)
+	}
+	m, _ := allManifest(t)
+	if m.License != License {
+		t.Errorf("manifest.json license %q", m.License)
+	}
+	bundle := filepath.Join(t.TempDir(), "komodo-mcp.mcpb")
+	_ = os.WriteFile(bundle, []byte("zip"), 0o644)
+	s, err := newServerJSON("1.2.3", bundle)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := s.Meta["io.modelcontextprotocol.registry/publisher-provided"]["license"]; got != License {
+		t.Errorf("server.json license %q", got)
+	}
+	out := t.TempDir()
+	licensePath = "../../LICENSE"
+	if err := copyLicense(out); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(filepath.Join(out, "LICENSE")); !bytes.Equal(got, text) {
+		t.Error("the bundle's LICENSE differs from the repository's")
+	}
+	goreleaser, _ := os.ReadFile("../../.goreleaser.yaml")
+	if !regexp.MustCompile(`(?m)^      - LICENSE$`).Match(goreleaser) {
+		t.Error(".goreleaser.yaml: the archives do not carry LICENSE")
+	}
+	readme, _ := os.ReadFile("../../README.md")
+	if !bytes.Contains(readme, []byte("## License")) || !bytes.Contains(readme, []byte(License)) {
+		t.Errorf("README.md has no License section naming %s", License)
+	}
+}

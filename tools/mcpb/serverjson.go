@@ -21,6 +21,8 @@ type serverJSON struct {
 	WebsiteURL  string      `json:"websiteUrl"`
 	Repository  regRepo     `json:"repository"`
 	Packages    []regPackge `json:"packages"`
+	// Meta carries what the registry's schema has no field for: the license.
+	Meta map[string]map[string]string `json:"_meta"`
 }
 
 type regRepo struct {
@@ -81,5 +83,6 @@ func newServerJSON(version, bundlePath string) (*serverJSON, error) {
 		WebsiteURL:  repoURL,
 		Repository:  regRepo{URL: repoURL, Source: "github"},
 		Packages:    []regPackge{pkg},
+		Meta:        map[string]map[string]string{"io.modelcontextprotocol.registry/publisher-provided": {"license": License}},
 	}, nil
 }
