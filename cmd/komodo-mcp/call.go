@@ -1,12 +1,18 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -14,6 +20,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/komodo-mcp/komodo-mcp/internal/config"
+	"github.com/komodo-mcp/komodo-mcp/internal/confirm"
 	"github.com/komodo-mcp/komodo-mcp/internal/server"
 	"github.com/komodo-mcp/komodo-mcp/internal/suggest"
 )
@@ -24,8 +31,9 @@ var errToolFailed = errors.New("tool failed")
 // callTool runs one tool through a real MCP session in-process and prints its result:
 // the structured content as indented JSON, or the text content; a failed tool prints the
 // {"error", "code"} JSON and exits with status 1.
-func callTool(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+func callTool(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) error {
 	fs, cf := newFlagSet("call", stderr)
+	yes := fs.Bool("yes", false, "answer yes to the confirmation question (KOMODO_CONFIRM) instead of asking")
 	// Accept flags before and after the tool name: komodo-mcp call TOOL '{}' --demo.
 	var positional []string
 	for {
@@ -59,7 +67,11 @@ func callTool(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	cfg.Tools = append(cfg.Tools, name)
 
 	logger := newLogger(stderr, cfg.LogLevel)
-	srv, cleanup, err := build(ctx, cfg, logger, stderr)
+	// Tokens that a second `call` against the same Komodo accepts (once): the key is
+	// derived from the Komodo and the credentials, spent tokens are kept in a journal.
+	key := callConfirmKey(cfg)
+	tokens := confirm.NewJournalTokens(key, 0, confirmJournal(key))
+	srv, cleanup, err := buildWith(ctx, cfg, logger, stderr, tokens)
 	if err != nil {
 		return err
 	}
@@ -71,7 +83,20 @@ func callTool(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		return err
 	}
 	defer func() { _ = ss.Close() }()
-	client := mcp.NewClient(&mcp.Implementation{Name: "komodo-mcp-cli", Version: "1"}, nil)
+	var opts mcp.ClientOptions
+	asked := false
+	switch {
+	case *yes:
+		opts.ElicitationHandler = func(context.Context, *mcp.ElicitRequest) (*mcp.ElicitResult, error) {
+			return &mcp.ElicitResult{Action: "accept", Content: map[string]any{"confirm": true}}, nil
+		}
+	case isTerminal(stdin):
+		opts.ElicitationHandler = func(_ context.Context, req *mcp.ElicitRequest) (*mcp.ElicitResult, error) {
+			asked = true
+			return askPerson(stdin, stderr, req.Params.Message), nil
+		}
+	}
+	client := mcp.NewClient(&mcp.Implementation{Name: "komodo-mcp-cli", Version: "1"}, &opts)
 	cs, err := client.Connect(ctx, clientT, nil)
 	if err != nil {
 		return err
@@ -84,9 +109,75 @@ func callTool(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	}
 	printResult(stdout, res)
 	if res.IsError {
+		if tok := previewToken(res); tok != "" && !asked {
+			fmt.Fprintf(stderr, `komodo-mcp: nothing was done: %s needs a person's confirmation (KOMODO_CONFIRM=%s). To confirm:
+  - run it on a terminal, which asks yes or no, or add --yes;
+  - or run it again within %d minutes with "%s": %q added to the arguments;
+  - or use --confirm none (KOMODO_CONFIRM=none) to never ask.
+`, name, cfg.Confirm, int(confirm.DefaultTTL.Minutes()), server.ConfirmationArg, tok)
+		}
 		return errToolFailed
 	}
 	return nil
+}
+
+// askPerson asks the elicitation's question on the terminal and reads y or N (the default).
+func askPerson(stdin io.Reader, stderr io.Writer, question string) *mcp.ElicitResult {
+	fmt.Fprintf(stderr, "%s [y/N] ", question)
+	line, err := bufio.NewReader(stdin).ReadString('\n')
+	if err != nil && line == "" {
+		fmt.Fprintln(stderr)
+		return &mcp.ElicitResult{Action: "cancel"}
+	}
+	switch strings.ToLower(strings.TrimSpace(line)) {
+	case "y", "yes":
+		return &mcp.ElicitResult{Action: "accept", Content: map[string]any{"confirm": true}}
+	}
+	return &mcp.ElicitResult{Action: "decline"}
+}
+
+// previewToken is the confirmation token of a confirmation_required preview, or "".
+func previewToken(res *mcp.CallToolResult) string {
+	for _, c := range res.Content {
+		if t, ok := c.(*mcp.TextContent); ok {
+			var p struct {
+				Status string `json:"status"`
+				Token  string `json:"confirmation_token"`
+			}
+			if json.Unmarshal([]byte(t.Text), &p) == nil && p.Status == "confirmation_required" {
+				return p.Token
+			}
+		}
+	}
+	return ""
+}
+
+// callConfirmKey is the key of the confirmation tokens of `call`: derived from the Komodo
+// (its URL; "demo" for the embedded simulator, whose URL changes with every process) and
+// the credentials, so that a token printed by one `call` works in the next against the
+// same Komodo as the same user, and nowhere else. It is never written anywhere.
+func callConfirmKey(cfg *config.Config) []byte {
+	h := sha256.New()
+	komodo := cfg.URL
+	if cfg.Demo {
+		komodo = "demo"
+	}
+	for _, part := range []string{"komodo-mcp call confirmation v1", komodo, string(cfg.AuthMode), cfg.APIKey, cfg.APISecret, cfg.Username, cfg.Password, cfg.JWT} {
+		h.Write(binary.BigEndian.AppendUint32(nil, uint32(len(part))))
+		h.Write([]byte(part))
+	}
+	return h.Sum(nil)
+}
+
+// confirmJournal is where `call` keeps the spent tokens of key: the user's cache directory,
+// one file per Komodo and credentials (named by a hash of the key).
+func confirmJournal(key []byte) string {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		dir = os.TempDir()
+	}
+	sum := sha256.Sum256(key)
+	return filepath.Join(dir, "komodo-mcp", "spent-confirmations-"+hex.EncodeToString(sum[:8]))
 }
 
 // checkToolName refuses a tool that does not exist, suggesting the nearest name, or one

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/komodo-mcp/komodo-mcp/internal/config"
+	"github.com/komodo-mcp/komodo-mcp/internal/sim"
 )
 
 // runCLI runs the command line in-process with an empty environment in a temporary
@@ -142,6 +143,11 @@ func TestVersion(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d", code)
 	}
+	for _, flag := range []string{"--version", "-version"} {
+		if code, same, errOut := runCLI(t, nil, flag); code != exitOK || same != out {
+			t.Errorf("%s: exit %d, %q %q; want the output of `version`", flag, code, same, errOut)
+		}
+	}
 	for _, want := range []string{"komodo-mcp ", "revision: ", "built with: go", "tools generated for: Komodo Core " + komodoVersion()} {
 		if !strings.Contains(out, want) {
 			t.Errorf("version output lacks %q:\n%s", want, out)
@@ -224,6 +230,11 @@ func TestSim_FreePortWhenUsualOneTaken(t *testing.T) {
 	}
 	if strings.Contains(out, "http://"+defaultSimAddr) || !strings.Contains(out, "listening on http://127.0.0.1:") {
 		t.Errorf("sim output %q", out)
+	}
+	for _, cred := range []string{sim.DemoAPIKey, sim.DemoAPISecret, sim.DemoUsername, sim.ViewerAPIKey, sim.ViewerAPISecret, sim.ViewerUsername, sim.ViewerPassword, "read-only"} {
+		if !strings.Contains(out, cred) {
+			t.Errorf("sim does not print %q:\n%s", cred, out)
+		}
 	}
 
 	// An address the user chose is never replaced.

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/komodo-mcp/komodo-mcp/api"
+	"github.com/komodo-mcp/komodo-mcp/internal/errcode"
 	"github.com/komodo-mcp/komodo-mcp/internal/rpc"
 )
 
@@ -31,6 +32,10 @@ func doctor(ctx context.Context, args []string, stdout, stderr io.Writer, getenv
 		defer stop()
 		demoCredentials(cfg, url)
 	}
+	// One attempt per check: doctor reports what it finds, at once. (The server retries
+	// reads; a refused connection or a name that does not resolve would only be retried
+	// for seconds before saying the same.)
+	cfg.RetryCount = 0
 	client, err := rpc.New(cfg, logger)
 	if err != nil {
 		return err
@@ -57,9 +62,12 @@ func doctor(ctx context.Context, args []string, stdout, stderr io.Writer, getenv
 	}
 	_ = json.Unmarshal(api.Document, &doc)
 	if v, err := client.Call(ctx, "GET", "/version", nil); err != nil {
-		if rpc.AsError(err).WrongAddress() {
+		switch e := rpc.AsError(err); {
+		case e.WrongAddress():
 			report(false, "KOMODO_URL %s does not lead to Komodo Core's API: %s", cfg.URL, explain(err))
-		} else {
+		case e.Code == errcode.NetworkError:
+			report(false, "Komodo Core at %s is unreachable: %s", cfg.URL, explain(err))
+		default:
 			report(false, "Komodo Core at %s: %s", cfg.URL, explain(err))
 		}
 		return errToolFailed // nothing else can be checked

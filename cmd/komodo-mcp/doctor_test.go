@@ -3,9 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/komodo-mcp/komodo-mcp/internal/sim"
@@ -76,5 +78,31 @@ func TestCall_WrongBasePath(t *testing.T) {
 	if code == 0 || !strings.Contains(got, `"code":"NETWORK_ERROR"`) || !strings.Contains(got, "KOMODO_URL") ||
 		!strings.Contains(got, s.URL()+"/komodo/read/ListServers") || strings.Contains(got, "VALIDATION_ERROR") {
 		t.Errorf("call with a wrong base path: exit %d\n%s\n%s", code, got, errOut.String())
+	}
+}
+
+// TestDoctor_OneAttempt: doctor says at once what it finds - a refused connection is
+// "unreachable", and even an answer the server would retry (a proxy's 503) is asked once.
+func TestDoctor_OneAttempt(t *testing.T) {
+	var requests atomic.Int32
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}))
+	defer proxy.Close()
+	code, out := runDoctor(t, proxy.URL)
+	if code == 0 || requests.Load() != 1 {
+		t.Errorf("doctor against a 503: exit %d after %d requests, want 1\n%s", code, requests.Load(), out)
+	}
+
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "http://" + l.Addr().String()
+	l.Close()
+	code, out = runDoctor(t, closed)
+	if code == 0 || !strings.Contains(out, "FAIL Komodo Core at "+closed+" is unreachable: NETWORK_ERROR: connection refused") {
+		t.Errorf("doctor against a closed port: exit %d\n%s", code, out)
 	}
 }

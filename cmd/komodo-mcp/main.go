@@ -51,6 +51,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		verb, args = args[0], args[1:]
 	} else if len(args) == 1 && isHelpFlag(args[0]) { // komodo-mcp --help: the whole picture, not serve's flags
 		verb, args = "help", nil
+	} else if len(args) == 1 && (args[0] == "--version" || args[0] == "-version") {
+		verb, args = "version", nil
 	}
 	var err error
 	switch verb {
@@ -59,7 +61,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "tools":
 		err = listTools(args, stdout, stderr, getenv)
 	case "call":
-		err = callTool(ctx, args, stdout, stderr, getenv)
+		err = callTool(ctx, args, stdin, stdout, stderr, getenv)
 	case "sim":
 		err = runSim(ctx, args, stdout, stderr)
 	case "doctor":

@@ -10,6 +10,7 @@ import (
 	"github.com/komodo-mcp/komodo-mcp/internal/audit"
 	"github.com/komodo-mcp/komodo-mcp/internal/auth"
 	"github.com/komodo-mcp/komodo-mcp/internal/config"
+	"github.com/komodo-mcp/komodo-mcp/internal/confirm"
 	"github.com/komodo-mcp/komodo-mcp/internal/rpc"
 	"github.com/komodo-mcp/komodo-mcp/internal/server"
 	"github.com/komodo-mcp/komodo-mcp/internal/sim"
@@ -53,6 +54,12 @@ func serve(ctx context.Context, args []string, stdin io.Reader, stdout, stderr i
 // creates the MCP server. cleanup stops the simulator.
 // Audit lines go to stderr (and KOMODO_AUDIT_LOG).
 func build(ctx context.Context, cfg *config.Config, logger *slog.Logger, stderr io.Writer) (*server.Server, func(), error) {
+	return buildWith(ctx, cfg, logger, stderr, nil)
+}
+
+// buildWith is build with the confirmation tokens given (nil: a random key, good only in
+// this process).
+func buildWith(ctx context.Context, cfg *config.Config, logger *slog.Logger, stderr io.Writer, tokens *confirm.Tokens) (*server.Server, func(), error) {
 	if _, err := server.List(selection(cfg)); err != nil { // refuse a bad selection before starting anything
 		return nil, nil, usageError("%v", err)
 	}
@@ -79,7 +86,7 @@ func build(ctx context.Context, cfg *config.Config, logger *slog.Logger, stderr 
 	stop := cleanup
 	cleanup = func() { _ = auditLog.Close(); stop() }
 	srv, err := server.New(client, selection(cfg), logger, server.Options{WaitCap: cfg.WaitCap,
-		Audit: auditLog, Confirm: cfg.Confirm})
+		Audit: auditLog, Confirm: cfg.Confirm, ConfirmTokens: tokens})
 	if err != nil {
 		cleanup()
 		return nil, nil, usageError("%v", err)

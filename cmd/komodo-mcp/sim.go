@@ -49,8 +49,12 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 Point komodo-mcp at it:
   KOMODO_URL=%s KOMODO_API_KEY=%s KOMODO_API_SECRET=%s komodo-mcp call komodo_read_ListServers
 
-Or log in as %s / %s (KOMODO_AUTH_MODE=jwt). Press Ctrl-C to stop.
-`, sim.Version, url, url, sim.DemoAPIKey, sim.DemoAPISecret, sim.DemoUsername, sim.DemoPassword)
+Or log in as %s / %s (KOMODO_AUTH_MODE=jwt).
+A read-only user (may read, not change; shows what a permission error looks like):
+  KOMODO_API_KEY=%s KOMODO_API_SECRET=%s, or %s / %s
+Press Ctrl-C to stop.
+`, sim.Version, url, url, sim.DemoAPIKey, sim.DemoAPISecret, sim.DemoUsername, sim.DemoPassword,
+		sim.ViewerAPIKey, sim.ViewerAPISecret, sim.ViewerUsername, sim.ViewerPassword)
 	<-ctx.Done()
 	return nil
 }

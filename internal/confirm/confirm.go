@@ -4,7 +4,10 @@
 // one call only (it is spent on first use), and expires after a few minutes.
 //
 // Spent tokens are remembered in the process that issued the token, and each process
-// signs with its own random key: a token is good only on the replica that issued it.
+// signs with its own random key: a token is good only on the replica that issued it. The
+// CLI's `call` instead derives its key from the Komodo it talks to and keeps spent tokens in
+// a journal file (NewJournalTokens), so that a token printed by one `call` confirms the
+// same call run again, once.
 package confirm
 
 import (
@@ -15,6 +18,10 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -82,6 +89,20 @@ type Tokens struct {
 
 	mu    sync.Mutex
 	spent map[string]int64 // MAC of a used token -> its expiry (Unix seconds), until then
+	// journal, when set, is a file shared by the processes that use the same key (the CLI's
+	// successive `call`s): spent tokens are appended to it and read back, so that a token
+	// confirms one call across processes too.
+	journal string
+}
+
+// NewJournalTokens returns a token issuer whose spent tokens are kept in the file journal
+// (created 0600 with its directory when missing) as well as in memory: every process that
+// uses the same key and journal - `komodo-mcp call` run again against the same Komodo -
+// accepts the tokens of the others, each once.
+func NewJournalTokens(key []byte, ttl time.Duration, journal string) *Tokens {
+	t := NewTokens(key, ttl)
+	t.journal = journal
+	return t
 }
 
 // NewTokens returns a token issuer with key (random when empty) and ttl (DefaultTTL when 0).
@@ -121,6 +142,11 @@ func (t *Tokens) Use(token, caller, tool string, args map[string]any) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	now := t.now().Unix()
+	if t.journal != "" {
+		if err := t.readJournal(); err != nil {
+			return fmt.Errorf("cannot tell whether the confirmation token was used before: %w", err)
+		}
+	}
 	for k, e := range t.spent { // forget tokens that have expired anyway: the map stays small
 		if e < now {
 			delete(t.spent, k)
@@ -130,7 +156,60 @@ func (t *Tokens) Use(token, caller, tool string, args map[string]any) error {
 		return ErrSpent
 	}
 	t.spent[string(mac)] = exp
+	if t.journal != "" {
+		if err := t.appendJournal(mac, exp); err != nil {
+			return fmt.Errorf("cannot record that the confirmation token was used: %w", err)
+		}
+	}
 	return nil
+}
+
+// readJournal adds the spent tokens of the journal (lines "MAC expiry") to t.spent.
+func (t *Tokens) readJournal() error {
+	data, err := os.ReadFile(t.journal)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	for line := range strings.Lines(string(data)) {
+		macPart, expPart, ok := strings.Cut(strings.TrimSpace(line), " ")
+		mac, err1 := enc.DecodeString(macPart)
+		exp, err2 := strconv.ParseInt(expPart, 10, 64)
+		if ok && err1 == nil && err2 == nil {
+			t.spent[string(mac)] = exp
+		}
+	}
+	return nil
+}
+
+// appendJournal records a spent token, and rewrites the journal without expired entries
+// when it has grown.
+func (t *Tokens) appendJournal(mac []byte, exp int64) error {
+	if err := os.MkdirAll(filepath.Dir(t.journal), 0o700); err != nil {
+		return err
+	}
+	if fi, err := os.Stat(t.journal); err == nil && fi.Size() > 64<<10 {
+		var b strings.Builder
+		for k, e := range t.spent {
+			fmt.Fprintf(&b, "%s %d\n", enc.EncodeToString([]byte(k)), e)
+		}
+		tmp := t.journal + ".tmp"
+		if err := os.WriteFile(tmp, []byte(b.String()), 0o600); err != nil {
+			return err
+		}
+		return os.Rename(tmp, t.journal)
+	}
+	f, err := os.OpenFile(t.journal, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(f, "%s %d\n", enc.EncodeToString(mac), exp)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // check verifies token for this call without spending it; it returns the token's MAC and

@@ -3,6 +3,8 @@ package confirm
 import (
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -119,5 +121,37 @@ func TestTokens_TwoIdenticalCallsTwoTokens(t *testing.T) {
 		if err := tk.Use(tok, "alice", "t", args); !errors.Is(err, ErrSpent) {
 			t.Fatalf("second use: %v", err)
 		}
+	}
+}
+
+// TestJournalTokens: processes that share a key and a journal (successive CLI calls)
+// accept each other's tokens, each token once.
+func TestJournalTokens(t *testing.T) {
+	journal := filepath.Join(t.TempDir(), "dir", "spent")
+	key := []byte("derived from the Komodo URL and credentials")
+	args := map[string]any{"stack": "web"}
+	tok := NewJournalTokens(key, 0, journal).Issue("cli", "komodo_write_DeleteStack", args)
+	if err := NewJournalTokens(key, 0, journal).Use(tok, "cli", "komodo_write_DeleteStack", args); err != nil {
+		t.Fatalf("a second process refused the token: %v", err)
+	}
+	if err := NewJournalTokens(key, 0, journal).Use(tok, "cli", "komodo_write_DeleteStack", args); !errors.Is(err, ErrSpent) {
+		t.Fatalf("a third process accepted a spent token: %v", err)
+	}
+	if err := NewJournalTokens([]byte("another Komodo"), 0, journal).Use(tok, "cli", "komodo_write_DeleteStack", args); !errors.Is(err, ErrMismatch) {
+		t.Fatalf("another key accepted the token: %v", err)
+	}
+	if fi, err := os.Stat(journal); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("journal: %v %v", fi, err)
+	}
+	// The journal is compacted once it grows: spent tokens stay spent.
+	big := NewJournalTokens(key, 0, journal)
+	for i := range 1200 {
+		a := map[string]any{"i": i}
+		if err := big.Use(big.Issue("cli", "x", a), "cli", "x", a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := NewJournalTokens(key, 0, journal).Use(tok, "cli", "komodo_write_DeleteStack", args); !errors.Is(err, ErrSpent) {
+		t.Fatalf("after compaction: %v", err)
 	}
 }

@@ -66,13 +66,7 @@ func selectTools(all []*Tool, sel Selection) ([]*Tool, error) {
 				}
 			}
 		default:
-			known := append([]string{"all", "default"}, moduleToolsets...)
-			known = append(known, sortedKeys(families)...)
-			for alias := range toolsetAliases {
-				known = append(known, alias)
-			}
-			return nil, fmt.Errorf("unknown toolset %q%s: use one of all, default, %s, %s",
-				ts, suggest.DidYouMean(ts, known), strings.Join(moduleToolsets, ", "), strings.Join(sortedKeys(families), ", "))
+			return nil, unknownToolset(ts, families)
 		}
 	}
 	for _, n := range sel.Tools {
@@ -139,4 +133,24 @@ func List(sel Selection) ([]ToolInfo, error) {
 		})
 	}
 	return out, nil
+}
+
+// unknownToolset names a toolset that does not exist and lists those that do, each once:
+// all, default, the modules (read, write, execute, auth), the families (a family may share
+// a module's name, as auth does), and the aliases.
+func unknownToolset(ts string, families map[string]bool) error {
+	names := append([]string{"all", "default"}, moduleToolsets...)
+	for _, f := range sortedKeys(families) {
+		if !slices.Contains(names, f) {
+			names = append(names, f)
+		}
+	}
+	var aliases []string
+	known := slices.Clone(names)
+	for _, alias := range slices.Sorted(maps.Keys(toolsetAliases)) {
+		aliases = append(aliases, alias+" (= "+toolsetAliases[alias]+")")
+		known = append(known, alias)
+	}
+	return fmt.Errorf("unknown toolset %q%s: use one of %s; aliases: %s",
+		ts, suggest.DidYouMean(ts, known), strings.Join(names, ", "), strings.Join(aliases, ", "))
 }

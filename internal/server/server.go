@@ -53,6 +53,9 @@ type Options struct {
 	// key, so that a token is good only on the process that issued it - the one that
 	// remembers whether it was spent.
 	ConfirmKey []byte
+	// ConfirmTokens, when set, issues and spends the tokens instead (ConfirmKey is then
+	// unused): the CLI's `call` shares them across its processes (confirm.NewJournalTokens).
+	ConfirmTokens *confirm.Tokens
 }
 
 // Server is an MCP server bound to one Komodo.
@@ -120,7 +123,10 @@ func New(client *rpc.Client, sel Selection, logger *slog.Logger, opts ...Options
 		gateway:  gatewayListed(chosen),
 		handlers: map[string]mcp.ToolHandler{},
 
-		confirmTokens: confirm.NewTokens(o.ConfirmKey, 0),
+		confirmTokens: o.ConfirmTokens,
+	}
+	if s.confirmTokens == nil {
+		s.confirmTokens = confirm.NewTokens(o.ConfirmKey, 0)
 	}
 	s.opts.Middleware = append([]Middleware{s.policyMiddleware}, o.Middleware...)
 	for _, t := range all {

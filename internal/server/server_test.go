@@ -114,8 +114,9 @@ func TestServer_ToolSelection(t *testing.T) {
 	if !slices.Contains(stacks, "komodo_execute_DeployStack") || slices.Contains(stacks, "komodo_execute_DestroyStack") || slices.Contains(stacks, "komodo_read_ListServers") {
 		t.Errorf("stacks minus DestroyStack = %v", stacks)
 	}
-	if _, err := server.List(server.Selection{Toolsets: []string{"bogus"}}); err == nil || !strings.Contains(err.Error(), `"bogus"`) {
-		t.Errorf("unknown toolset error = %v", err)
+	if _, err := server.List(server.Selection{Toolsets: []string{"bogus"}}); err == nil || !strings.Contains(err.Error(), `"bogus"`) ||
+		strings.Count(err.Error(), " auth,") != 1 || !strings.Contains(err.Error(), "terminal (= terminals)") || !strings.Contains(err.Error(), "user (= users)") {
+		t.Errorf("unknown toolset error = %v (want each toolset once, and the aliases)", err)
 	}
 	if _, err := server.List(server.Selection{Tools: []string{"komodo_read_Nope"}}); err == nil {
 		t.Error("unknown tool accepted")
