@@ -16,3 +16,9 @@ var Document []byte
 //
 //go:embed komodo.serde.json
 var Serde []byte
+
+// Secrets is api/secrets.yaml: which fields of which Komodo types hold credentials,
+// reviewed from Komodo's Rust types. internal/secrets redacts every tool result from it.
+//
+//go:embed secrets.yaml
+var Secrets []byte

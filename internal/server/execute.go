@@ -51,7 +51,7 @@ func (s *Server) findStarted(ctx context.Context, u map[string]any, deadline tim
 	if err != nil || !ok {
 		return nil, &errcode.Error{Code: errcode.ServerError, Message: "GetUpdate did not answer an Update"}
 	}
-	return s.redact.value(started).(map[string]any), nil
+	return s.redact.typed("Update", started).(map[string]any), nil
 }
 
 // afterExecute shapes an execute answer and, when asked, waits for the work to finish.
@@ -105,7 +105,7 @@ func (s *Server) afterExecute(ctx context.Context, req *mcp.CallToolRequest, pla
 	for i, u := range updates {
 		if res := results[i]; res != nil && res.Update != nil {
 			if v, err := decodeJSON(res.Update); err == nil {
-				u = s.redact.value(v).(map[string]any)
+				u = s.redact.typed("Update", v).(map[string]any)
 			}
 		}
 		out := guide.ExecuteResult(u, s.rpc.URL())
@@ -344,7 +344,7 @@ func waitUpdateTool() *Tool {
 					return failure(&errcode.Error{Code: errcode.ServerError, Message: "GetUpdate did not answer an Update"}, nil), nil
 				}
 				plan := &guide.Plan{Args: map[string]any{}, Wait: guide.Wait{Enabled: true, Limit: limit}}
-				return s.afterExecute(ctx, req, plan, s.redact.value(update)), nil
+				return s.afterExecute(ctx, req, plan, s.redact.typed("Update", update)), nil
 			}
 		},
 	}

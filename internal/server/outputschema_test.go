@@ -160,6 +160,12 @@ func TestInventory_OutputSchemas(t *testing.T) {
 		"komodo_write_UpdateTagColor":            {"tag": "monitoring", "color": "Green"},
 		"komodo_write_UpdateResourceMeta":        {"target": map[string]any{"type": "Server", "id": names["server"]}},
 	}
+	for k, list := range map[string]string{"GitProviderAccount": "komodo_read_ListGitProviderAccounts", "ImageRegistryAccount": "komodo_read_ListImageRegistryAccounts"} {
+		overrides["komodo_read_Get"+k] = map[string]any{"id": firstID(list, "items", 0)}
+		overrides["komodo_write_Update"+k] = map[string]any{"id": firstID(list, "items", 0), "account": map[string]any{"username": "renamed"}}
+		overrides["komodo_write_Delete"+k] = map[string]any{"id": firstID(list, "items", 1)}
+		overrides["komodo_write_Create"+k] = map[string]any{"account": map[string]any{"domain": "git.acme.example", "username": "bot", "token": "t0k3n-new"}}
+	}
 
 	var tools []*mcp.Tool
 	for tool, err := range cs.Tools(ctx, nil) {

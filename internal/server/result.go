@@ -12,6 +12,7 @@ import (
 	"golang.org/x/text/message"
 
 	"github.com/komodo-mcp/komodo-mcp/internal/errcode"
+	"github.com/komodo-mcp/komodo-mcp/internal/secrets"
 )
 
 var printer = message.NewPrinter(language.English)
@@ -19,50 +20,79 @@ var printer = message.NewPrinter(language.English)
 // textBudget caps the text rendering of a result; structuredContent carries all of it.
 const textBudget = 64 << 10
 
-// sensitiveKeys are fields whose string values are credentials in Komodo's answers.
-var sensitiveKeys = map[string]bool{
-	"webhook_secret": true, "password": true, "secret": true, "private_key": true,
-	"passkey": true, "jwt": true, "api_secret": true,
-}
-
-// redactor hides secrets in results: configured credentials wherever they appear,
-// credential fields, and the value of Komodo variables marked is_secret.
+// redactor hides secrets in results: the credentials Komodo holds, by type
+// (api/secrets.yaml, internal/secrets), and the configured credentials wherever they
+// appear. A credential found by type is also hidden wherever else the same answer repeats
+// it (a log line, an error text).
 type redactor struct {
 	replacer *strings.Replacer // nil when there are no configured secrets
+	record   *secrets.Record
 }
 
-func newRedactor(secrets []string) redactor {
-	return redactor{replacer: errcode.NewReplacer(secrets...)}
+func newRedactor(configured []string) redactor {
+	return redactor{replacer: errcode.NewReplacer(configured...), record: secrets.Default()}
 }
 
-// value redacts v in place and returns it.
+// value replaces the configured secrets in every string of v (in place) and returns it;
+// for text and values that are no Komodo type (log lines, terminal output).
 func (r redactor) value(v any) any {
+	return replaceAll(v, r.replacer)
+}
+
+// result redacts the answer of a Komodo operation (decoded JSON), in place, and returns it
+// with what redaction found (credentials shown only once are left, and listed).
+func (r redactor) result(op string, v any) (any, secrets.Result) {
+	v, found := r.record.Redact(op, v)
+	return r.finish(v, found), found
+}
+
+// typed redacts a value of the named Komodo type ("Update").
+func (r redactor) typed(name string, v any) any {
+	v, found := r.record.RedactType(name, v)
+	return r.finish(v, found)
+}
+
+// items redacts the items of a list operation's answer.
+func (r redactor) items(op, listKey string, items []any) []any {
+	items, found := r.record.RedactItems(op, listKey, items)
+	out, _ := r.finish(items, found).([]any)
+	return out
+}
+
+func (r redactor) finish(v any, found secrets.Result) any {
+	v = replaceAll(v, errcode.NewReplacer(found.Values...))
+	return replaceAll(v, r.replacer)
+}
+
+// replaceAll applies a replacer to every string in v, in place.
+func replaceAll(v any, rep *strings.Replacer) any {
+	if rep == nil {
+		return v
+	}
 	switch t := v.(type) {
 	case map[string]any:
-		if secret, _ := t["is_secret"].(bool); secret {
-			if _, ok := t["value"].(string); ok {
-				t["value"] = errcode.Redaction
-			}
-		}
 		for k, vv := range t {
-			if s, ok := vv.(string); ok && s != "" && sensitiveKeys[k] {
-				t[k] = errcode.Redaction
-				continue
-			}
-			t[k] = r.value(vv)
+			t[k] = replaceAll(vv, rep)
 		}
 		return t
 	case []any:
 		for i := range t {
-			t[i] = r.value(t[i])
+			t[i] = replaceAll(t[i], rep)
 		}
 		return t
 	case string:
-		if r.replacer != nil {
-			return r.replacer.Replace(t)
-		}
+		return rep.Replace(t)
 	}
 	return v
+}
+
+// shownOnce marks a result that hands over a credential Komodo shows only this once
+// (a new API key's secret): the value stays, with a note saying so.
+func shownOnce(out map[string]any, found secrets.Result) map[string]any {
+	if len(found.ShownOnce) > 0 && out != nil {
+		out["shown_once"] = secrets.ShownOnceNote + " Field: " + strings.Join(found.ShownOnce, ", ") + "."
+	}
+	return out
 }
 
 // decodeJSON decodes Komodo's answer keeping numbers exact (int64 ids and timestamps).

@@ -183,7 +183,8 @@ func (s *Server) generatedHandler(t *catalog.Tool) Handler {
 				return failure(s.didYouMean(ctx, session, rpc.AsError(err)), s.rpc.Secrets()), nil
 			}
 			s.learn(session, t, plan, env)
-			items, _ := s.redact.value(env["items"]).([]any)
+			items, _ := env["items"].([]any)
+			items = s.redact.items(t.Operation, t.ListKey, items)
 			if t.Operation == "ListUpdates" {
 				s.failedStages(ctx, items)
 			}
@@ -208,11 +209,11 @@ func (s *Server) generatedHandler(t *catalog.Tool) Handler {
 		if err != nil {
 			return failure(rpc.AsError(err), nil), nil
 		}
-		v = s.redact.value(v)
+		v, found := s.redact.result(t.Operation, v)
 		if t.Module == "execute" {
 			return s.afterExecute(ctx, c.Request, plan, v), nil
 		}
-		out := wrap(t.ResultWrap, v)
+		out := shownOnce(wrap(t.ResultWrap, v), found)
 		if !sh.raw {
 			out = s.withState(ctx, t, out)
 		}

@@ -46,6 +46,13 @@ func (s *Server) userByAPIKey(key, secret string) (*user, *apiError) {
 			return u, nil
 		}
 	}
+	for _, k := range s.w.apiKeys {
+		if k.Key == key && subtle.ConstantTimeCompare([]byte(k.Secret), []byte(secret)) == 1 {
+			if u := s.w.findUser(k.UserID); u != nil && !u.Disabled {
+				return u, nil
+			}
+		}
+	}
 	return nil, unauthorized("Invalid user credentials")
 }
 

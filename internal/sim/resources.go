@@ -72,6 +72,7 @@ func resourceHandlers(handle func(string, handlerFunc)) {
 			if err != nil {
 				return nil, err
 			}
+			prev := s.w.exportTOML(s.sp, []*resource{r}, false, c.user)
 			if cfg, ok := c.body["config"].(map[string]any); ok {
 				if t, ok := cfg["type"].(string); ok && t != str(r.Config, "type") {
 					// A union config (Builder) switching variant starts from that variant's defaults.
@@ -86,7 +87,8 @@ func resourceHandlers(handle func(string, handlerFunc)) {
 				}
 			}
 			r.UpdatedAt = time.Now().UnixMilli()
-			s.recordWrite(c, "Update"+k.Kind, r)
+			u := s.recordWrite(c, "Update"+k.Kind, r)
+			u.PrevTOML, u.CurrentTOML = prev, s.w.exportTOML(s.sp, []*resource{r}, false, c.user)
 			return s.w.fullJSON(r), nil
 		})
 		handle("Rename"+k.Kind, func(s *Server, c *call) (any, *apiError) {

@@ -20,7 +20,10 @@ type update struct {
 	Status     string // Queued, InProgress, Complete
 	Version    map[string]any
 	CommitHash string
-	onDone     func(*update) // procedures chain their stages on this
+	// PrevTOML and CurrentTOML are, for an Update* of a resource's config, the resource's
+	// TOML before and after (bin/core/src/resource/mod.rs update).
+	PrevTOML, CurrentTOML string
+	onDone                func(*update) // procedures chain their stages on this
 }
 
 type logEntry struct {
@@ -49,20 +52,24 @@ func (u *update) full() map[string]any {
 		logs = []logEntry{}
 	}
 	m := map[string]any{
-		"_id":          map[string]any{"$oid": u.ID},
-		"operation":    u.Operation,
-		"start_ts":     u.StartTS,
-		"end_ts":       nullIfZero(u.EndTS),
-		"success":      u.Success,
-		"operator":     u.Operator,
-		"target":       u.Target,
-		"logs":         logs,
-		"status":       u.Status,
-		"version":      nilMap(u.Version),
-		"commit_hash":  nullIfEmpty(u.CommitHash),
-		"other_data":   nil,
-		"prev_toml":    nil,
-		"current_toml": nil,
+		"_id":       map[string]any{"$oid": u.ID},
+		"operation": u.Operation,
+		"start_ts":  u.StartTS,
+		"end_ts":    nullIfZero(u.EndTS),
+		"success":   u.Success,
+		"operator":  u.Operator,
+		"target":    u.Target,
+		"logs":      logs,
+		"status":    u.Status,
+	}
+	// Komodo leaves these out when empty (skip_serializing_if, entities/update.rs:68-81).
+	if u.Version != nil {
+		m["version"] = u.Version
+	}
+	for k, v := range map[string]string{"commit_hash": u.CommitHash, "prev_toml": u.PrevTOML, "current_toml": u.CurrentTOML} {
+		if v != "" {
+			m[k] = v
+		}
 	}
 	return m
 }

@@ -91,6 +91,14 @@ func exampleBody(s *Server, op *operation) map[string]any {
 		body["id"] = s.w.findTag("staging").ID
 	case "DeleteTag":
 		body["id"] = s.w.findTag("edge").ID
+	case "GetGitProviderAccount", "UpdateGitProviderAccount", "DeleteGitProviderAccount":
+		body["id"] = s.w.gitAccounts[len(s.w.gitAccounts)-1].ID
+	case "GetImageRegistryAccount", "UpdateImageRegistryAccount", "DeleteImageRegistryAccount":
+		body["id"] = s.w.registryAccounts[len(s.w.registryAccounts)-1].ID
+	case "CreateGitProviderAccount", "CreateImageRegistryAccount":
+		body["account"] = map[string]any{"domain": "git.acme.example", "username": "bot", "token": "t0k3n-new"}
+	case "CreateApiKeyForServiceUser":
+		body["user_id"] = s.w.findUser("ci-bot").ID
 	case "ExecuteTerminal":
 		body["target"] = map[string]any{"type": "Server", "params": map[string]any{"server": "prod-1"}}
 		body["command"] = "uptime"

@@ -122,6 +122,16 @@ type world struct {
 	users     []*user
 	alerts    []*alert
 	updates   []*update // oldest first
+
+	gitAccounts, registryAccounts []*account
+	apiKeys                       []apiKey // created by CreateApiKey / CreateApiKeyForServiceUser
+}
+
+// apiKey is an API key made through the API; Komodo keeps a hash of the secret and shows
+// the secret once, in the answer that creates it.
+type apiKey struct {
+	Key, Secret, UserID, Name string
+	CreatedAt, Expires        int64
 }
 
 // seedBase is the clock of the seeded world (2026-01-15T08:00:00Z, ms), so that the
@@ -245,7 +255,9 @@ func seedWorld(sp *spec) (*world, error) {
 			Target     string
 			Data       map[string]any
 		}
-		Updates []seedUpdate
+		Updates          []seedUpdate
+		GitAccounts      []account `json:"git_provider_accounts"`
+		RegistryAccounts []account `json:"image_registry_accounts"`
 	}
 	if err := json.Unmarshal(seedJSON, &seed); err != nil {
 		return nil, fmt.Errorf("seed.json: %w", err)
@@ -307,6 +319,13 @@ func seedWorld(sp *spec) (*world, error) {
 	}
 	for _, su := range seed.Updates {
 		w.updates = append(w.updates, w.seededUpdate(su))
+	}
+	// Last, so that the ids of everything above stay as they were before accounts existed.
+	for _, a := range seed.GitAccounts {
+		w.gitAccounts = append(w.gitAccounts, &account{ID: w.newID(), Domain: a.Domain, Username: a.Username, Token: a.Token, HTTPS: true})
+	}
+	for _, a := range seed.RegistryAccounts {
+		w.registryAccounts = append(w.registryAccounts, &account{ID: w.newID(), Domain: a.Domain, Username: a.Username, Token: a.Token})
 	}
 	return w, nil
 }
@@ -425,4 +444,17 @@ func serverStats(s map[string]float64) map[string]any {
 		"refresh_ts":            seedBase,
 		"refresh_list_ts":       seedBase,
 	}
+}
+
+// SeededCredentials are the credentials the seeded world holds, by the Komodo type and
+// field that holds them (seed.json "credentials"): Komodo answers them whole to an admin,
+// and none may reach a tool's result. For a URL, the parts that are the credential.
+func SeededCredentials() map[string][]string {
+	var seed struct {
+		Credentials map[string][]string `json:"credentials"`
+	}
+	if err := json.Unmarshal(seedJSON, &seed); err != nil {
+		panic("sim: seed.json: " + err.Error()) // embedded; every start parses it too
+	}
+	return seed.Credentials
 }
