@@ -2612,7 +2612,7 @@ var Tools = []Tool{
 	{
 		Name:        "komodo_read_ListActions",
 		Title:       "List actions",
-		Description: "List actions (TypeScript scripts run against the Komodo API) with their state and last run.",
+		Description: "List actions (TypeScript scripts run against the Komodo API) with their state, last and next scheduled run.",
 		Module:      "read",
 		Operation:   "ListActions",
 		Method:      "POST",
@@ -2768,7 +2768,7 @@ var Tools = []Tool{
 	{
 		Name:        "komodo_read_ListBuilds",
 		Title:       "List builds",
-		Description: "List builds with their state (Ok, Failed, Building), version, repo and last build time. Use it to find failing builds.",
+		Description: "List builds at a glance: name, state (Ok, Failed, Building), version, last build time, the commit built (and the latest, when newer) and tags. Use it to find failing builds.",
 		Module:      "read",
 		Operation:   "ListBuilds",
 		Method:      "POST",
@@ -2888,7 +2888,7 @@ var Tools = []Tool{
 	{
 		Name:        "komodo_read_ListDeployments",
 		Title:       "List deployments",
-		Description: "List deployments (single containers) with their state (running, exited, restarting...), container status, image and server. Use it to see what runs where, or what is down.",
+		Description: "List deployments (single containers) at a glance: name, state (running, exited, restarting...), Docker's status when not running (exit code), image, server and tags. Use it to see what runs where, or what is down.",
 		Module:      "read",
 		Operation:   "ListDeployments",
 		Method:      "POST",
@@ -3247,7 +3247,7 @@ var Tools = []Tool{
 	{
 		Name:        "komodo_read_ListProcedures",
 		Title:       "List procedures",
-		Description: "List procedures (ordered stages of executions) with their state, number of stages and last run.",
+		Description: "List procedures (ordered stages of executions) with their state, number of stages, last and next scheduled run.",
 		Module:      "read",
 		Operation:   "ListProcedures",
 		Method:      "POST",
@@ -3332,7 +3332,7 @@ var Tools = []Tool{
 	{
 		Name:        "komodo_read_ListServers",
 		Title:       "List servers",
-		Description: "List servers with their state (Ok, NotOk, Disabled), address, region, version and connection error. Use it to see which servers are up, or to find a server's name.",
+		Description: "List servers at a glance: name, state (Ok, NotOk, Disabled), the connection error of an unreachable one, Periphery version, region and tags (`fields` or `raw: true` give every field: address, alert settings...). Use it to see which servers are up, or to find a server's name.",
 		Module:      "read",
 		Operation:   "ListServers",
 		Method:      "POST",
@@ -3366,7 +3366,7 @@ var Tools = []Tool{
 	{
 		Name:        "komodo_read_ListStacks",
 		Title:       "List stacks",
-		Description: "List Docker Compose stacks with their state (running, stopped, unhealthy...), services and server. Use it to see which stacks run, or are down.",
+		Description: "List Docker Compose stacks at a glance: name, state (running, stopped, unhealthy...), Docker's status when not running, server, missing compose files, the commit deployed, services with a newer image, and tags (komodo_read_GetStack lists every service). Use it to see which stacks run, or are down.",
 		Module:      "read",
 		Operation:   "ListStacks",
 		Method:      "POST",

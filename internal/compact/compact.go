@@ -15,7 +15,8 @@
 //     an update's operator id next to its username, X_id next to X_name (Komodo already named it),
 //     the resource type repeated in every list item, and a latest_X (not a hash) equal to the
 //     deployed_X, built_X or cloned_X beside it;
-//   - in list items, a server's stats (GetServer and GetSystemStats carry them);
+//   - in list items, a server's stats (GetServer and GetSystemStats carry them), and in
+//     resource list items everything but what an operator scans (see glance.go);
 //   - floats are cut to two decimals (load averages come with sixteen);
 //   - tags (ids) become tag names, and a target {type, id} becomes {type, name} (the id
 //     stays when the name cannot be found).
@@ -43,7 +44,8 @@ type Names interface {
 type Options struct {
 	// Names resolves tag and target ids; nil leaves ids as they are.
 	Names Names
-	// ListItem is set for the items of a list: list-only noise is dropped too.
+	// ListItem is set for the items of a list: list-only noise is dropped too, and a
+	// resource list item keeps what an operator scans (glance.go) unless KeepNoise.
 	ListItem bool
 	// KeepNoise keeps the noise fields (nulls, empties and times are still handled):
 	// used when the assistant asked for fields by name.
@@ -57,6 +59,9 @@ var keepFalse = map[string]bool{
 
 // Value returns the compact form of v. It does not modify v.
 func Value(ctx context.Context, v any, o Options) any {
+	if m, ok := v.(map[string]any); ok && o.ListItem && !o.KeepNoise {
+		v = glance(m)
+	}
 	c := compactor{ctx: ctx, o: o}
 	out, _ := c.value("", v, 0)
 	return out

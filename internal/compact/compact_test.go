@@ -59,7 +59,7 @@ func TestValue(t *testing.T) {
 		{"base permission that says something stays", `{"base_permission":"Read"}`, Options{}, `{"base_permission":"Read"}`},
 		{"ids Komodo already named", `{"server_id":"s1","server_name":"prod-1","build_id":"b1"}`, Options{}, `{"build_id":"b1","server_name":"prod-1"}`},
 		{"list item type and stats", `{"id":"1","name":"prod-1","type":"Server","info":{"state":"Ok","stats":{"cpu_perc":3}}}`, Options{ListItem: true},
-			`{"id":"1","info":{"state":"Ok"},"name":"prod-1"}`},
+			`{"name":"prod-1","state":"Ok"}`},
 		{"type kept outside lists", `{"id":"1","name":"prod-1","type":"Server","info":{"stats":{"cpu_perc":3}}}`, Options{},
 			`{"id":"1","info":{"stats":{"cpu_perc":3}},"name":"prod-1","type":"Server"}`},
 		{"floats cut", `{"one":1.8719999999999999,"n":12,"big":18446744073709551615}`, Options{}, `{"big":18446744073709551615,"n":12,"one":1.87}`},
@@ -132,5 +132,36 @@ func TestParseFields(t *testing.T) {
 		if _, err := ParseFields(bad); err == nil {
 			t.Errorf("ParseFields(%v): want an error", bad)
 		}
+	}
+}
+
+// Komodo-shaped list items (every field Komodo serialises) read at a glance.
+func TestValue_Glance(t *testing.T) {
+	cases := []struct{ name, in, want string }{
+		{"server", `{"id":"s1","type":"Server","name":"edge-1","template":false,"tags":["t1"],"info":{"state":"NotOk","err":{"error":"Connection refused","trace":["a","b"]},"stats":null,
+			"alerting_thresholds":{"cpu_warning":90},"core_count":null,"region":"eu","address":"https://10.0.3.7:8120","external_address":null,"public_ip":null,
+			"send_unreachable_alerts":true,"send_cpu_alerts":true,"version":null,"public_key":"MCow","terminals_disabled":true,"container_terminals_disabled":false}}`,
+			`{"err":{"error":"Connection refused"},"name":"edge-1","region":"eu","state":"NotOk","tags":["t1"]}`},
+		{"running deployment", `{"id":"d1","type":"Deployment","name":"api","tags":[],"info":{"state":"running","status":"Up 3 days","custom_name":"api","image":"api:1.2","update_available":false,"swarm_id":"","swarm_name":"","server_id":"s1","server_name":"prod-1","build_id":"b1"}}`,
+			`{"image":"api:1.2","name":"api","server_name":"prod-1","state":"running"}`},
+		{"exited deployment keeps its exit code", `{"id":"d2","type":"Deployment","name":"w","tags":[],"info":{"state":"exited","status":"Exited (137) 2 hours ago","custom_name":"worker","image":"w:1","update_available":true,"server_name":"prod-2"}}`,
+			`{"custom_name":"worker","image":"w:1","name":"w","server_name":"prod-2","state":"exited","status":"Exited (137) 2 hours ago","update_available":true}`},
+		{"stack", `{"id":"k1","type":"Stack","name":"mon","tags":[],"info":{"state":"running","status":"running(2)","server_name":"prod-1","files_on_host":false,"file_contents":true,"repo_link":"https://x","git_provider":"github.com",
+			"services":[{"service":"a","image":"a:1","update_available":false},{"service":"b","image":"b:1","update_available":true}],"deployed_hash":"abc","latest_hash":"abc","missing_files":[]}}`,
+			`{"deployed_hash":"abc","name":"mon","server_name":"prod-1","services":[{"image":"b:1","service":"b","update_available":true}],"state":"running"}`},
+		{"build", `{"id":"b1","type":"Build","name":"api","tags":[],"info":{"state":"Ok","last_built_at":1768377600000,"version":{"major":1,"minor":14,"patch":2},"builder_id":"x","repo":"acme/api","built_hash":"a1","latest_hash":"b2"}}`,
+			`{"built_hash":"a1","last_built_at":"2026-01-14T08:00:00Z","latest_hash":"b2","name":"api","state":"Ok","version":"1.14.2"}`},
+		{"no glance for other items", `{"id":"u1","operation":"Deploy","info":{"x":1}}`, `{"id":"u1","info":{"x":1},"operation":"Deploy"}`},
+	}
+	for _, c := range cases {
+		got := encode(t, Value(context.Background(), decode(t, c.in), Options{ListItem: true}))
+		if got != c.want {
+			t.Errorf("%s:\n got  %s\n want %s", c.name, got, c.want)
+		}
+	}
+	// fields: Komodo's shape, configuration included.
+	in := decode(t, `{"id":"s1","type":"Server","name":"a","info":{"state":"Ok","address":"x"}}`)
+	if got := encode(t, Value(context.Background(), in, Options{ListItem: true, KeepNoise: true})); got != `{"id":"s1","info":{"address":"x","state":"Ok"},"name":"a","type":"Server"}` {
+		t.Errorf("KeepNoise: %s", got)
 	}
 }

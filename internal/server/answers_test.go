@@ -29,29 +29,27 @@ func text(t *testing.T, res *mcp.CallToolResult) string {
 	return b.String()
 }
 
-// Compact results: ListServers answers name, state, address, region and error of the
-// simulator's four servers; raw: true is Komodo's answer; fields keeps what is asked.
-// The byte budget moved from 1,000 to 1,900 when the simulator's servers got Komodo's own
-// defaults (send_*_alerts: true, core counts, public keys; 1,837 B measured): the
-// per-kind list shaping of issue 18 (requirement 4) owns the target.
+// Compact results: lists are read at a glance (name, state, error, version, region,
+// tags of servers - no configuration flags); raw: true is Komodo's answer; fields keeps
+// what is asked, configuration included.
 func TestReads_Compact(t *testing.T) {
 	s := simtest.Start(t)
 	cs := connect(t, testConfig(s.URL()), server.Selection{})
 
 	res := call(t, cs, "komodo_read_ListServers", `{}`)
 	body := text(t, res)
-	if len(body) > 1900 {
-		t.Errorf("ListServers text is %d bytes, want <= 1900:\n%s", len(body), body)
-	}
-	for _, want := range []string{`"name":"edge-1"`, `"state":"NotOk"`, `"address":"https://10.0.3.7:8120"`, `"region":"eu-frankfurt"`, `Connection refused`, `"tags":["edge"]`} {
+	for _, want := range []string{`"name":"edge-1"`, `"state":"NotOk"`, `"region":"eu-frankfurt"`, `Connection refused`, `"tags":["edge"]`, `"version":"v2.3.2"`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("compact ListServers lacks %s:\n%s", want, body)
 		}
 	}
-	for _, noise := range []string{"null", "alerting_thresholds", `"template"`, `"stats"`, `"type":"Server"`} {
+	for _, noise := range []string{"null", "alerting_thresholds", `"template"`, `"stats"`, `"type":"Server"`, "send_", "public_key", "core_count", "terminals_disabled", `"address"`} {
 		if strings.Contains(body, noise) {
 			t.Errorf("compact ListServers still has %s:\n%s", noise, body)
 		}
+	}
+	if addr := text(t, call(t, cs, "komodo_read_ListServers", `{"fields":["name","address","send_cpu_alerts"]}`)); !strings.Contains(addr, `"address":"https://10.0.3.7:8120"`) || !strings.Contains(addr, `"send_cpu_alerts":true`) {
+		t.Errorf("fields must still give configuration: %s", addr)
 	}
 
 	raw := text(t, call(t, cs, "komodo_read_ListServers", `{"raw":true}`))
@@ -344,6 +342,41 @@ func TestToolList_Budget(t *testing.T) {
 			if b, _ := json.Marshal(tool); len(b) > tc.perTool {
 				t.Errorf("%v: %s is %d bytes, budget %d", tc.toolsets, tool.Name, len(b), tc.perTool)
 			}
+		}
+	}
+}
+
+// TestLists_AtAGlance: the byte targets of lists on the Komodo-shaped world (issue 18):
+// three servers with an unreachable one's error in at most 600 B, the stacks in 700 B,
+// four deployments (one crash-looping, one exited) in 600 B - keeping what an operator
+// scans: names (not ids), states, errors and exit codes, images, servers, tags.
+func TestLists_AtAGlance(t *testing.T) {
+	s := simtest.Start(t)
+	cs := connect(t, testConfig(s.URL()), server.Selection{})
+	cases := []struct {
+		tool, args string
+		max        int
+		want       []string
+	}{
+		{"komodo_read_ListServers", `{"query":{"names":["edge-1","prod-1","prod-2"]}}`, 600,
+			[]string{`"name":"edge-1"`, `"state":"NotOk"`, "Connection refused (os error 111)", `"name":"prod-2"`, `"tags":["prod"]`}},
+		{"komodo_read_ListStacks", `{}`, 700,
+			[]string{`"name":"monitoring"`, `"server_name":"prod-1"`, `"state":"unknown"`, `"project_missing":true`, `"status":"exited(4)"`}},
+		{"komodo_read_ListDeployments", `{"query":{"names":["api-gateway","redis-cache","worker-queue","web-frontend"]}}`, 600,
+			[]string{`"state":"restarting"`, "Exited (137)", `"image":"redis:7.4-alpine"`, `"server_name":"prod-2"`, `"tags":["prod","infra"]`}},
+	}
+	for _, c := range cases {
+		body := text(t, call(t, cs, c.tool, c.args))
+		if len(body) > c.max {
+			t.Errorf("%s %s: %d bytes, want at most %d:\n%s", c.tool, c.args, len(body), c.max, body)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(body, w) {
+				t.Errorf("%s lacks %s:\n%s", c.tool, w, body)
+			}
+		}
+		if strings.Contains(body, `"id":"`) {
+			t.Errorf("%s: ids are not read at a glance (every tool takes names):\n%s", c.tool, body)
 		}
 	}
 }

@@ -55,7 +55,14 @@ func names(items []map[string]any) []string {
 	return out
 }
 
-func infoOf(item map[string]any) map[string]any { m, _ := item["info"].(map[string]any); return m }
+// infoOf is what Komodo keeps under a list item's info: beside the name in the at-a-glance
+// list items, under info in Komodo's shape (fields, raw).
+func infoOf(item map[string]any) map[string]any {
+	if m, ok := item["info"].(map[string]any); ok {
+		return m
+	}
+	return item
+}
 
 // refused checks a VALIDATION_ERROR that names the option.
 func refused(t *testing.T, res *mcp.CallToolResult, option string) {

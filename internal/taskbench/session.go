@@ -34,6 +34,12 @@ type Session struct {
 	Bytes     int
 	// Trace is one line per call: tool, arguments, bytes read.
 	Trace []string
+	// Requests, when set, counts the requests Komodo received (the simulator's counts);
+	// Reset starts it again.
+	Requests interface {
+		Counts() map[string]int
+		ResetCounts()
+	}
 }
 
 // NewSession lists the tools of a connected session.
@@ -58,7 +64,24 @@ func NewSession(ctx context.Context, cs *mcp.ClientSession) (*Session, error) {
 func (s *Session) Offered(name string) bool { return s.tools[name] }
 
 // Reset starts counting a new task.
-func (s *Session) Reset() { s.Calls, s.Bytes, s.Trace = 0, 0, nil }
+func (s *Session) Reset() {
+	s.Calls, s.Bytes, s.Trace = 0, 0, nil
+	if s.Requests != nil {
+		s.Requests.ResetCounts()
+	}
+}
+
+// requests is the number of Komodo requests since Reset (-1 when not counted).
+func (s *Session) requests() int {
+	if s.Requests == nil {
+		return -1
+	}
+	n := 0
+	for _, c := range s.Requests.Counts() {
+		n += c
+	}
+	return n
+}
 
 // ToolError is a tool result with isError: the assistant reads its text.
 type ToolError struct{ Tool, Text string }

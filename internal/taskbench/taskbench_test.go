@@ -52,6 +52,7 @@ func connect(t *testing.T) *Session {
 	if err != nil {
 		t.Fatal(err)
 	}
+	s.Requests = k
 	return s
 }
 
@@ -84,6 +85,15 @@ func TestTasks(t *testing.T) {
 	results := Run(ctx, s, Tasks)
 	if testing.Verbose() {
 		if err := Print(os.Stdout, s, results); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sizes, err := Sizes(ctx, s)
+	if err != nil {
+		t.Fatalf("everyday calls: %v", err)
+	}
+	if testing.Verbose() {
+		if err := PrintSizes(os.Stdout, sizes); err != nil {
 			t.Fatal(err)
 		}
 	}

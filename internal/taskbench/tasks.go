@@ -34,6 +34,21 @@ var Tasks = []Task{
 	{"What changed in the last hour?", changedLastHour},
 }
 
+// Everyday are seven calls an assistant makes all day, measured on their own (bytes of
+// the result's text) to compare result sizes with other Komodo MCP servers.
+var Everyday = []struct {
+	Tool string
+	Args map[string]any
+}{
+	{"komodo_read_ListServers", nil},
+	{"komodo_read_ListStacks", nil},
+	{"komodo_read_ListDeployments", nil},
+	{"komodo_read_GetServer", map[string]any{"id": "prod-1"}},
+	{"komodo_read_GetStack", map[string]any{"id": "monitoring"}},
+	{"komodo_read_GetDeployment", map[string]any{"id": "api-gateway"}},
+	{"komodo_read_ListAlerts", map[string]any{"resolved": false}},
+}
+
 func serversNotHealthy(ctx context.Context, s *Session) (string, error) {
 	res, err := s.Use(ctx, "komodo_read_ListServers", nil, "list servers")
 	if err != nil {
@@ -41,9 +56,9 @@ func serversNotHealthy(ctx context.Context, s *Session) (string, error) {
 	}
 	var bad []string
 	for _, it := range items(res) {
-		state := str(it, "info.state")
+		state := first(it, "state", "info.state")
 		if state != "Ok" {
-			bad = append(bad, fmt.Sprintf("%s (%s: %s)", str(it, "name"), state, str(it, "info.err.error")))
+			bad = append(bad, fmt.Sprintf("%s (%s: %s)", str(it, "name"), state, first(it, "err.error", "info.err.error")))
 		}
 	}
 	return sortedJoin(bad), nil
@@ -56,7 +71,7 @@ func deploymentsNotRunning(ctx context.Context, s *Session) (string, error) {
 	}
 	var out []string
 	for _, it := range items(res) {
-		if state := str(it, "info.state"); state != "running" {
+		if state := first(it, "state", "info.state"); state != "running" {
 			out = append(out, str(it, "name")+" ("+state+")")
 		}
 	}
@@ -76,7 +91,7 @@ func deploymentStatus(ctx context.Context, s *Session) (string, error) {
 		}
 		for _, it := range items(list) {
 			if str(it, "name") == "api-gateway" {
-				state = str(it, "info.state")
+				state = first(it, "state", "info.state")
 			}
 		}
 	}
@@ -181,7 +196,7 @@ func whereIsRedis(ctx context.Context, s *Session) (string, error) {
 		}
 		var out []string
 		for _, it := range items(res) {
-			out = append(out, fmt.Sprintf("%s %s on %s", str(it, "type"), str(it, "name"), first(it, "server", "info.server_name")))
+			out = append(out, fmt.Sprintf("%s %s on %s", str(it, "type"), str(it, "name"), first(it, "server", "server_name", "info.server_name")))
 		}
 		return sortedJoin(out), nil
 	}
@@ -194,7 +209,7 @@ func whereIsRedis(ctx context.Context, s *Session) (string, error) {
 		}
 		for _, it := range items(res) {
 			if strings.Contains(str(it, "name"), "redis") {
-				out = append(out, fmt.Sprintf("%s on %s", str(it, "name"), str(it, "info.server_name")))
+				out = append(out, fmt.Sprintf("%s on %s", str(it, "name"), first(it, "server_name", "info.server_name")))
 			}
 		}
 	}
