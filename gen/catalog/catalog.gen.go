@@ -2768,7 +2768,7 @@ var Tools = []Tool{
 	{
 		Name:        "komodo_read_ListBuilds",
 		Title:       "List builds",
-		Description: "List builds at a glance: name, state (Ok, Failed, Building), version, last build time, the commit built (and the latest, when newer) and tags. Use it to find failing builds.",
+		Description: "List builds: name, state (Ok, Failed, Building), version, last build time, commits, tags. Use it to find failing builds.",
 		Module:      "read",
 		Operation:   "ListBuilds",
 		Method:      "POST",
@@ -2888,7 +2888,7 @@ var Tools = []Tool{
 	{
 		Name:        "komodo_read_ListDeployments",
 		Title:       "List deployments",
-		Description: "List deployments (single containers) at a glance: name, state (running, exited, restarting...), Docker's status when not running (exit code), image, server and tags. Use it to see what runs where, or what is down.",
+		Description: "List deployments (single containers): name, state (running, exited, restarting...), exit status, image, server, tags. Use it to see what runs where, or what is down.",
 		Module:      "read",
 		Operation:   "ListDeployments",
 		Method:      "POST",
@@ -2900,7 +2900,7 @@ var Tools = []Tool{
 		Paged:       true,
 		ResultWrap:  "envelope",
 		Params:      []string{"page", "page_size", "fields", "raw", "server_id", "status"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"query":{"description":"Komodo's filter: {\"names\": [exact names], \"terms\": [words the name contains], \"tags\": [tag names], \"tag_behavior\": \"All\" or \"Any\", \"specific\": {type-specific filters, e.g.","type":"object"},"raw":{"description":"Komodo's full answer.","type":"boolean"},"server_id":{"description":"Only deployments on this server (name or id).","type":"string"},"sort_by":{"description":"Sort the results by this field.","enum":["Name","Image","Host","State"],"type":"string"},"sort_desc":{"description":"Reverse the sort direction.","type":"boolean"},"status":{"description":"Only deployments in this state: running; stopped (exited, created, paused, not_deployed); deploying (deploying, removing, stopping); failed (restarting = crash loop, dead, unhealthy = swarm tasks not in their desired state); unknown (server unreachable).","enum":["running","stopped","deploying","failed","unknown"],"type":"string"}},"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"query":{"description":"Komodo's filter: {\"names\": [exact names], \"terms\": [words the name contains], \"tags\": [tag names], \"tag_behavior\": \"All\" or \"Any\", \"specific\": {type-specific filters, e.g.","type":"object"},"raw":{"description":"Komodo's full answer.","type":"boolean"},"server_id":{"description":"Only deployments on this server (name or id).","type":"string"},"sort_by":{"description":"Sort the results by this field.","enum":["Name","Image","Host","State"],"type":"string"},"sort_desc":{"description":"Reverse the sort direction.","type":"boolean"},"status":{"description":"running; stopped (exited, created, paused, not_deployed); deploying (deploying, removing, stopping); failed (restarting: crash loop, dead, unhealthy); unknown (server unreachable).","enum":["running","stopped","deploying","failed","unknown"],"type":"string"}},"type":"object"}`),
 	},
 	{
 		Name:        "komodo_read_ListFullActions",
@@ -3332,7 +3332,7 @@ var Tools = []Tool{
 	{
 		Name:        "komodo_read_ListServers",
 		Title:       "List servers",
-		Description: "List servers at a glance: name, state (Ok, NotOk, Disabled), the connection error of an unreachable one, Periphery version, region and tags (`fields` or `raw: true` give every field: address, alert settings...). Use it to see which servers are up, or to find a server's name.",
+		Description: "List servers: name, state (Ok, NotOk, Disabled), connection error, version, region, tags. Use it to see which servers are up, or to find a server's name.",
 		Module:      "read",
 		Operation:   "ListServers",
 		Method:      "POST",
@@ -3366,7 +3366,7 @@ var Tools = []Tool{
 	{
 		Name:        "komodo_read_ListStacks",
 		Title:       "List stacks",
-		Description: "List Docker Compose stacks at a glance: name, state (running, stopped, unhealthy...), Docker's status when not running, server, missing compose files, the commit deployed, services with a newer image, and tags (komodo_read_GetStack lists every service). Use it to see which stacks run, or are down.",
+		Description: "List Docker Compose stacks: name, state (running, stopped, unhealthy...), status, server, missing files, commit, tags (GetStack lists the services). Use it to see which stacks run, or are down.",
 		Module:      "read",
 		Operation:   "ListStacks",
 		Method:      "POST",
@@ -3378,7 +3378,7 @@ var Tools = []Tool{
 		Paged:       true,
 		ResultWrap:  "envelope",
 		Params:      []string{"page", "page_size", "fields", "raw", "status"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"query":{"description":"Komodo's filter: {\"names\": [exact names], \"terms\": [words the name contains], \"tags\": [tag names], \"tag_behavior\": \"All\" or \"Any\", \"specific\": {type-specific filters, e.g.","type":"object"},"raw":{"description":"Komodo's full answer.","type":"boolean"},"sort_by":{"description":"Sort the results by this field.","enum":["Name","Source","Host","State"],"type":"string"},"sort_desc":{"description":"Reverse the sort direction.","type":"boolean"},"status":{"description":"Only stacks in this state: active (running); inactive (stopped, down, created, paused); deploying (deploying, removing); failed (unhealthy = some containers down, restarting = crash loop, dead); unknown (server unreachable).","enum":["active","inactive","deploying","failed","unknown"],"type":"string"}},"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"query":{"description":"Komodo's filter: {\"names\": [exact names], \"terms\": [words the name contains], \"tags\": [tag names], \"tag_behavior\": \"All\" or \"Any\", \"specific\": {type-specific filters, e.g.","type":"object"},"raw":{"description":"Komodo's full answer.","type":"boolean"},"sort_by":{"description":"Sort the results by this field.","enum":["Name","Source","Host","State"],"type":"string"},"sort_desc":{"description":"Reverse the sort direction.","type":"boolean"},"status":{"description":"active (running); inactive (stopped, down, created, paused); deploying (deploying, removing); failed (unhealthy: some containers down, restarting, dead); unknown (server unreachable).","enum":["active","inactive","deploying","failed","unknown"],"type":"string"}},"type":"object"}`),
 	},
 	{
 		Name:         "komodo_read_ListSwarmConfigs",
