@@ -1,6 +1,7 @@
 // Package catalog is the MCP tool catalog of the Komodo API: one tool per Komodo
 // operation with its input schema, output schema, annotations and toolsets, generated
-// by tools/toolgen from api/komodo.openapi.json and api/mcp.yaml (catalog.gen.go).
+// by tools/toolgen from api/komodo.openapi.json, api/mcp.yaml and api/effects.yaml
+// (catalog.gen.go).
 // Schemas are precomputed JSON so that serving tools/list costs no conversion at start-up.
 package catalog
 
@@ -17,9 +18,10 @@ type Tool struct {
 	Path        string // HTTP path, e.g. /read/ListServers
 	Toolset     string // the family toolset, e.g. servers
 
-	ReadOnly    bool // readOnlyHint
-	Destructive bool // destructiveHint
-	Idempotent  bool // idempotentHint
+	// Effect is what the operation does (api/effects.yaml); readOnlyHint and
+	// destructiveHint derive from it, and so does the KOMODO_CONFIRM policy.
+	Effect     Effect
+	Idempotent bool // idempotentHint
 
 	// InputSchema is the JSON Schema of the arguments: a "type": "object" root with
 	// everything inlined (no $ref), as MCP clients require.

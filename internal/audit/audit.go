@@ -7,6 +7,7 @@ package audit
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -17,6 +18,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/komodo-mcp/komodo-mcp/internal/errcode"
 )
 
 // Outcomes of a Record.
@@ -192,24 +195,21 @@ func objectTarget(v map[string]any) string {
 	return typ + ":" + id
 }
 
-// Outcome reads a tool result: the outcome, the error code of a failed call and the id of
-// the Update an execution (or a write that answers one) produced.
-func Outcome(res *mcp.CallToolResult, err error) (outcome, code, updateID string) {
-	if err != nil || res == nil {
-		return OutcomeError, "SERVER_ERROR", ""
+// Outcome reads how a call ended: its handler's result, or its error - an
+// *errcode.Error value for a failure Komodo or the client caused (its code and its
+// may-have-been-applied flag are read from the value, never from rendered text), any other
+// error a fault of the server. It returns the outcome, the error code of a failed call,
+// the id of the Update an execution (or a write that answers one) produced, and whether a
+// failed call may have been carried out anyway.
+func Outcome(res *mcp.CallToolResult, err error) (outcome, code, updateID string, mayHaveBeenApplied bool) {
+	if e, ok := errors.AsType[*errcode.Error](err); ok {
+		return OutcomeError, string(e.Code), "", e.MayHaveBeenApplied
 	}
-	if res.IsError {
-		code = "SERVER_ERROR"
-		for _, c := range res.Content {
-			if tc, ok := c.(*mcp.TextContent); ok {
-				var e struct{ Code string }
-				if json.Unmarshal([]byte(tc.Text), &e) == nil && e.Code != "" {
-					code = e.Code
-				}
-				break
-			}
-		}
-		return OutcomeError, code, ""
+	if err != nil || res == nil {
+		return OutcomeError, string(errcode.ServerError), "", true
+	}
+	if res.IsError { // a result that could not be rendered (handlers return failures as errors)
+		return OutcomeError, string(errcode.ServerError), "", false
 	}
 	m, _ := res.StructuredContent.(map[string]any)
 	updateID, _ = m["job_id"].(string)
@@ -220,9 +220,9 @@ func Outcome(res *mcp.CallToolResult, err error) (outcome, code, updateID string
 	}
 	switch {
 	case m["success"] == false:
-		return OutcomeFailed, "", updateID
+		return OutcomeFailed, "", updateID, false
 	case updateID != "" && m["success"] == nil && m["status"] != nil && m["status"] != "Complete" && m["status"] != "succeeded":
-		return OutcomeStarted, "", updateID
+		return OutcomeStarted, "", updateID, false
 	}
-	return OutcomeOK, "", updateID
+	return OutcomeOK, "", updateID, false
 }

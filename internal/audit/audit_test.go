@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/komodo-mcp/komodo-mcp/internal/errcode"
 )
 
 func TestTargetOf(t *testing.T) {
@@ -34,24 +36,25 @@ func TestTargetOf(t *testing.T) {
 }
 
 func TestOutcome(t *testing.T) {
-	errRes := &mcp.CallToolResult{IsError: true, Content: []mcp.Content{&mcp.TextContent{Text: `{"error":"nope","code":"NOT_FOUND"}`}}}
 	tests := []struct {
 		name                  string
 		res                   *mcp.CallToolResult
 		err                   error
 		outcome, code, update string
+		applied               bool
 	}{
-		{"tool error", errRes, nil, OutcomeError, "NOT_FOUND", ""},
-		{"go error", nil, errors.New("boom"), OutcomeError, "SERVER_ERROR", ""},
-		{"execute done", &mcp.CallToolResult{StructuredContent: map[string]any{"job_id": "u1", "status": "succeeded", "success": true}}, nil, OutcomeOK, "", "u1"},
-		{"execute failed", &mcp.CallToolResult{StructuredContent: map[string]any{"job_id": "u2", "status": "failed", "success": false}}, nil, OutcomeFailed, "", "u2"},
-		{"execute running", &mcp.CallToolResult{StructuredContent: map[string]any{"job_id": "u3", "status": "running"}}, nil, OutcomeStarted, "", "u3"},
-		{"write", &mcp.CallToolResult{StructuredContent: map[string]any{"name": "x"}}, nil, OutcomeOK, "", ""},
+		{"tool error", nil, &errcode.Error{Code: errcode.NotFound, Message: "nope"}, OutcomeError, "NOT_FOUND", "", false},
+		{"timeout", nil, &errcode.Error{Code: errcode.Timeout, MayHaveBeenApplied: true}, OutcomeError, "TIMEOUT", "", true},
+		{"go error", nil, errors.New("boom"), OutcomeError, "SERVER_ERROR", "", true},
+		{"execute done", &mcp.CallToolResult{StructuredContent: map[string]any{"job_id": "u1", "status": "succeeded", "success": true}}, nil, OutcomeOK, "", "u1", false},
+		{"execute failed", &mcp.CallToolResult{StructuredContent: map[string]any{"job_id": "u2", "status": "failed", "success": false}}, nil, OutcomeFailed, "", "u2", false},
+		{"execute running", &mcp.CallToolResult{StructuredContent: map[string]any{"job_id": "u3", "status": "running"}}, nil, OutcomeStarted, "", "u3", false},
+		{"write", &mcp.CallToolResult{StructuredContent: map[string]any{"name": "x"}}, nil, OutcomeOK, "", "", false},
 	}
 	for _, tt := range tests {
-		o, c, u := Outcome(tt.res, tt.err)
-		if o != tt.outcome || c != tt.code || u != tt.update {
-			t.Errorf("%s: Outcome = %q %q %q, want %q %q %q", tt.name, o, c, u, tt.outcome, tt.code, tt.update)
+		o, c, u, a := Outcome(tt.res, tt.err)
+		if o != tt.outcome || c != tt.code || u != tt.update || a != tt.applied {
+			t.Errorf("%s: Outcome = %q %q %q %v, want %q %q %q %v", tt.name, o, c, u, a, tt.outcome, tt.code, tt.update, tt.applied)
 		}
 	}
 }

@@ -13,8 +13,9 @@ type ConfirmPolicy string
 
 // The confirmation policies of KOMODO_CONFIRM.
 const (
-	// ConfirmDestructive asks before calls that destroy things: Delete*, Destroy*, Prune*,
-	// Remove*, Rotate* and the terminal. Everyday deploys, builds and restarts run unasked.
+	// ConfirmDestructive asks before calls whose effect (api/effects.yaml) destroys or
+	// revokes, runs code or grants privileges. Everyday deploys, builds and restarts run
+	// unasked.
 	ConfirmDestructive ConfirmPolicy = "destructive"
 	// ConfirmMutations asks before every call that changes something in Komodo.
 	ConfirmMutations ConfirmPolicy = "mutations"

@@ -1,4 +1,5 @@
-// Package confirm decides which tool calls need a person's confirmation (KOMODO_CONFIRM) and
+// Package confirm decides which tool calls need a person's confirmation (KOMODO_CONFIRM,
+// from the call's typed effect) and
 // issues the short-lived tokens that confirm a call when the client cannot ask the person
 // itself: a token is bound to the caller, the exact tool and the exact arguments, confirms
 // one call only (it is spent on first use), and expires after a few minutes.
@@ -26,47 +27,22 @@ import (
 	"sync"
 	"time"
 
+	"github.com/komodo-mcp/komodo-mcp/gen/catalog"
 	"github.com/komodo-mcp/komodo-mcp/internal/config"
 )
 
-// Op is what the policy needs to know about a tool.
-type Op struct {
-	Tool      string // the tool name
-	Operation string // Komodo's operation, e.g. DeleteStack, ExecuteTerminal
-	Mutates   bool   // it changes something in Komodo (write, execute, terminal)
-	Terminal  bool   // it runs a command on a host
-}
-
-// destructivePrefixes are the operations that destroy or revoke something (Komodo's own
-// names: DeleteStack, DestroyDeployment, PruneImages, RemoveUserFromUserGroup,
-// RotateServerKeys...). Everyday deploys, builds and restarts are not among them.
-var destructivePrefixes = []string{"Delete", "Destroy", "Prune", "Remove", "Rotate"}
-
-// Destructive reports whether op destroys things in the sense of KOMODO_CONFIRM=destructive:
-// its operation (Batch forms included) starts with Delete, Destroy, Prune, Remove or Rotate,
-// or it is the terminal.
-func Destructive(op Op) bool {
-	if op.Terminal {
-		return true
-	}
-	name := strings.TrimPrefix(op.Operation, "Batch")
-	for _, p := range destructivePrefixes {
-		if strings.HasPrefix(name, p) {
-			return true
-		}
-	}
-	return false
-}
-
-// Needed reports whether policy asks before op.
-func Needed(policy config.ConfirmPolicy, op Op) bool {
+// Needed reports whether policy asks before a call with effect e: none never asks,
+// mutations asks before every change to Komodo, destructive (the default) before what
+// destroys or revokes, runs code or grants privileges. An unknown policy asks as
+// destructive does; an unknown effect counts as destructive (catalog.Effect).
+func Needed(policy config.ConfirmPolicy, e catalog.Effect) bool {
 	switch policy {
 	case config.ConfirmNone:
 		return false
 	case config.ConfirmMutations:
-		return op.Mutates
+		return e.Mutates()
 	}
-	return op.Mutates && Destructive(op)
+	return e.Mutates() && e.Destructive()
 }
 
 // DefaultTTL is how long a confirmation token stays valid.

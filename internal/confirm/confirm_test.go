@@ -5,38 +5,24 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
+	"github.com/komodo-mcp/komodo-mcp/gen/catalog"
 	"github.com/komodo-mcp/komodo-mcp/internal/config"
 )
 
 func TestNeeded(t *testing.T) {
-	ops := map[string]Op{
-		"deploy":        {Tool: "komodo_execute_Deploy", Operation: "Deploy", Mutates: true},
-		"restart":       {Tool: "komodo_execute_RestartStack", Operation: "RestartStack", Mutates: true},
-		"delete":        {Tool: "komodo_write_DeleteStack", Operation: "DeleteStack", Mutates: true},
-		"destroy":       {Tool: "komodo_execute_DestroyDeployment", Operation: "DestroyDeployment", Mutates: true},
-		"batch destroy": {Tool: "komodo_execute_BatchDestroyDeployment", Operation: "BatchDestroyDeployment", Mutates: true},
-		"prune":         {Tool: "komodo_execute_PruneImages", Operation: "PruneImages", Mutates: true},
-		"remove":        {Tool: "komodo_write_RemoveUserFromUserGroup", Operation: "RemoveUserFromUserGroup", Mutates: true},
-		"rotate":        {Tool: "komodo_execute_RotateServerKeys", Operation: "RotateServerKeys", Mutates: true},
-		"terminal":      {Tool: "komodo_terminal_Execute", Operation: "ExecuteTerminal", Mutates: true, Terminal: true},
-		"read":          {Tool: "komodo_read_ListServers", Operation: "ListServers"},
-	}
-	want := map[config.ConfirmPolicy][]string{
-		config.ConfirmDestructive: {"delete", "destroy", "batch destroy", "prune", "remove", "rotate", "terminal"},
-		config.ConfirmMutations:   {"deploy", "restart", "delete", "destroy", "batch destroy", "prune", "remove", "rotate", "terminal"},
+	want := map[config.ConfirmPolicy][]catalog.Effect{
+		config.ConfirmDestructive: {catalog.EffectDestroy, catalog.EffectRunCode, catalog.EffectPrivilege, "unknown"},
+		config.ConfirmMutations:   {catalog.EffectConfigure, catalog.EffectDisrupt, catalog.EffectDestroy, catalog.EffectRunCode, catalog.EffectPrivilege, "unknown"},
 		config.ConfirmNone:        nil,
 	}
 	for policy, asked := range want {
-		set := map[string]bool{}
-		for _, n := range asked {
-			set[n] = true
-		}
-		for name, op := range ops {
-			if got := Needed(policy, op); got != set[name] {
-				t.Errorf("%s: Needed(%s) = %v, want %v", policy, name, got, set[name])
+		for _, e := range append(slices.Clone(catalog.Effects), "unknown") {
+			if got := Needed(policy, e); got != slices.Contains(asked, e) {
+				t.Errorf("%s: Needed(%s) = %v, want %v", policy, e, got, !got)
 			}
 		}
 	}

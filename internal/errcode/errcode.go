@@ -58,6 +58,14 @@ type Error struct {
 	Hint string
 	// Err is the underlying transport error, if any.
 	Err error
+	// MayHaveBeenApplied is set when the request may have reached Komodo although no
+	// answer says what came of it (a timeout, a connection dropped after sending, a proxy
+	// failing after forwarding): a write or execute may have been carried out. The retry
+	// layer never repeats such a request; the audit log records the flag.
+	MayHaveBeenApplied bool
+	// Reach names tools the message or hint mentions that are not in the session's tool
+	// list, with how to call them; set by the MCP server when rendering.
+	Reach string
 }
 
 // Error returns "CODE: message".
@@ -74,11 +82,13 @@ func (e *Error) Unwrap() error {
 // toolResult is the {"error", "code"} shape (README "Errors") plus optional detail;
 // the detail is omitted when empty.
 type toolResult struct {
-	Error  string   `json:"error"`
-	Code   Code     `json:"code"`
-	Status int      `json:"status,omitempty"`
-	Hint   string   `json:"hint,omitempty"`
-	Trace  []string `json:"trace,omitempty"`
+	Error              string   `json:"error"`
+	Code               Code     `json:"code"`
+	Status             int      `json:"status,omitempty"`
+	Hint               string   `json:"hint,omitempty"`
+	Trace              []string `json:"trace,omitempty"`
+	MayHaveBeenApplied bool     `json:"may_have_been_applied,omitempty"`
+	Reach              string   `json:"reach,omitempty"`
 }
 
 // MarshalJSON renders the shape {"error", "code"} with the optional
@@ -88,7 +98,8 @@ func (e *Error) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false) // keep Komodo's `<`, `>` and `&` readable
-	err := enc.Encode(toolResult{Error: e.Message, Code: e.Code, Status: e.Status, Hint: e.Hint, Trace: e.Trace})
+	err := enc.Encode(toolResult{Error: e.Message, Code: e.Code, Status: e.Status, Hint: e.Hint, Trace: e.Trace,
+		MayHaveBeenApplied: e.MayHaveBeenApplied, Reach: e.Reach})
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), err
 }
 
@@ -138,7 +149,7 @@ func FromResponse(status int, body []byte) *Error {
 	case status == http.StatusForbidden:
 		e.Code, e.Hint = AuthError, hintPermission
 	case status == http.StatusRequestTimeout:
-		e.Code, e.Hint = Timeout, hintTimeout
+		e.Code, e.Hint, e.MayHaveBeenApplied = Timeout, hintTimeout, true
 	case status == http.StatusTooManyRequests && komodo:
 		e.Code, e.Hint = AuthError, loginLimitHint(msg)
 	case status == http.StatusTooManyRequests:
@@ -148,9 +159,9 @@ func FromResponse(status int, body []byte) *Error {
 	case status >= 300 && status < 400:
 		e.Code, e.Hint = NetworkError, hintRedirect
 	case !komodo && (status == http.StatusGatewayTimeout || status == 524):
-		e.Code, e.Hint = Timeout, hintGatewayTimeout
+		e.Code, e.Hint, e.MayHaveBeenApplied = Timeout, hintGatewayTimeout, true
 	case !komodo && status >= 500:
-		e.Code, e.Hint = NetworkError, hintProxy
+		e.Code, e.Hint, e.MayHaveBeenApplied = NetworkError, hintProxy, true
 	case !komodo && status == http.StatusNotFound:
 		e.Code, e.Hint = NetworkError, hintNoRoute
 	case !komodo && status == http.StatusUnsupportedMediaType:

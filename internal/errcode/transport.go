@@ -40,6 +40,13 @@ func (k Transport) NeverSent() bool {
 	return k == TransportDNS || k == TransportRefused || k == TransportDial
 }
 
+// MayHaveBeenApplied reports failures after which the request may have reached Komodo:
+// everything but the failures raised before sending (NeverSent) and the configuration
+// errors that stop a request before it leaves.
+func (k Transport) MayHaveBeenApplied() bool {
+	return !k.NeverSent() && !k.Permanent()
+}
+
 // Permanent reports failures no retry can fix: the configuration is wrong, and repeating
 // only delays saying so.
 func (k Transport) Permanent() bool {
@@ -110,8 +117,10 @@ func FromTransport(err error) *Error {
 		return e
 	}
 	text := err.Error()
-	e := &Error{Code: NetworkError, Err: err, Message: truncate("network request failed: "+text, maxMessage), Hint: hintNetwork}
-	switch ClassifyTransport(err) {
+	kind := ClassifyTransport(err)
+	e := &Error{Code: NetworkError, Err: err, Message: truncate("network request failed: "+text, maxMessage), Hint: hintNetwork,
+		MayHaveBeenApplied: kind.MayHaveBeenApplied()}
+	switch kind {
 	case TransportCancelled:
 		e.Code = Timeout
 		e.Message = truncate("request cancelled before Komodo answered: "+text, maxMessage)

@@ -7,8 +7,8 @@
 // The MCP glue (internal/server) calls one seam per tool call: Translate turns the
 // validated arguments into a Plan - the request Komodo gets, the filters applied to list
 // items, what to wait for - or refuses the call with a VALIDATION_ERROR that names the
-// option. Translations never modify their input; whether Komodo gets the client's own
-// bytes is derived from the plan (Plan.Body), not remembered.
+// option. Translations never modify their input; Komodo gets the plan's arguments
+// (Plan.Body).
 package guide
 
 import (
@@ -18,7 +18,6 @@ import (
 	"fmt"
 	"maps"
 	"math"
-	"reflect"
 	"slices"
 	"time"
 
@@ -107,12 +106,9 @@ func Translate(ctx context.Context, k Komodo, t *catalog.Tool, args map[string]a
 	return done(p, err)
 }
 
-// Body is what Komodo receives: the client's own bytes when the plan's arguments are
-// what the client sent, else the plan's arguments as compact JSON.
-func (p *Plan) Body(original json.RawMessage) ([]byte, error) {
-	if sent, ok := decodeObject(original); ok && reflect.DeepEqual(sent, p.Args) {
-		return original, nil
-	}
+// Body is what Komodo receives: the plan's arguments as compact JSON (numbers exactly as
+// the client wrote them).
+func (p *Plan) Body() ([]byte, error) {
 	return marshalCompact(p.Args)
 }
 
@@ -169,22 +165,6 @@ func intParam(params map[string]any, name string, def, lo, hi int) int {
 		return hi
 	}
 	return int(f)
-}
-
-// decodeObject decodes a JSON object keeping numbers exact, as the server decodes
-// arguments; ok is false for anything else.
-func decodeObject(raw json.RawMessage) (map[string]any, bool) {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || string(raw) == "null" {
-		return nil, false
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var m map[string]any
-	if err := dec.Decode(&m); err != nil || dec.More() {
-		return nil, false
-	}
-	return m, true
 }
 
 func marshalCompact(v any) ([]byte, error) {

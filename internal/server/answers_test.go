@@ -175,12 +175,12 @@ func TestGateway(t *testing.T) {
 	s := simtest.Start(t, simtest.WithExecDuration(60*time.Millisecond))
 	var mu sync.Mutex
 	var seen []string
-	record := func(tool *server.Tool, next mcp.ToolHandler) mcp.ToolHandler {
-		return func(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+	record := func(tool *server.Tool, next server.Handler) server.Handler {
+		return func(ctx context.Context, c *server.Call) (*mcp.CallToolResult, error) {
 			mu.Lock()
 			seen = append(seen, tool.Def.Name)
 			mu.Unlock()
-			return next(ctx, req)
+			return next(ctx, c)
 		}
 	}
 	cs := connect(t, testConfig(s.URL()), server.Selection{Exclude: []string{"komodo_execute_PruneVolumes"}},

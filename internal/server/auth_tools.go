@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/komodo-mcp/komodo-mcp/gen/catalog"
 	"github.com/komodo-mcp/komodo-mcp/internal/auth"
 	"github.com/komodo-mcp/komodo-mcp/internal/errcode"
 	"github.com/komodo-mcp/komodo-mcp/internal/rpc"
@@ -33,28 +35,28 @@ func authTools() []*Tool {
 				"In jwt mode this logs in with KOMODO_USERNAME/KOMODO_PASSWORD (when no session is held). "+
 				"In api-key and hmac modes there is no session: every request is authenticated with the API key, so this only checks that Komodo accepts it. "+
 				"Takes no arguments: credentials never travel through tool calls.",
-			false, true, true, (*Server).authLogin),
+			catalog.EffectSession, true, true, (*Server).authLogin),
 		authTool("komodo_auth_Logout", "Log out of Komodo",
 			"Forget the server's JWT session. Komodo keeps no server-side session, so nothing is sent to Komodo; the next call logs in again when a username and password are configured. "+
 				"In api-key and hmac modes there is no session and nothing changes. Takes no arguments.",
-			false, true, false, (*Server).authLogout),
+			catalog.EffectSession, true, false, (*Server).authLogout),
 		authTool("komodo_auth_RefreshToken", "Refresh the Komodo token",
 			"Replace the server's JWT with a fresh one by logging in again with the configured username and password. "+
 				"In api-key and hmac modes there is no token to refresh and nothing changes. Takes no arguments.",
-			false, true, true, (*Server).authRefresh),
+			catalog.EffectSession, true, true, (*Server).authRefresh),
 		authTool("komodo_auth_Status", "Komodo authentication status",
 			"Report the auth mode, whether a session is held, and the calling user (username, id, admin flags). "+
 				"Never returns a token or secret, and never logs in: with no session held it says so instead of asking Komodo.",
-			true, true, true, (*Server).authStatus),
+			catalog.EffectRead, true, true, (*Server).authStatus),
 	}
 }
 
 // authTool builds one auth tool; run does the work. The input schema admits no
 // argument, so a call with one (a credential the user hoped to pass) is refused by name
 // before run, never echoing its value.
-func authTool(name, title, description string, readOnly, idempotent, openWorld bool, run func(*Server, context.Context) *mcp.CallToolResult) *Tool {
+func authTool(name, title, description string, effect catalog.Effect, idempotent, openWorld bool, run func(*Server, context.Context) (*mcp.CallToolResult, error)) *Tool {
 	// Forgetting a token is undone by logging in again: no auth tool is destructive.
-	ann := annotations(title, readOnly, false, idempotent)
+	ann := annotations(title, effect, idempotent)
 	ann.OpenWorldHint = &openWorld
 	return &Tool{
 		Def: &mcp.Tool{
@@ -64,32 +66,34 @@ func authTool(name, title, description string, readOnly, idempotent, openWorld b
 			InputSchema: json.RawMessage(noArgsSchema),
 			Annotations: ann,
 		},
-		Module:  "auth",
-		Toolset: "auth",
+		Effect:    effect,
+		Operation: strings.TrimPrefix(name, "komodo_auth_"),
+		Module:    "auth",
+		Toolset:   "auth",
 		Handler: func(s *Server) Handler {
 			return func(ctx context.Context, _ *Call) (*mcp.CallToolResult, error) {
-				return run(s, ctx), nil
+				return run(s, ctx)
 			}
 		},
 	}
 }
 
-func (s *Server) authLogin(ctx context.Context) *mcp.CallToolResult {
+func (s *Server) authLogin(ctx context.Context) (*mcp.CallToolResult, error) {
 	jwt := s.rpc.Session()
 	if jwt == nil {
 		u, err := s.currentUser(ctx)
 		if err != nil {
-			return s.authFailure(err)
+			return nil, s.authFailure(err)
 		}
 		return success(map[string]any{
 			"mode": string(s.rpc.AuthMode()), "session": false, "user": u,
 			"message": fmt.Sprintf("API-key mode has no session to log in to: every request is authenticated with the configured API key and secret. Komodo accepts them as user %s.", u["username"]),
-		})
+		}), nil
 	}
 	loggedIn := false
 	if !jwt.HasSession() {
 		if err := jwt.Refresh(ctx); err != nil {
-			return s.authFailure(err)
+			return nil, s.authFailure(err)
 		}
 		loggedIn = true
 	}
@@ -97,22 +101,22 @@ func (s *Server) authLogin(ctx context.Context) *mcp.CallToolResult {
 	// a fresh login inside the transport when a username and password are configured.
 	u, err := s.currentUser(ctx)
 	if err != nil {
-		return s.authFailure(err)
+		return nil, s.authFailure(err)
 	}
 	msg := fmt.Sprintf("Logged in to Komodo as %s.", u["username"])
 	if !loggedIn {
 		msg = fmt.Sprintf("Already logged in to Komodo as %s; the session works. Use komodo_auth_RefreshToken for a fresh token.", u["username"])
 	}
-	return success(map[string]any{"mode": modeJWT, "session": jwt.HasSession(), "logged_in": loggedIn, "user": u, "message": msg})
+	return success(map[string]any{"mode": modeJWT, "session": jwt.HasSession(), "logged_in": loggedIn, "user": u, "message": msg}), nil
 }
 
-func (s *Server) authLogout(context.Context) *mcp.CallToolResult {
+func (s *Server) authLogout(context.Context) (*mcp.CallToolResult, error) {
 	jwt := s.rpc.Session()
 	if jwt == nil {
 		return success(map[string]any{
 			"mode": string(s.rpc.AuthMode()), "session": false, "changed": false,
 			"message": "API keys have no session, so there is nothing to log out of and nothing changed. To stop this server using the key, remove KOMODO_API_KEY/KOMODO_API_SECRET from its configuration, or delete the key in Komodo.",
-		})
+		}), nil
 	}
 	had := jwt.HasSession()
 	jwt.Logout()
@@ -121,55 +125,55 @@ func (s *Server) authLogout(context.Context) *mcp.CallToolResult {
 	if !had {
 		msg = "No session was held; nothing changed. " + next
 	}
-	return success(map[string]any{"mode": modeJWT, "session": false, "changed": had, "message": msg})
+	return success(map[string]any{"mode": modeJWT, "session": false, "changed": had, "message": msg}), nil
 }
 
-func (s *Server) authRefresh(ctx context.Context) *mcp.CallToolResult {
+func (s *Server) authRefresh(ctx context.Context) (*mcp.CallToolResult, error) {
 	jwt := s.rpc.Session()
 	if jwt == nil {
 		return success(map[string]any{
 			"mode": string(s.rpc.AuthMode()), "session": false, "refreshed": false,
 			"message": "API keys have no token to refresh: every request is authenticated with the configured API key and secret, which stay valid until deleted or expired in Komodo. Nothing changed.",
-		})
+		}), nil
 	}
 	if err := jwt.Refresh(ctx); err != nil {
 		if errors.Is(err, auth.ErrNoSession) && jwt.HasSession() {
 			// A token given as KOMODO_JWT without a username and password: Refresh kept it.
-			return failure(&errcode.Error{Code: errcode.AuthError, Err: err,
+			return nil, &errcode.Error{Code: errcode.AuthError, Err: err,
 				Message: "cannot refresh the token: no KOMODO_USERNAME/KOMODO_PASSWORD is configured to log in with; the current token (KOMODO_JWT) stays in use until Komodo rejects it",
-				Hint:    "Configure KOMODO_USERNAME and KOMODO_PASSWORD to let the server log in again, or give it a new KOMODO_JWT and restart it."}, s.rpc.Secrets())
+				Hint:    "Configure KOMODO_USERNAME and KOMODO_PASSWORD to let the server log in again, or give it a new KOMODO_JWT and restart it."}
 		}
-		return s.authFailure(err)
+		return nil, s.authFailure(err)
 	}
 	return success(map[string]any{
 		"mode": modeJWT, "session": true, "refreshed": true,
 		"message": "Logged in again with the configured username and password; the new token replaces the old one.",
-	})
+	}), nil
 }
 
-func (s *Server) authStatus(ctx context.Context) *mcp.CallToolResult {
+func (s *Server) authStatus(ctx context.Context) (*mcp.CallToolResult, error) {
 	jwt := s.rpc.Session()
 	if jwt != nil && !jwt.HasSession() {
 		// Asking Komodo would log in, which a status report must not do.
 		return success(map[string]any{
 			"mode": modeJWT, "session": false, "user": nil,
 			"message": "No session is held. The next call to Komodo (or komodo_auth_Login) logs in with the configured username and password.",
-		})
+		}), nil
 	}
 	u, err := s.currentUser(ctx)
 	if err != nil {
-		return s.authFailure(err)
+		return nil, s.authFailure(err)
 	}
 	if jwt == nil {
 		return success(map[string]any{
 			"mode": string(s.rpc.AuthMode()), "session": false, "user": u,
 			"message": fmt.Sprintf("Every request is authenticated with the configured API key and secret (no session). Komodo accepts them as user %s.", u["username"]),
-		})
+		}), nil
 	}
 	return success(map[string]any{
 		"mode": modeJWT, "session": jwt.HasSession(), "user": u,
 		"message": fmt.Sprintf("Logged in to Komodo as %s.", u["username"]),
-	})
+	}), nil
 }
 
 // currentUser asks Komodo who the credentials belong to (GET /user) and keeps only who
@@ -208,20 +212,20 @@ func (s *Server) currentUser(ctx context.Context) (map[string]any, error) {
 // loginErrors are the failures of jwt mode's login; each message says what to do.
 var loginErrors = []error{auth.ErrInvalidCredentials, auth.ErrSecondFactor, auth.ErrNoSession}
 
-// authFailure renders err as a tool error. A failed login reaches us as a transport error
+// authFailure classifies err as a tool error. A failed login reaches us as a transport error
 // (the JWT transport could not get a token), which would otherwise read as a network
 // failure: it is an AUTH_ERROR, told in the auth package's words, which name the settings
 // to check and never the password.
-func (s *Server) authFailure(err error) *mcp.CallToolResult {
+func (s *Server) authFailure(err error) *errcode.Error {
 	for _, le := range loginErrors {
 		if errors.Is(err, le) {
-			return failure(&errcode.Error{Code: errcode.AuthError, Message: "Komodo login failed: " + le.Error(),
-				Hint: "Fix the credentials in the server's configuration and restart it; they cannot be passed as tool arguments.", Err: err}, s.rpc.Secrets())
+			return &errcode.Error{Code: errcode.AuthError, Message: "Komodo login failed: " + le.Error(),
+				Hint: "Fix the credentials in the server's configuration and restart it; they cannot be passed as tool arguments.", Err: err}
 		}
 	}
 	if _, ok := errors.AsType[*errcode.Error](err); ok {
-		return failure(rpc.AsError(err), s.rpc.Secrets())
+		return rpc.AsError(err)
 	}
 	// A login that failed on the way (Komodo down, TLS, DNS) carries no code yet.
-	return failure(errcode.FromTransport(err), s.rpc.Secrets())
+	return errcode.FromTransport(err)
 }

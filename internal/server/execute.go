@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/komodo-mcp/komodo-mcp/gen/catalog"
 	"github.com/komodo-mcp/komodo-mcp/internal/auth"
 	"github.com/komodo-mcp/komodo-mcp/internal/compact"
 	"github.com/komodo-mcp/komodo-mcp/internal/errcode"
@@ -57,7 +59,8 @@ func (s *Server) findStarted(ctx context.Context, u map[string]any, deadline tim
 // afterExecute shapes an execute answer and, when asked, waits for the work to finish.
 // A Batch answer ({status, data} items) is shaped item by item, its updates followed
 // together.
-func (s *Server) afterExecute(ctx context.Context, req *mcp.CallToolRequest, plan *guide.Plan, answer any) *mcp.CallToolResult {
+// A failure while waiting is an error that says the work was started (Komodo accepted it).
+func (s *Server) afterExecute(ctx context.Context, req *mcp.CallToolRequest, plan *guide.Plan, answer any) (*mcp.CallToolResult, error) {
 	deadline := time.Now().Add(s.waitCap(plan.Wait.Limit))
 	var updates []map[string]any // the Updates to shape, in order
 	batch, isBatch := answer.([]any)
@@ -73,7 +76,7 @@ func (s *Server) afterExecute(ctx context.Context, req *mcp.CallToolRequest, pla
 			}
 		}
 	default:
-		return success(wrap("value", answer))
+		return success(wrap("value", answer)), nil
 	}
 
 	shaped := make([]map[string]any, len(updates))
@@ -87,7 +90,7 @@ func (s *Server) afterExecute(ctx context.Context, req *mcp.CallToolRequest, pla
 			}
 			started, err := s.findStarted(ctx, u, deadline)
 			if err != nil {
-				return failure(rpc.AsError(err), s.rpc.Secrets())
+				return nil, startedButUnfollowed(err)
 			}
 			if started == nil {
 				unchanged[i] = true
@@ -99,7 +102,7 @@ func (s *Server) afterExecute(ctx context.Context, req *mcp.CallToolRequest, pla
 	if plan.Wait.Enabled {
 		var err error
 		if results, err = s.follow(ctx, req, updates, time.Until(deadline)); err != nil {
-			return failure(rpc.AsError(err), s.rpc.Secrets())
+			return nil, startedButUnfollowed(err)
 		}
 	}
 	for i, u := range updates {
@@ -135,7 +138,7 @@ func (s *Server) afterExecute(ctx context.Context, req *mcp.CallToolRequest, pla
 		shaped[i] = out
 	}
 	if !isBatch {
-		return success(shaped[0])
+		return success(shaped[0]), nil
 	}
 	items := make([]any, len(batch))
 	next := 0
@@ -147,7 +150,16 @@ func (s *Server) afterExecute(ctx context.Context, req *mcp.CallToolRequest, pla
 			items[i] = it
 		}
 	}
-	return success(map[string]any{"items": items})
+	return success(map[string]any{"items": items}), nil
+}
+
+// startedButUnfollowed is the error of a wait that failed after Komodo accepted the work:
+// the work was started, whatever came of it.
+func startedButUnfollowed(err error) *errcode.Error {
+	e := *rpc.AsError(err)
+	e.MayHaveBeenApplied = true
+	e.Hint = strings.TrimSpace("Komodo accepted the work before waiting for it failed: check komodo_read_ListUpdates before repeating it. " + e.Hint)
+	return &e
 }
 
 // cancelHint says how to cancel work Komodo can cancel; komodo-mcp never cancels on its own.
@@ -320,31 +332,33 @@ func waitUpdateTool() *Tool {
 			Title:       "Wait for update",
 			Description: "Wait for a Komodo Update (the job an execute tool started) to complete, up to the wait cap or `timeout` seconds, and answer its final state: success, duration, the failing stage and the tail of its output. Call again to keep waiting.",
 			InputSchema: json.RawMessage(`{"type":"object","additionalProperties":false,"required":["id"],"properties":{"id":{"type":"string","description":"The update id (job_id of an execute result)."},"timeout":{"type":"number","minimum":1,"maximum":3600,"description":"Seconds to wait at most (default and maximum: the server's wait cap)."}}}`),
-			Annotations: annotations("Wait for update", true, false, true),
+			Annotations: annotations("Wait for update", catalog.EffectRead, true),
 		},
-		Module:  "read",
-		Toolset: "updates",
-		Default: true,
+		Effect:    catalog.EffectRead,
+		Operation: "GetUpdate",
+		Module:    "read",
+		Toolset:   "updates",
+		Default:   true,
 		Handler: func(s *Server) Handler {
 			return func(ctx context.Context, c *Call) (*mcp.CallToolResult, error) {
 				req, args := c.Request, c.Args
 				id, _ := args["id"].(string)
 				if id == "" {
-					return validationFailure("missing required argument `id`: the update id", "use the job_id of an execute result"), nil
+					return nil, invalid("missing required argument `id`: the update id", "use the job_id of an execute result")
 				}
 				limit, _ := guide.Seconds(args, "timeout")
 				body, _ := json.Marshal(map[string]string{"id": id})
 				data, err := s.rpc.Call(ctx, "POST", "/read/GetUpdate", body)
 				if err != nil {
-					return failure(rpc.AsError(err), s.rpc.Secrets()), nil
+					return nil, rpc.AsError(err)
 				}
 				v, err := decodeJSON(data)
 				update, ok := v.(map[string]any)
 				if err != nil || !ok {
-					return failure(&errcode.Error{Code: errcode.ServerError, Message: "GetUpdate did not answer an Update"}, nil), nil
+					return nil, &errcode.Error{Code: errcode.ServerError, Message: "GetUpdate did not answer an Update"}
 				}
 				plan := &guide.Plan{Args: map[string]any{}, Wait: guide.Wait{Enabled: true, Limit: limit}}
-				return s.afterExecute(ctx, req, plan, s.redact.typed("Update", update)), nil
+				return s.afterExecute(ctx, req, plan, s.redact.typed("Update", update))
 			}
 		},
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/komodo-mcp/komodo-mcp/gen/catalog"
 	"strings"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -31,11 +32,13 @@ func findTool() *Tool {
 			Title:       "Find resources",
 			Description: "Find resources of every type (servers, stacks, deployments, builds, repos, procedures, actions, builders, alerters, syncs, swarms) whose name contains the words. Returns each match's type, name, id, state and server. Use it when you know a name but not what it is.",
 			InputSchema: json.RawMessage(`{"type":"object","additionalProperties":false,"required":["query"],"properties":{"query":{"type":"string","minLength":1,"maxLength":200,"description":"A name or part of one."}}}`),
-			Annotations: annotations("Find resources", true, false, true),
+			Annotations: annotations("Find resources", catalog.EffectRead, true),
 		},
-		Module:  "read",
-		Toolset: "core",
-		Default: true,
+		Effect:    catalog.EffectRead,
+		Operation: "FindResources",
+		Module:    "read",
+		Toolset:   "core",
+		Default:   true,
 		Handler: func(s *Server) Handler {
 			return func(ctx context.Context, c *Call) (*mcp.CallToolResult, error) {
 				query, _ := c.Args["query"].(string)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/komodo-mcp/komodo-mcp/gen/catalog"
 	"github.com/komodo-mcp/komodo-mcp/internal/errcode"
 	"github.com/komodo-mcp/komodo-mcp/internal/fleetview"
 	"github.com/komodo-mcp/komodo-mcp/internal/follow"
@@ -47,15 +48,15 @@ func fleetTool() *Tool {
 		InputSchema: json.RawMessage(`{"type":"object","additionalProperties":false,"properties":{}}`),
 		// No output schema: the default tools/list has a byte budget, and the view model
 		// (fleetview.Fleet) is documented where it is built.
-		Annotations: annotations("Fleet", true, false, true),
+		Annotations: annotations("Fleet", catalog.EffectRead, true),
 		Meta:        fleetview.ToolMeta(fleetview.VisibleToModel, fleetview.VisibleToApp),
 	}
-	return &Tool{Def: def, Module: "read", Toolset: "ui", Default: true,
+	return &Tool{Def: def, Effect: catalog.EffectRead, Operation: "ShowFleet", Module: "read", Toolset: "ui", Default: true,
 		Handler: func(s *Server) Handler {
 			return func(ctx context.Context, c *Call) (*mcp.CallToolResult, error) {
 				f, err := fleetview.Load(ctx, s.rpc)
 				if err != nil {
-					return failure(rpc.AsError(err), s.rpc.Secrets()), nil
+					return nil, rpc.AsError(err)
 				}
 				f.Actions = s.fleetActions()
 				raw, err := json.Marshal(f)
@@ -84,7 +85,7 @@ func (s *Server) fleetActions() *fleetview.Actions {
 		a.Gateway = callToolName
 	}
 	for button, name := range fleetview.ActionTools {
-		if _, why := s.callable(name); why != "" {
+		if t, refused := s.permit(name); refused != nil || appOnly(t) {
 			continue
 		}
 		_, listed := s.listed[name]
@@ -117,15 +118,15 @@ func watchTool() *Tool {
 			`"id":{"type":"string"},"operation":{"type":"string"},"target":{"type":"string"},"status":{"type":"string"},"done":{"type":"boolean"},"success":{"type":"boolean"},` +
 			`"stages":{"type":"array","items":{"type":"object","properties":{"name":{"type":"string"},"success":{"type":"boolean"},"tail":{"type":"string"}}}},` +
 			`"failed_stage":{"type":"string"},"error_tail":{"type":"string"},"duration_ms":{"type":"integer"},"followed_via":{"type":"string"}}}`),
-		Annotations: annotations("Watch update (fleet view)", true, false, true),
+		Annotations: annotations("Watch update (fleet view)", catalog.EffectRead, true),
 		Meta:        fleetview.ToolMeta(fleetview.VisibleToApp),
 	}
-	return &Tool{Def: def, Module: "read", Toolset: "ui", Default: true,
+	return &Tool{Def: def, Effect: catalog.EffectRead, Operation: "GetUpdate", Module: "read", Toolset: "ui", Default: true,
 		Handler: func(s *Server) Handler {
 			return func(ctx context.Context, c *Call) (*mcp.CallToolResult, error) {
 				if !fleetview.ClientSupports(c.Request.ClientCapabilities()) {
-					return validationFailure(watchToolName+" belongs to the fleet view, which this client does not render (it did not declare the "+fleetview.Extension+" extension)",
-						"follow an update with komodo_read_WaitForUpdate"), nil
+					return nil, invalid(watchToolName+" belongs to the fleet view, which this client does not render (it did not declare the "+fleetview.Extension+" extension)",
+						"follow an update with komodo_read_WaitForUpdate")
 				}
 				id, _ := c.Args["id"].(string)
 				seen, timeout := 0, watchDefault
@@ -137,7 +138,7 @@ func watchTool() *Tool {
 					v, _ := n.Int64()
 					timeout = int(v)
 				}
-				return s.watchUpdate(ctx, id, seen, time.Duration(timeout)*time.Second), nil
+				return s.watchUpdate(ctx, id, seen, time.Duration(timeout)*time.Second)
 			}
 		}}
 }
@@ -145,7 +146,7 @@ func watchTool() *Tool {
 // watchUpdate follows an Update as execute tools do (Komodo's update websocket, polling
 // when it is not available) and answers as soon as a stage beyond seen completes, the
 // update is over, or limit passes.
-func (s *Server) watchUpdate(ctx context.Context, id string, seen int, limit time.Duration) *mcp.CallToolResult {
+func (s *Server) watchUpdate(ctx context.Context, id string, seen int, limit time.Duration) (*mcp.CallToolResult, error) {
 	waitCtx, stop := context.WithCancel(ctx)
 	defer stop()
 	res, err := follow.Wait(waitCtx, s.rpc, id, follow.Options{
@@ -162,7 +163,7 @@ func (s *Server) watchUpdate(ctx context.Context, id string, seen int, limit tim
 		},
 	})
 	if ctx.Err() != nil {
-		return failure(rpc.AsError(ctx.Err()), nil)
+		return nil, rpc.AsError(ctx.Err())
 	}
 	var raw []byte
 	if err == nil && res != nil && res.Complete && res.Update != nil {
@@ -170,28 +171,28 @@ func (s *Server) watchUpdate(ctx context.Context, id string, seen int, limit tim
 	} else {
 		body, _ := json.Marshal(map[string]string{"id": id})
 		if raw, err = s.rpc.Call(ctx, "POST", "/read/GetUpdate", body); err != nil {
-			return failure(rpc.AsError(err), s.rpc.Secrets())
+			return nil, rpc.AsError(err)
 		}
 	}
 	v, err := decodeJSON(raw)
 	if err != nil {
-		return failure(rpc.AsError(err), nil)
+		return nil, rpc.AsError(err)
 	}
 	raw, _ = json.Marshal(s.redact.value(v))
 	p, err := fleetview.ProgressOf(raw, id)
 	if err != nil {
-		return failure(&errcode.Error{Code: errcode.ServerError, Message: "GetUpdate did not answer an Update: " + err.Error()}, nil)
+		return nil, &errcode.Error{Code: errcode.ServerError, Message: "GetUpdate did not answer an Update: " + err.Error()}
 	}
 	if res != nil {
 		p.Via = res.Via
 	}
 	out, err := json.Marshal(p)
 	if err != nil {
-		return failure(&errcode.Error{Code: errcode.ServerError, Message: err.Error()}, nil)
+		return nil, &errcode.Error{Code: errcode.ServerError, Message: err.Error()}
 	}
 	structured, _ := decodeJSON(out)
 	m, _ := structured.(map[string]any)
-	return success(m)
+	return success(m), nil
 }
 
 // fleetSelected reports whether the fleet view is on this server.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/komodo-mcp/komodo-mcp/gen/catalog"
 	"github.com/komodo-mcp/komodo-mcp/internal/errcode"
 	"github.com/komodo-mcp/komodo-mcp/internal/suggest"
 	"github.com/komodo-mcp/komodo-mcp/internal/toolsearch"
@@ -18,35 +19,17 @@ import (
 
 // The gateway puts every operation a few thousand tokens away: komodo_search_tools finds
 // tools of the whole inventory by plain words, komodo_call_tool calls one by name.
-// A gateway call goes through the called tool's own complete handler (s.handler: its
-// validation, errors, and every middleware - audit, confirmation, panic recovery), and
-// the same policy as a direct call: a read-only server calls only read-only tools, and
-// a tool removed with --exclude-tools stays unreachable. Tools outside the selected
-// toolsets are what it is for.
+// A gateway call goes through the same permit as a direct call (Server.permit: a
+// read-only server calls only read-only tools, a tool removed with --exclude-tools stays
+// unreachable), becomes the called tool's Call from the arguments the gateway already
+// decoded, and meets the called tool's middleware - confirmation and audit included.
+// Tools outside the selected toolsets are what it is for.
 
 const (
 	searchToolName = "komodo_search_tools"
 	callToolName   = "komodo_call_tool"
 	findToolName   = "komodo_read_FindResources"
 )
-
-// callable returns a tool the gateway may call, or why not.
-func (s *Server) callable(name string) (*Tool, string) {
-	t, ok := s.tools[name]
-	switch {
-	case !ok:
-		return nil, "unknown"
-	case name == callToolName || name == searchToolName:
-		return nil, "gateway"
-	case s.excluded[name]:
-		return nil, "excluded"
-	case appOnly(t):
-		return nil, "app"
-	case s.readOnly && !t.readOnly():
-		return nil, "read-only"
-	}
-	return t, ""
-}
 
 // searchIndex indexes every callable tool once per server.
 type searchIndex struct {
@@ -58,8 +41,8 @@ func (s *Server) toolIndex() *toolsearch.Index {
 	s.search.once.Do(func() {
 		var docs []toolsearch.Doc
 		for name := range s.tools {
-			t, why := s.callable(name)
-			if why != "" {
+			t, refused := s.permit(name)
+			if refused != nil || t.Dispatches || name == searchToolName || appOnly(t) {
 				continue
 			}
 			var schema struct {
@@ -86,11 +69,13 @@ func searchTool() *Tool {
 			Title:       "Search tools",
 			Description: "Find Komodo tools by what you want to do, in plain words (e.g. \"prune docker images\", \"rename a stack\"), among all ~340 tools, including those not in your list. Returns the best matches with their descriptions and input schemas; call one with komodo_call_tool.",
 			InputSchema: json.RawMessage(`{"type":"object","additionalProperties":false,"required":["query"],"properties":{"query":{"type":"string","minLength":1,"maxLength":500,"description":"What you want to do."},"limit":{"type":"integer","minimum":1,"maximum":20,"default":5,"description":"How many tools to return."}}}`),
-			Annotations: annotations("Search tools", true, false, true),
+			Annotations: annotations("Search tools", catalog.EffectRead, true),
 		},
-		Module:  "gateway",
-		Toolset: "core",
-		Default: true,
+		Effect:    catalog.EffectRead,
+		Operation: "SearchTools",
+		Module:    "gateway",
+		Toolset:   "core",
+		Default:   true,
 		Handler: func(s *Server) Handler {
 			return func(ctx context.Context, c *Call) (*mcp.CallToolResult, error) {
 				query, _ := c.Args["query"].(string)
@@ -132,65 +117,31 @@ func callTool() *Tool {
 			Description: "Call any Komodo tool by name, including those not in your list (find them with komodo_search_tools). Returns exactly what the tool returns; the tool's own input schema, checks and confirmations apply.",
 			InputSchema: json.RawMessage(`{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"type":"string","minLength":1,"maxLength":64,"description":"The tool's name, e.g. komodo_execute_PruneImages."},"arguments":{"type":"object","description":"The tool's arguments, as its input schema says."}}}`),
 			// It can call destructive tools; a read-only server lists it read-only (see New).
-			Annotations: annotations("Call tool", false, true, false),
+			Annotations: hints("Call tool", false, true, false),
 		},
-		Module:  "gateway",
-		Toolset: "core",
-		Default: true,
+		Dispatches: true,
+		Operation:  "CallTool",
+		Module:     "gateway",
+		Toolset:    "core",
+		Default:    true,
 		Handler: func(s *Server) Handler {
 			return func(ctx context.Context, c *Call) (*mcp.CallToolResult, error) {
 				name, _ := c.Args["name"].(string)
-				if _, why := s.callable(name); why != "" {
-					return s.refuseCall(name, why), nil
-				}
-				args, _ := c.Args["arguments"].(map[string]any)
+				args, _ := c.Args["arguments"].(map[string]any) // decoded with the gateway's own call
 				if args == nil {
 					args = map[string]any{}
 				}
-				raw, err := json.Marshal(args)
-				if err != nil {
-					return nil, err
-				}
-				params := &mcp.CallToolParamsRaw{Name: name, Arguments: json.RawMessage(raw)}
-				if c.Request != nil && c.Request.Params != nil {
-					// The progress token reaches the called tool, and a retried call brings
-					// the answers to the called tool's input requests (confirmations).
-					outer := c.Request.Params
-					params.Meta, params.InputResponses, params.RequestState = outer.Meta, outer.InputResponses, outer.RequestState
-				}
-				req := &mcp.CallToolRequest{Params: params}
-				if c.Request != nil {
-					req.Session, req.Extra = c.Request.Session, c.Request.Extra
-				}
-				return s.CallTool(ctx, req)
+				return s.callThrough(ctx, c, name, args)
 			}
 		},
 	}
 }
 
-// refuseCall explains why the gateway does not call a tool.
-func (s *Server) refuseCall(name, why string) *mcp.CallToolResult {
-	var e *errcode.Error
-	switch why {
-	case "gateway":
-		e = &errcode.Error{Code: errcode.ValidationError, Message: fmt.Sprintf("%s cannot be called through %s", name, callToolName), Hint: "call it directly"}
-	case "app":
-		e = &errcode.Error{Code: errcode.ValidationError, Message: fmt.Sprintf("%s is part of the fleet view and is called only by the view", name), Hint: "use " + fleetToolName + " to see the fleet"}
-	case "excluded":
-		e = &errcode.Error{Code: errcode.ValidationError, Message: fmt.Sprintf("%s is excluded on this server (KOMODO_EXCLUDE_TOOLS / --exclude-tools)", name), Hint: "the server's operator chose not to offer it"}
-	case "read-only":
-		e = &errcode.Error{Code: errcode.ValidationError, Message: fmt.Sprintf("%s changes Komodo and this server is read-only (KOMODO_READ_ONLY / --read-only)", name), Hint: "only read tools can be called"}
-	default:
-		e = &errcode.Error{Code: errcode.NotFound, Message: fmt.Sprintf("no tool named %q", name), Hint: s.closestTools(name)}
-	}
-	return failure(e, nil)
-}
-
 // closestTools suggests tool names close to a wrong one.
 func (s *Server) closestTools(name string) string {
 	all := make([]string, 0, len(s.tools))
-	for n := range s.tools {
-		if _, why := s.callable(n); why == "" {
+	for n, t := range s.tools {
+		if !s.excluded[n] && (!s.readOnly || t.readOnly()) && !appOnly(t) {
 			all = append(all, n)
 		}
 	}
@@ -227,9 +178,9 @@ func (s *Server) unlisted() mcp.Middleware {
 			if _, listed := s.listed[name]; listed || !strings.Contains(err.Error(), "unknown tool") {
 				return res, err
 			}
-			t, why := s.callable(name)
-			if why != "" {
-				return s.refuseCall(name, why), nil
+			t, refused := s.permit(name)
+			if refused != nil {
+				return s.render(ctx, nil, refused)
 			}
 			e := &errcode.Error{Code: errcode.ValidationError,
 				Message: fmt.Sprintf("%s is not in this session's tool list (it is in the %s toolset)", name, t.Toolset),
@@ -237,7 +188,7 @@ func (s *Server) unlisted() mcp.Middleware {
 			if s.gateway {
 				e.Hint = fmt.Sprintf("call it through %s {\"name\": %q, \"arguments\": {...}}, or %s", callToolName, name, e.Hint)
 			}
-			return failure(e, nil), nil
+			return s.render(ctx, nil, e)
 		}
 	}
 }
@@ -264,7 +215,7 @@ func readOnlyGateway(all []*Tool) []*Tool {
 		if t.Def.Name == callToolName {
 			c := *t
 			def := *t.Def
-			def.Annotations = annotations(def.Title, true, false, false)
+			def.Annotations = hints(def.Title, true, false, false)
 			def.Description += " This server is read-only: only read tools can be called."
 			c.Def = &def
 			out[i] = &c

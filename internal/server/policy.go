@@ -24,59 +24,36 @@ const ConfirmationArg = "confirmation_token"
 // confirmInput is the id of the elicitation in a multi-round-trip answer.
 const confirmInput = "confirm"
 
-// mutatingModules are the modules whose tools change something in Komodo.
-var mutatingModules = map[string]bool{"write": true, "execute": true, "user": true, "terminal": true}
-
-// opOf describes a tool for the confirmation policy and the audit log.
-func opOf(t *Tool) confirm.Op {
-	name := t.Def.Name
-	op := confirm.Op{Tool: name, Mutates: mutatingModules[t.Module] && !t.readOnly(), Terminal: t.Module == "terminal"}
-	if ct, ok := catalog.ByName(name); ok {
-		op.Operation = ct.Operation
-	} else if i := strings.LastIndexByte(name, '_'); i >= 0 {
-		op.Operation = name[i+1:]
-	}
-	if op.Terminal {
-		op.Operation = "ExecuteTerminal"
-	}
-	return op
-}
-
 // policyMiddleware is the one place where every tool call that changes something meets
 // the confirmation policy and leaves an audit line, whichever way it arrived (tools/call
-// on stdio or HTTP, or a tool calling another through Server.CallTool). Reads pass
-// untouched.
-func (s *Server) policyMiddleware(t *Tool, next mcp.ToolHandler) mcp.ToolHandler {
-	op := opOf(t)
-	if !op.Mutates {
+// on stdio or HTTP, Server.CallTool, or komodo_call_tool). The tool's typed effect alone
+// decides: reads and session tools pass untouched, and so does the gateway, whose called
+// tool passes here itself. It sees only validated calls (Call).
+func (s *Server) policyMiddleware(t *Tool, next Handler) Handler {
+	if t.Dispatches || !t.Effect.Mutates() {
 		return next
 	}
-	ask := confirm.Needed(s.opts.Confirm, op)
-	return func(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-		args, err := decodeArgs(req.Params.Arguments)
-		if err != nil { // the validation layer answers it
-			return next(ctx, req)
-		}
-		token, hasToken := args[ConfirmationArg].(string)
-		if _, present := args[ConfirmationArg]; present {
-			delete(args, ConfirmationArg)
-			req = withArguments(req, args)
-		}
-		rec := audit.Record{Caller: s.actor(ctx), Tool: op.Tool, Operation: op.Operation, Target: audit.TargetOf(args)}
-		if ask && s.valid(t, req) { // invalid arguments: no question, the validation error comes from next
-			if res, done := s.confirmCall(ctx, req, t, op, args, rec.Caller, token, hasToken); res != nil {
-				if done != "" { // "" for a question the client will come back with an answer to
-					rec.Outcome = done
-					if done == audit.OutcomeError {
-						_, rec.Error, _ = audit.Outcome(res, nil)
+	ask := confirm.Needed(s.opts.Confirm, t.Effect)
+	return func(ctx context.Context, c *Call) (*mcp.CallToolResult, error) {
+		rec := audit.Record{Caller: s.actor(ctx), Tool: t.Def.Name, Operation: t.Operation, Target: c.Target()}
+		if ask {
+			res, outcome, err := s.confirmCall(ctx, c, rec.Caller)
+			if res != nil || err != nil {
+				if outcome != "" { // "" for a question the client will come back with an answer to
+					rec.Outcome = outcome
+					if err != nil {
+						rec.Error = string(err.Code)
 					}
 					s.audit(ctx, rec)
+				}
+				if err != nil {
+					return nil, err
 				}
 				return res, nil
 			}
 		}
-		res, err := next(ctx, req)
-		rec.Outcome, rec.Error, rec.UpdateID = audit.Outcome(res, err)
+		res, err := next(ctx, c)
+		rec.Outcome, rec.Error, rec.UpdateID, rec.MayHaveBeenApplied = audit.Outcome(res, err)
 		if ctx.Err() != nil && rec.Outcome == audit.OutcomeError {
 			rec.Outcome = audit.OutcomeCancelled
 		}
@@ -85,60 +62,40 @@ func (s *Server) policyMiddleware(t *Tool, next mcp.ToolHandler) mcp.ToolHandler
 	}
 }
 
-// valid reports whether req's arguments pass the tool's input schema, as the validation
-// layer inside next will check them, so that nobody is asked to confirm a call that
-// cannot run.
-func (s *Server) valid(t *Tool, req *mcp.CallToolRequest) bool {
-	args, err := decodeArgs(req.Params.Arguments)
-	if err != nil {
-		return false
-	}
-	schema := schemaJSON(t.Def.InputSchema)
-	coerceJSONStrings(t.Def.Name, args, schema)
-	return s.validators.validate(t.Def.Name, schema, args) == nil
-}
-
-// withArguments is a copy of req with other arguments.
-func withArguments(req *mcp.CallToolRequest, args map[string]any) *mcp.CallToolRequest {
-	raw, _ := json.Marshal(args)
-	params := *req.Params
-	params.Arguments = raw
-	cp := *req
-	cp.Params = &params
-	return &cp
-}
-
-// confirmCall decides whether a call that needs confirmation may proceed. It returns a nil
-// result to proceed; otherwise the result to answer and the audit outcome ("" for none).
-func (s *Server) confirmCall(ctx context.Context, req *mcp.CallToolRequest, t *Tool, op confirm.Op, args map[string]any, caller, token string, hasToken bool) (res *mcp.CallToolResult, done string) {
-	tokens := s.confirmTokens
-	if hasToken {
-		if err := tokens.Use(token, caller, op.Tool, args); err != nil {
+// confirmCall decides whether a call that needs confirmation may proceed: nil result and
+// error to proceed; otherwise the answer (a preview, a question, a refusal) and the audit
+// outcome ("" for none).
+func (s *Server) confirmCall(ctx context.Context, c *Call, caller string) (res *mcp.CallToolResult, outcome string, refused *errcode.Error) {
+	t, tokens := c.Tool, s.confirmTokens
+	if c.Token != "" {
+		if err := tokens.Use(c.Token, caller, t.Def.Name, c.Args); err != nil {
 			hint := "call the tool again without " + ConfirmationArg + " to get a new preview and token, and ask the user again"
 			if errors.Is(err, confirm.ErrMismatch) {
 				hint = "a token confirms exactly one call: repeat the previewed call with the same arguments, or " + hint
 			}
-			return failure(&errcode.Error{Code: errcode.ValidationError, Message: err.Error() + ": nothing was done", Hint: hint}, nil), audit.OutcomeError
+			return nil, audit.OutcomeError, invalid(err.Error()+": nothing was done", hint)
 		}
-		return nil, ""
+		return nil, "", nil
 	}
-	action := s.describeCall(ctx, t, op, args)
-	if caps := req.ClientCapabilities(); caps != nil && caps.Elicitation != nil && req.Session != nil {
-		if res, done, ok := s.elicit(ctx, req, op, args, caller, action); ok {
-			return res, done
+	action := s.describeCall(ctx, c)
+	if req := c.Request; req != nil && req.Session != nil {
+		if caps := req.ClientCapabilities(); caps != nil && caps.Elicitation != nil {
+			if res, outcome, err, ok := s.elicit(ctx, c, caller, action); ok {
+				return res, outcome, err
+			}
 		}
 	}
-	tok := tokens.Issue(caller, op.Tool, args)
+	tok := tokens.Issue(caller, t.Def.Name, c.Args)
 	preview := map[string]any{
 		"status":             "confirmation_required",
 		"done":               false,
 		"action":             action,
 		"confirmation_token": tok,
 		"expires_in_seconds": int(tokens.TTL().Seconds()),
-		"next": fmt.Sprintf("Nothing has been done yet. Show the user this action and ask. Only if they agree, call %s again the same way with exactly the same arguments plus %q: %q.",
-			op.Tool, ConfirmationArg, tok),
+		"next": fmt.Sprintf("Nothing has been done yet. Show the user this action and ask. Only if they agree, call %s again the same way with exactly the same arguments plus %q: %q. The token confirms this one call only.",
+			t.Def.Name, ConfirmationArg, tok),
 	}
-	return notDone(preview), audit.OutcomeConfirm
+	return notDone(preview), audit.OutcomeConfirm, nil
 }
 
 // notDone answers a call that was not carried out (a preview, a refusal by the person) as
@@ -155,7 +112,8 @@ func notDone(m map[string]any) *mcp.CallToolResult {
 
 // elicit asks the person through the client. ok is false when the client could not be
 // asked (then the token preview is used instead).
-func (s *Server) elicit(ctx context.Context, req *mcp.CallToolRequest, op confirm.Op, args map[string]any, caller, action string) (res *mcp.CallToolResult, done string, ok bool) {
+func (s *Server) elicit(ctx context.Context, c *Call, caller, action string) (res *mcp.CallToolResult, outcome string, refused *errcode.Error, ok bool) {
+	req, tool := c.Request, c.Tool.Def.Name
 	params := &mcp.ElicitParams{
 		Message: action + "\n\nProceed?",
 		RequestedSchema: map[string]any{
@@ -171,63 +129,64 @@ func (s *Server) elicit(ctx context.Context, req *mcp.CallToolRequest, op confir
 	if ip == nil || ip.ProtocolVersion >= "2026-07-28" {
 		// Protocol 2026-07-28 forbids a request to the client while serving one: the call
 		// answers an input request, and the client calls again with the answer and the state
-		// (a token that binds the answer to this very call).
+		// (a token that binds the answer to this very call, spent with it).
 		if r, ok := req.Params.InputResponses[confirmInput].(*mcp.ElicitResult); ok {
-			if s.confirmTokens.Use(req.Params.RequestState, caller, op.Tool, args) != nil {
-				return failure(&errcode.Error{Code: errcode.ValidationError, Message: "the confirmation answer belongs to another call: nothing was done", Hint: "call the tool again"}, nil), audit.OutcomeError, true
+			if err := s.confirmTokens.Use(req.Params.RequestState, caller, tool, c.Args); err != nil {
+				return nil, audit.OutcomeError, invalid("the confirmation answer does not confirm this call ("+err.Error()+"): nothing was done", "call the tool again"), true
 			}
 			answer = r
 		} else {
 			return &mcp.CallToolResult{
 				InputRequests: mcp.InputRequestMap{confirmInput: params},
-				RequestState:  s.confirmTokens.Issue(caller, op.Tool, args),
-			}, "", true
+				RequestState:  s.confirmTokens.Issue(caller, tool, c.Args),
+			}, "", nil, true
 		}
 	} else {
 		var err error
 		if answer, err = req.Session.Elicit(ctx, params); err != nil {
-			s.logger.Debug("elicitation failed; answering a preview with a confirmation token", "tool", op.Tool, "error", err)
-			return nil, "", false
+			s.logger.Debug("elicitation failed; answering a preview with a confirmation token", "tool", tool, "error", err)
+			return nil, "", nil, false
 		}
 	}
 	if answer.Action == "accept" && answer.Content["confirm"] == true {
-		return nil, "", true
+		return nil, "", nil, true
 	}
 	outcome, said := audit.OutcomeDeclined, "declined"
 	if answer.Action == "cancel" {
 		outcome, said = audit.OutcomeCancelled, "dismissed the question"
 	}
 	return notDone(map[string]any{"status": outcome, "done": false, "action": action,
-		"message": "The user " + said + ": nothing was done. Do not retry unless the user asks again."}), outcome, true
+		"message": "The user " + said + ": nothing was done. Do not retry unless the user asks again."}), outcome, nil, true
 }
 
 // describeCall says in plain words what a call will do to which resource, and on which
 // server when the resource lives on one.
-func (s *Server) describeCall(ctx context.Context, t *Tool, op confirm.Op, args map[string]any) string {
+func (s *Server) describeCall(ctx context.Context, c *Call) string {
+	t := c.Tool
 	what := t.Def.Title
 	if what == "" {
-		what = op.Operation
+		what = t.Operation
 	}
-	target := audit.TargetOf(args)
+	target := c.Target()
 	var b strings.Builder
 	b.WriteString(what)
 	if target != "" {
 		fmt.Fprintf(&b, ": %s", target)
 	}
-	if srv := s.serverOf(ctx, op, args); srv != "" && srv != target {
+	if srv := s.serverOf(ctx, c); srv != "" && srv != target {
 		fmt.Fprintf(&b, " on server %s", srv)
 	}
-	if op.Terminal {
-		if cmd, _ := args["command"].(string); cmd != "" {
-			fmt.Fprintf(&b, ", running `%s`", cmd)
-		}
+	if cmd, _ := c.Args["command"].(string); cmd != "" && t.Effect == catalog.EffectRunCode {
+		fmt.Fprintf(&b, ", running `%s`", cmd)
 	}
-	fmt.Fprintf(&b, " (%s, Komodo operation %s).", op.Tool, op.Operation)
-	switch {
-	case op.Terminal:
-		b.WriteString(" The command runs on the host with the rights of Komodo's agent there.")
-	case confirm.Destructive(op):
-		b.WriteString(" This destroys or removes something and may not be undone.")
+	fmt.Fprintf(&b, " (%s, Komodo operation %s).", t.Def.Name, t.Operation)
+	switch t.Effect {
+	case catalog.EffectRunCode:
+		b.WriteString(" This runs code or a command, with the rights of Komodo (or its agent on the host).")
+	case catalog.EffectDestroy:
+		b.WriteString(" This destroys, removes or takes down something and may not be undone.")
+	case catalog.EffectPrivilege:
+		b.WriteString(" This grants privileges or creates credentials.")
 	}
 	return b.String()
 }
@@ -235,11 +194,12 @@ func (s *Server) describeCall(ctx context.Context, t *Tool, op confirm.Op, args 
 // serverOf finds, best effort, the server a deployment or stack runs on (one read each,
 // with the caller's credentials); "" when unknown. The resource is named by its own
 // argument, or by id on a tool whose operation is about deployments or stacks.
-func (s *Server) serverOf(ctx context.Context, op confirm.Op, args map[string]any) string {
+func (s *Server) serverOf(ctx context.Context, c *Call) string {
+	args, operation := c.Args, c.Tool.Operation
 	if v, _ := args["server"].(string); v != "" {
 		return v
 	}
-	if op.Terminal { // {"type": server|container|deployment|stack, "id": ...}
+	if c.Tool.Def.Name == terminalToolName { // {"type": server|container|deployment|stack, "id": ...}
 		typ, _ := args["type"].(string)
 		id, _ := args["id"].(string)
 		switch typ {
@@ -255,9 +215,9 @@ func (s *Server) serverOf(ctx context.Context, op confirm.Op, args map[string]an
 		name, _ := args[kind].(string)
 		if id, _ := args["id"].(string); name == "" && id != "" {
 			switch {
-			case kind == "stack" && strings.Contains(op.Operation, "Stack"):
+			case kind == "stack" && strings.Contains(operation, "Stack"):
 				name = id
-			case kind == "deployment" && !strings.Contains(op.Operation, "Stack") && strings.Contains(op.Operation, "Deploy"):
+			case kind == "deployment" && !strings.Contains(operation, "Stack") && strings.Contains(operation, "Deploy"):
 				name = id
 			}
 		}

@@ -131,7 +131,7 @@ func TestPolicy_ConfirmationToken(t *testing.T) {
 		}
 		outcomes = append(outcomes, r.Outcome+"/"+r.Target)
 	}
-	want := []string{"confirmation_required/LOG_LEVEL", "error/DOMAIN", "error/LOG_LEVEL", "error/LOG_LEVEL", "error/LOG_LEVEL", "ok/LOG_LEVEL"}
+	want := []string{"confirmation_required/LOG_LEVEL", "error/DOMAIN", "error/LOG_LEVEL", "error/LOG_LEVEL", "ok/LOG_LEVEL", "refused/"} // an empty token is refused with the arguments, unread
 	if strings.Join(sortedCopy(outcomes), ",") != strings.Join(want, ",") {
 		t.Errorf("audit outcomes %v, want (in any order) %v", outcomes, want)
 	}

@@ -54,8 +54,9 @@ func recoverPanics(logger *slog.Logger, secrets func() []string) mcp.Middleware 
 // panicResult is the tool result of a call that hit an internal fault.
 func panicResult(tool string) *mcp.CallToolResult {
 	return failure(&errcode.Error{
-		Code:    errcode.ServerError,
-		Message: fmt.Sprintf("komodo-mcp hit an internal fault while running %s; the call stopped (it may already have reached Komodo)", tool),
-		Hint:    "This is a bug in komodo-mcp, logged on its stderr. Other tools keep working; for a write or execute, check komodo_read_ListUpdates before repeating it.",
-	}, nil)
+		Code:               errcode.ServerError,
+		MayHaveBeenApplied: true,
+		Message:            fmt.Sprintf("komodo-mcp hit an internal fault while running %s; the call stopped (it may already have reached Komodo)", tool),
+		Hint:               "This is a bug in komodo-mcp, logged on its stderr. Other tools keep working; for a write or execute, check komodo_read_ListUpdates before repeating it.",
+	})
 }

@@ -111,7 +111,7 @@ func decodeJSON(data []byte) (any, error) {
 func success(structured map[string]any) *mcp.CallToolResult {
 	text, err := marshalCompact(structured)
 	if err != nil {
-		return failure(&errcode.Error{Code: errcode.ServerError, Message: "cannot render Komodo's answer: " + err.Error()}, nil)
+		return failure(&errcode.Error{Code: errcode.ServerError, Message: "cannot render Komodo's answer: " + err.Error()})
 	}
 	if len(text) > textBudget {
 		cut := textBudget
@@ -126,17 +126,14 @@ func success(structured map[string]any) *mcp.CallToolResult {
 	}
 }
 
-// failure renders a classified error as the {"error", "code"} tool result (README "Errors").
-func failure(e *errcode.Error, secrets []string) *mcp.CallToolResult {
+// failure renders a classified error as the {"error", "code"} tool result (README
+// "Errors"). Only the edge (Server.render) and faults of the server itself call it: a
+// handler returns the *errcode.Error.
+func failure(e *errcode.Error) *mcp.CallToolResult {
 	return &mcp.CallToolResult{
 		IsError: true,
-		Content: []mcp.Content{&mcp.TextContent{Text: string(e.ToolJSON(secrets...))}},
+		Content: []mcp.Content{&mcp.TextContent{Text: string(e.ToolJSON())}},
 	}
-}
-
-// validationFailure is a VALIDATION_ERROR result for arguments we refuse ourselves.
-func validationFailure(msg, hint string) *mcp.CallToolResult {
-	return failure(&errcode.Error{Code: errcode.ValidationError, Message: msg, Hint: hint}, nil)
 }
 
 func marshalCompact(v any) ([]byte, error) {

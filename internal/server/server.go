@@ -76,7 +76,7 @@ type Server struct {
 	search     searchIndex         // komodo_search_tools' index, built on first use
 
 	mu       sync.Mutex
-	handlers map[string]mcp.ToolHandler // complete handlers, built on first use
+	handlers map[string]Handler // composed handlers, built on first use
 
 	confirmTokens *confirm.Tokens
 	self          selfUser // the Komodo user of the server's own credentials, for the audit log
@@ -121,7 +121,7 @@ func New(client *rpc.Client, sel Selection, logger *slog.Logger, opts ...Options
 		excluded: map[string]bool{},
 		listed:   listedNames(chosen),
 		gateway:  gatewayListed(chosen),
-		handlers: map[string]mcp.ToolHandler{},
+		handlers: map[string]Handler{},
 
 		confirmTokens: o.ConfirmTokens,
 	}
@@ -163,24 +163,23 @@ func (s *Server) MCP() *mcp.Server { return s.mcp }
 func (s *Server) RPC() *rpc.Client { return s.rpc }
 
 // generatedHandler calls the Komodo operation of a catalog tool. internal/guide plans the
-// call from the validated arguments (the id, page, filters, options and wait parameters);
-// Komodo gets the client's own bytes unless the plan changed them.
+// call from the Call's arguments (the id, page, filters, options and wait parameters);
+// Komodo gets the plan's arguments.
 func (s *Server) generatedHandler(t *catalog.Tool) Handler {
 	return func(ctx context.Context, c *Call) (*mcp.CallToolResult, error) {
 		session := sessionKey(c.Request)
-		fillDefaults(t, c.Args) // Plan.Body compares with what the client sent: a default shows
 		plan, err := guide.Translate(ctx, s.komodoFor(session), t, c.Args)
 		if err != nil {
-			return failure(s.didYouMean(ctx, session, rpc.AsError(err)), s.rpc.Secrets()), nil
+			return nil, s.didYouMean(ctx, session, rpc.AsError(err))
 		}
 		sh, refused := s.shapeOf(t, c.Args, session)
 		if refused != nil {
-			return refused, nil
+			return nil, refused
 		}
 		if t.ResultWrap == "envelope" {
 			env, err := guide.List(ctx, s.rpc, t, plan, decodeJSON)
 			if err != nil {
-				return failure(s.didYouMean(ctx, session, rpc.AsError(err)), s.rpc.Secrets()), nil
+				return nil, s.didYouMean(ctx, session, rpc.AsError(err))
 			}
 			s.learn(session, t, plan, env)
 			items, _ := env["items"].([]any)
@@ -197,21 +196,21 @@ func (s *Server) generatedHandler(t *catalog.Tool) Handler {
 		}
 		var body []byte
 		if t.Method != "GET" {
-			if body, err = plan.Body(c.Request.Params.Arguments); err != nil {
+			if body, err = plan.Body(); err != nil {
 				return nil, err
 			}
 		}
 		data, err := s.rpc.Call(ctx, t.Method, t.Path, body)
 		if err != nil {
-			return failure(s.didYouMean(ctx, session, maybeApplied(t, rpc.AsError(err))), s.rpc.Secrets()), nil
+			return nil, s.didYouMean(ctx, session, maybeApplied(t, rpc.AsError(err)))
 		}
 		v, err := decodeJSON(data)
 		if err != nil {
-			return failure(rpc.AsError(err), nil), nil
+			return nil, rpc.AsError(err)
 		}
 		v, found := s.redact.result(t.Operation, v)
 		if t.Module == "execute" {
-			return s.afterExecute(ctx, c.Request, plan, v), nil
+			return s.afterExecute(ctx, c.Request, plan, v)
 		}
 		out := shownOnce(wrap(t.ResultWrap, v), found)
 		if !sh.raw {
@@ -221,11 +220,11 @@ func (s *Server) generatedHandler(t *catalog.Tool) Handler {
 	}
 }
 
-// maybeApplied warns, for a write or execute that a proxy failed or that timed out, that
-// Komodo may have received it: it is not retried, and repeating it blindly could deploy twice.
+// maybeApplied warns, for a write or execute that may have reached Komodo before it failed
+// (the typed flag errcode.Error.MayHaveBeenApplied), that repeating it blindly could
+// deploy twice: it is not retried.
 func maybeApplied(t *catalog.Tool, e *errcode.Error) *errcode.Error {
-	proxyOrTimeout := (e.Code == errcode.NetworkError && e.Status >= 500) || e.Code == errcode.Timeout
-	if t.ReadOnly || !proxyOrTimeout || strings.Contains(e.Hint, "may still have been applied") {
+	if !t.Effect.Mutates() || !e.MayHaveBeenApplied {
 		return e
 	}
 	c := *e

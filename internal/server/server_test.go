@@ -106,7 +106,7 @@ func TestServer_ToolSelection(t *testing.T) {
 	}
 	ro := names(server.Selection{Toolsets: []string{"all"}, Tools: []string{"komodo_execute_DeployStack"}, ReadOnly: true})
 	for _, n := range ro {
-		if tool, ok := catalog.ByName(n); ok && !tool.ReadOnly {
+		if tool, ok := catalog.ByName(n); ok && !tool.Effect.ReadOnly() {
 			t.Errorf("--read-only exposes %s", n)
 		}
 	}
@@ -236,8 +236,9 @@ func TestServer_KomodoDown(t *testing.T) {
 	}
 }
 
-// TestServer_ByteFaithful checks that validated arguments reach Komodo exactly as sent.
-func TestServer_ByteFaithful(t *testing.T) {
+// TestServer_SentAsValidated checks that Komodo receives the validated arguments: the same
+// JSON value, numbers exactly as the client wrote them (Komodo's i64 ids, timestamps).
+func TestServer_SentAsValidated(t *testing.T) {
 	var got []byte
 	fake := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		got, _ = io.ReadAll(r.Body)
@@ -246,10 +247,11 @@ func TestServer_ByteFaithful(t *testing.T) {
 	}))
 	defer fake.Close()
 	cs := connect(t, testConfig(fake.URL), server.Selection{Toolsets: []string{"all"}})
-	args := `{"id":"api","config":{"image":{"type":"Image","params":{"image":"ghcr.io/acme/api:1.4.2"}},"ports":"8080:80","environment":"A=1\nB=\"two\"","send_alerts":false,"redeploy_on_build":true}}`
+	args := `{"id":"api","config":{"image":{"type":"Image","params":{"image":"ghcr.io/acme/api:1.4.2"}},"ports":"8080:80","environment":"A=1\nB=\"two\" <&>","send_alerts":false,"redeploy_on_build":true,"termination_timeout":9007199254740993}}`
 	structured(t, call(t, cs, "komodo_write_UpdateDeployment", args))
-	if string(got) != args {
-		t.Errorf("Komodo received\n%s\nwant exactly\n%s", got, args)
+	want := `{"config":{"environment":"A=1\nB=\"two\" <&>","image":{"params":{"image":"ghcr.io/acme/api:1.4.2"},"type":"Image"},"ports":"8080:80","redeploy_on_build":true,"send_alerts":false,"termination_timeout":9007199254740993},"id":"api"}`
+	if string(got) != want {
+		t.Errorf("Komodo received\n%s\nwant\n%s", got, want)
 	}
 	// A nested object sent as a JSON string (some clients do) arrives as the object.
 	structured(t, call(t, cs, "komodo_write_UpdateDeployment", `{"id":"api","config":"{\"send_alerts\":true}"}`))

@@ -9,6 +9,7 @@ import (
 
 	"github.com/komodo-mcp/komodo-mcp/gen/catalog"
 	"github.com/komodo-mcp/komodo-mcp/internal/compact"
+	"github.com/komodo-mcp/komodo-mcp/internal/errcode"
 	"github.com/komodo-mcp/komodo-mcp/internal/names"
 )
 
@@ -24,7 +25,7 @@ type readShape struct {
 }
 
 // shapeOf reads `raw` and `fields` of a read call; a malformed `fields` is refused.
-func (s *Server) shapeOf(t *catalog.Tool, args map[string]any, session any) (readShape, *mcp.CallToolResult) {
+func (s *Server) shapeOf(t *catalog.Tool, args map[string]any, session any) (readShape, *errcode.Error) {
 	var sh readShape
 	if t.Module != "read" {
 		return readShape{raw: true}, nil
@@ -32,7 +33,7 @@ func (s *Server) shapeOf(t *catalog.Tool, args map[string]any, session any) (rea
 	sh.raw, _ = args["raw"].(bool)
 	fields, err := compact.ParseFields(args["fields"])
 	if err != nil {
-		return sh, validationFailure(err.Error(), "")
+		return sh, invalid(err.Error(), "")
 	}
 	sh.fields = fields
 	sh.names = s.namesFor(session)

@@ -6,8 +6,6 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/modelcontextprotocol/go-sdk/mcp"
-
 	"github.com/komodo-mcp/komodo-mcp/internal/errcode"
 	"github.com/komodo-mcp/komodo-mcp/internal/suggest"
 )
@@ -50,36 +48,24 @@ func orList(names []string) string {
 
 var toolNameRE = regexp.MustCompile(`\bkomodo_[a-z]+_[A-Za-z]+\b`)
 
-// reachable notes, in an error result's text, which tools it names are not in the
-// session's list but can be called through komodo_call_tool.
-func (s *Server) reachable(res *mcp.CallToolResult) *mcp.CallToolResult {
-	if res == nil || !res.IsError || len(res.Content) == 0 || !s.gateway {
-		return res
-	}
-	tc, ok := res.Content[0].(*mcp.TextContent)
-	if !ok {
-		return res
+// reach says which tools an error names (in its message or hint) are not in the session's
+// list but can be called through komodo_call_tool; "" when none. The edge puts it in the
+// error's own field: the rendered JSON is never edited.
+func (s *Server) reach(e *errcode.Error) string {
+	if !s.gateway {
+		return ""
 	}
 	var hidden []string
-	for _, name := range toolNameRE.FindAllString(tc.Text, -1) {
+	for _, name := range toolNameRE.FindAllString(e.Message+"\n"+e.Hint, -1) {
 		if _, listed := s.listed[name]; listed || contains(hidden, name) {
 			continue
 		}
-		if _, why := s.callable(name); why == "" {
+		if t, refused := s.permit(name); refused == nil && !t.Dispatches && !appOnly(t) {
 			hidden = append(hidden, name)
 		}
 	}
 	if len(hidden) == 0 {
-		return res
+		return ""
 	}
-	note := fmt.Sprintf(" [%s: not in your tool list; call it through komodo_call_tool]", strings.Join(hidden, ", "))
-	text := tc.Text
-	if strings.HasSuffix(text, "}") { // keep the {"error", "code"} JSON parseable: the note goes into a field
-		text = strings.TrimSuffix(text, "}") + fmt.Sprintf(`,"reach":%q}`, strings.TrimSpace(note))
-	} else {
-		text += note
-	}
-	out := *res
-	out.Content = []mcp.Content{&mcp.TextContent{Text: text}}
-	return &out
+	return fmt.Sprintf("[%s: not in your tool list; call it through komodo_call_tool]", strings.Join(hidden, ", "))
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/komodo-mcp/komodo-mcp/gen/catalog"
 	"github.com/komodo-mcp/komodo-mcp/internal/rpc"
 	"github.com/komodo-mcp/komodo-mcp/internal/terminal"
 )
@@ -23,6 +24,9 @@ const terminalSchema = `{"type":"object","additionalProperties":false,"required"
 "timeout":{"type":"number","minimum":1,"maximum":300,"description":"Seconds to wait for the command (default 30). At the timeout the output so far is returned; the command may still be running."},
 "max_output_bytes":{"type":"integer","minimum":1024,"maximum":1048576,"description":"Output kept, the tail when longer (default 65536)."}}}`
 
+// terminalToolName is the terminal tool's name.
+const terminalToolName = "komodo_terminal_Execute"
+
 // defaultTerminal is the terminal komodo-mcp creates and reuses on a target.
 const defaultTerminal = "komodo-mcp"
 
@@ -31,31 +35,34 @@ const defaultTerminal = "komodo-mcp"
 func terminalTool() *Tool {
 	return &Tool{
 		Def: &mcp.Tool{
-			Name:  "komodo_terminal_Execute",
+			Name:  terminalToolName,
 			Title: "Execute a terminal command",
 			Description: "Run a shell command on a server, or in a container, deployment or stack service, through Komodo's terminal API, and answer its output and exit code. " +
 				"Output is capped (the tail is kept, with a note); a command still running at the timeout is left running. Needs terminal permission on the target.",
 			InputSchema: json.RawMessage(terminalSchema),
 			// A shell command can change or remove anything, and running it twice is not
 			// running it once.
-			Annotations: annotations("Execute a terminal command", false, true, false),
+			Annotations: annotations("Execute a terminal command", catalog.EffectRunCode, false),
 		},
-		Module:  "terminal",
-		Toolset: "terminals",
+		Effect:    catalog.EffectRunCode,
+		Operation: "ExecuteTerminal",
+		Module:    "terminal",
+		Toolset:   "terminals",
 		Handler: func(s *Server) Handler {
 			return func(ctx context.Context, c *Call) (*mcp.CallToolResult, error) {
-				var in struct {
+				// Args passed the input schema: each is of its schema's type or absent.
+				str := func(k string) string { v, _ := c.Args[k].(string); return v }
+				in := struct {
 					Type, ID, Container, Service, Command, Terminal string
 					Timeout                                         float64
-					MaxOutputBytes                                  int `json:"max_output_bytes"`
+					MaxOutputBytes                                  int
+				}{Type: str("type"), ID: str("id"), Container: str("container"), Service: str("service"), Command: str("command"), Terminal: str("terminal")}
+				if n, ok := c.Args["timeout"].(json.Number); ok {
+					in.Timeout, _ = n.Float64()
 				}
-				// Args passed the input schema, so they fit this struct.
-				raw, err := json.Marshal(c.Args)
-				if err == nil {
-					err = json.Unmarshal(raw, &in)
-				}
-				if err != nil {
-					return validationFailure(err.Error(), ""), nil
+				if n, ok := c.Args["max_output_bytes"].(json.Number); ok {
+					v, _ := n.Int64()
+					in.MaxOutputBytes = int(v)
 				}
 				var target terminal.Target
 				switch in.Type {
@@ -63,7 +70,7 @@ func terminalTool() *Tool {
 					target = terminal.ServerTarget(in.ID)
 				case "container":
 					if in.Container == "" {
-						return validationFailure("missing argument `container`: type container needs the server in `id` and the container name", ""), nil
+						return nil, invalid("missing argument `container`: type container needs the server in `id` and the container name", "")
 					}
 					target = terminal.ContainerTarget(in.ID, in.Container)
 				case "deployment":
@@ -83,7 +90,7 @@ func terminalTool() *Tool {
 					Init: &terminal.Init{}, MaxOutput: in.MaxOutputBytes, Timeout: timeout,
 				})
 				if err != nil {
-					return failure(rpc.AsError(err), s.rpc.Secrets()), nil
+					return nil, rpc.AsError(err)
 				}
 				out := map[string]any{
 					"output":    s.redact.value(res.Output),

@@ -106,7 +106,9 @@ func dedupe(s []string) []string {
 	return out
 }
 
-// decodeArgs parses tool arguments; absent arguments are an empty object.
+// decodeArgs parses a call's raw arguments, the one decode of a call; absent arguments
+// are an empty object, and an object sent as a JSON string (some clients encode the
+// arguments twice) is that object.
 func decodeArgs(raw json.RawMessage) (map[string]any, error) {
 	if len(bytes.TrimSpace(raw)) == 0 || string(bytes.TrimSpace(raw)) == "null" {
 		return map[string]any{}, nil
@@ -115,40 +117,74 @@ func decodeArgs(raw json.RawMessage) (map[string]any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("arguments are not valid JSON: %v", err)
 	}
+	if str, ok := v.(string); ok {
+		if inner, err := jsonschema.UnmarshalJSON(strings.NewReader(str)); err == nil {
+			if m, ok := inner.(map[string]any); ok {
+				return m, nil
+			}
+		}
+	}
 	m, ok := v.(map[string]any)
 	if !ok {
-		return nil, fmt.Errorf("arguments must be a JSON object, got %T", v)
+		return nil, fmt.Errorf("arguments must be a JSON object, got %s", jsonKind(v))
 	}
 	return m, nil
 }
 
-// structuredArgs lists, per tool, the top-level arguments whose schema type is object or
-// array; computed on first use.
-var structuredArgs sync.Map // tool name -> map[string]string
+// jsonKind names the JSON type of a decoded value.
+func jsonKind(v any) string {
+	switch v.(type) {
+	case []any:
+		return "an array"
+	case string:
+		return "a string"
+	case bool:
+		return "a boolean"
+	case nil:
+		return "null"
+	}
+	return "a number"
+}
+
+// propertyTypes lists, per tool, the top-level properties of its input schema with their
+// type ("" when it is not one string); computed on first use.
+var propertyTypes sync.Map // tool name -> map[string]string
+
+func properties(tool string, schema []byte) map[string]string {
+	if m, ok := propertyTypes.Load(tool); ok {
+		return m.(map[string]string)
+	}
+	var s struct {
+		Properties map[string]struct {
+			Type any `json:"type"`
+		} `json:"properties"`
+	}
+	m := map[string]string{}
+	if json.Unmarshal(schema, &s) == nil {
+		for name, p := range s.Properties {
+			t, _ := p.Type.(string)
+			m[name] = t
+		}
+	}
+	v, _ := propertyTypes.LoadOrStore(tool, m)
+	return v.(map[string]string)
+}
+
+// hasProperty reports whether a tool's input schema has a top-level property name.
+func hasProperty(tool string, schema []byte, name string) bool {
+	_, ok := properties(tool, schema)[name]
+	return ok
+}
 
 // coerceJSONStrings replaces a top-level argument that should be an object or an array
 // but arrived as a string holding that JSON (some clients send nested objects that way).
 // It reports whether it changed anything.
 func coerceJSONStrings(tool string, args map[string]any, schema []byte) bool {
-	kinds, ok := structuredArgs.Load(tool)
-	if !ok {
-		var s struct {
-			Properties map[string]struct {
-				Type any `json:"type"`
-			} `json:"properties"`
-		}
-		m := map[string]string{}
-		if json.Unmarshal(schema, &s) == nil {
-			for name, p := range s.Properties {
-				if t, _ := p.Type.(string); t == "object" || t == "array" {
-					m[name] = t
-				}
-			}
-		}
-		kinds, _ = structuredArgs.LoadOrStore(tool, m)
-	}
 	changed := false
-	for name, want := range kinds.(map[string]string) {
+	for name, want := range properties(tool, schema) {
+		if want != "object" && want != "array" {
+			continue
+		}
 		str, isString := args[name].(string)
 		if !isString {
 			continue

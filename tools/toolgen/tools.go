@@ -22,7 +22,6 @@ type curation struct {
 	Default              []string                             `yaml:"default"`
 	Aliases              map[string]alias                     `yaml:"aliases"`
 	Parameters           map[string]map[string]map[string]any `yaml:"parameters"`
-	AdditiveVerbs        []string                             `yaml:"additive_verbs"`
 	IdempotentVerbs      []string                             `yaml:"idempotent_verbs"`
 	MaxOutputSchemaBytes int                                  `yaml:"max_output_schema_bytes"`
 	// Defaults are values the server fills in for fields Komodo requires but an assistant
@@ -46,7 +45,8 @@ type tool struct {
 	Name, Title, Description          string
 	Module, Operation, Method, Path   string
 	Toolset                           string
-	ReadOnly, Destructive, Idempotent bool
+	Effect                            string // api/effects.yaml
+	ReadOnly, Destructive, Idempotent bool   // derived from Effect (Idempotent: and the verb)
 	InputSchema, OutputSchema         []byte
 	ResultWrap                        string
 	Paged                             bool
@@ -62,7 +62,7 @@ var modules = []struct{ prefix, module string }{
 	{"/read/", "read"}, {"/write/", "write"}, {"/execute/", "execute"},
 }
 
-func buildTools(doc *openapi3.T, cur *curation) ([]tool, error) {
+func buildTools(doc *openapi3.T, cur *curation, effects map[string]string) ([]tool, error) {
 	var tools []tool
 	ops := map[string]tool{}
 	for _, path := range doc.Paths.InMatchingOrder() {
@@ -84,7 +84,7 @@ func buildTools(doc *openapi3.T, cur *curation) ([]tool, error) {
 			continue // auth, version, terminal: served by hand-written tools
 		}
 		name := "komodo_" + module + "_" + op.OperationID
-		t, err := buildTool(name, module, method, path, op, cur)
+		t, err := buildTool(name, module, method, path, op, cur, effects)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
@@ -98,7 +98,7 @@ func buildTools(doc *openapi3.T, cur *curation) ([]tool, error) {
 			return nil, fmt.Errorf("alias %s: no operation %s", name, a.Operation)
 		}
 		op := doc.Paths.Value(target.Path).Post
-		t, err := buildTool(name, target.Module, target.Method, target.Path, op, cur)
+		t, err := buildTool(name, target.Module, target.Method, target.Path, op, cur, effects)
 		if err != nil {
 			return nil, fmt.Errorf("alias %s: %w", name, err)
 		}
@@ -142,7 +142,7 @@ func buildTools(doc *openapi3.T, cur *curation) ([]tool, error) {
 // whose operation takes exactly one of them also takes `id` for it (README "Compatibility with the seed usage guide").
 var targetFields = []string{"server", "deployment", "stack", "build", "repo", "procedure", "action", "builder", "alerter", "sync", "swarm"}
 
-func buildTool(name, module, method, path string, op *openapi3.Operation, cur *curation) (tool, error) {
+func buildTool(name, module, method, path string, op *openapi3.Operation, cur *curation, effects map[string]string) (tool, error) {
 	opName := op.OperationID
 	t := tool{
 		Name:      name,
@@ -151,11 +151,13 @@ func buildTool(name, module, method, path string, op *openapi3.Operation, cur *c
 		Operation: opName,
 		Method:    method,
 		Path:      path,
-		ReadOnly:  module == "read" || module == "user",
+	}
+	var err error
+	if t.Effect, t.ReadOnly, t.Destructive, err = effectOf(opName, module, effects); err != nil {
+		return t, err
 	}
 	words := splitWords(opName)
 	verb := words[0]
-	t.Destructive = !t.ReadOnly && !slices.Contains(cur.AdditiveVerbs, verb)
 	t.Idempotent = t.ReadOnly || slices.Contains(cur.IdempotentVerbs, verb)
 	toolset, err := toolsetOf(opName, words, cur)
 	if err != nil {
