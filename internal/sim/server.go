@@ -201,8 +201,12 @@ func (s *Server) resolveUnknown(module, name, path string, params any) (*operati
 // lacks reports whether this Core is set up without an operation (Options.Lacks).
 func (s *Server) lacks(op string) bool { return slices.Contains(s.opts.Lacks, op) }
 
+// deserializeErr is Komodo's answer to a request serde refuses: the path-style route
+// (bin/core/src/api/read/mod.rs variant_handler) turns {"type": Type, "params": body} into
+// the request enum with serde_json::from_value and `?`, which mogh_error answers as a 500
+// with serde's own words and no trace (moghtech/lib crates/error/src/axum.rs, From<E>).
 func deserializeErr(msg string) *apiError {
-	return &apiError{Status: http.StatusInternalServerError, Msg: "Failed to deserialize request: " + msg, Trace: []string{msg}}
+	return &apiError{Status: http.StatusInternalServerError, Msg: msg}
 }
 
 // serdeSyntax words a JSON syntax error like serde_json does.
