@@ -3,10 +3,12 @@ package httpserve
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
 	"sync"
 	"time"
 
 	"github.com/komodo-mcp/komodo-mcp/internal/auth"
+	"github.com/komodo-mcp/komodo-mcp/internal/errcode"
 )
 
 // Identity is who made one HTTP request.
@@ -32,15 +34,22 @@ type User struct {
 type UserLookup func(ctx context.Context, c auth.Caller) (User, error)
 
 // userCache remembers, briefly, which Komodo user a credential belongs to, so that a busy
-// caller does not cost a GET /user per request. It is keyed by a hash of the credential:
-// the credential itself is never kept.
+// caller does not cost a GET /user per request, and which credentials Komodo refused, so
+// that a wrong key costs Komodo at most one check per failTTL: asking Komodo is otherwise
+// an unthrottled oracle for guessing keys. Checks that fail are also limited per client
+// address (failPerAddr in failWindow), against guessing many keys. Entries are keyed by a
+// hash of the credential: the credential itself is never kept. Concurrent checks of one
+// credential share one request to Komodo.
 type userCache struct {
 	lookup UserLookup
 	ttl    time.Duration
 	max    int
 
-	mu sync.Mutex
-	m  map[[sha256.Size]byte]cachedUser
+	mu       sync.Mutex
+	m        map[[sha256.Size]byte]cachedUser
+	failed   map[[sha256.Size]byte]cachedFailure
+	addrs    map[string]*addrFailures
+	inflight map[[sha256.Size]byte]*flight
 }
 
 type cachedUser struct {
@@ -48,10 +57,41 @@ type cachedUser struct {
 	expires time.Time
 }
 
+type cachedFailure struct {
+	err     error
+	expires time.Time
+}
+
+// addrFailures counts the failed checks of one client address in the current window.
+type addrFailures struct {
+	start time.Time
+	n     int
+}
+
+// flight is one request to Komodo that concurrent checks of a credential wait for.
+type flight struct {
+	done chan struct{}
+	user User
+	err  error
+}
+
+// Limits of the failed-check throttle.
+const (
+	failTTL     = 30 * time.Second // a refused credential is refused without asking for this long
+	failWindow  = time.Minute      // the window of failPerAddr
+	failPerAddr = 10               // checks Komodo may refuse per client address and window
+)
+
+// ErrTooManyFailures is the answer to a client address whose checks Komodo refused too
+// often: no further credential is checked until the window ends.
+var ErrTooManyFailures = errors.New("too many refused credentials from this address")
+
 var timeNow = time.Now // only tests change this
 
 func newUserCache(lookup UserLookup, ttl time.Duration, max int) *userCache {
-	return &userCache{lookup: lookup, ttl: ttl, max: max, m: map[[sha256.Size]byte]cachedUser{}}
+	return &userCache{lookup: lookup, ttl: ttl, max: max,
+		m: map[[sha256.Size]byte]cachedUser{}, failed: map[[sha256.Size]byte]cachedFailure{},
+		addrs: map[string]*addrFailures{}, inflight: map[[sha256.Size]byte]*flight{}}
 }
 
 func credentialHash(c auth.Caller) [sha256.Size]byte {
@@ -61,25 +101,68 @@ func credentialHash(c auth.Caller) [sha256.Size]byte {
 	return sha256.Sum256([]byte("key\x00" + c.APIKey + "\x00" + c.APISecret))
 }
 
-// user returns the Komodo user of c, from the cache or from Komodo. Failures are not cached.
-func (uc *userCache) user(ctx context.Context, c auth.Caller) (User, error) {
+// user returns the Komodo user of c, sent from client address addr: from the cache, or
+// from Komodo. A credential Komodo refused is refused again without asking for failTTL;
+// an address with failPerAddr refusals in failWindow gets ErrTooManyFailures for any
+// credential not already known good.
+func (uc *userCache) user(ctx context.Context, c auth.Caller, addr string) (User, error) {
 	k := credentialHash(c)
-	now := timeNow()
 	uc.mu.Lock()
+	now := timeNow()
 	if e, ok := uc.m[k]; ok && now.Before(e.expires) {
 		uc.mu.Unlock()
 		return e.user, nil
 	}
+	if f, ok := uc.failed[k]; ok && now.Before(f.expires) {
+		uc.mu.Unlock()
+		return User{}, f.err
+	}
+	if a := uc.addrs[addr]; a != nil && now.Sub(a.start) < failWindow && a.n >= failPerAddr {
+		uc.mu.Unlock()
+		return User{}, ErrTooManyFailures
+	}
+	if fl, ok := uc.inflight[k]; ok { // the same credential is being checked: wait for it
+		uc.mu.Unlock()
+		select {
+		case <-fl.done:
+			return fl.user, fl.err
+		case <-ctx.Done():
+			return User{}, ctx.Err()
+		}
+	}
+	fl := &flight{done: make(chan struct{})}
+	uc.inflight[k] = fl
 	uc.mu.Unlock()
 
-	u, err := uc.lookup(ctx, c)
-	if err != nil {
-		return User{}, err
-	}
+	fl.user, fl.err = uc.lookup(ctx, c)
+
 	uc.mu.Lock()
 	defer uc.mu.Unlock()
+	delete(uc.inflight, k)
+	close(fl.done)
+	now = timeNow()
+	if fl.err != nil {
+		if e, ok := errors.AsType[*errcode.Error](fl.err); ok && e.Code == errcode.AuthError {
+			uc.prune(now)
+			uc.failed[k] = cachedFailure{err: fl.err, expires: now.Add(failTTL)}
+			a := uc.addrs[addr]
+			if a == nil || now.Sub(a.start) >= failWindow {
+				a = &addrFailures{start: now}
+				uc.addrs[addr] = a
+			}
+			a.n++
+		}
+		return User{}, fl.err
+	}
+	uc.prune(now)
+	uc.m[k] = cachedUser{user: fl.user, expires: now.Add(uc.ttl)}
+	return fl.user, nil
+}
+
+// prune keeps every map under max entries: the expired go first, then arbitrary ones.
+func (uc *userCache) prune(now time.Time) {
 	if len(uc.m) >= uc.max {
-		for key, e := range uc.m { // drop the expired; if none, an arbitrary one
+		for key, e := range uc.m {
 			if now.After(e.expires) || len(uc.m) >= uc.max {
 				delete(uc.m, key)
 			}
@@ -88,6 +171,24 @@ func (uc *userCache) user(ctx context.Context, c auth.Caller) (User, error) {
 			}
 		}
 	}
-	uc.m[k] = cachedUser{user: u, expires: now.Add(uc.ttl)}
-	return u, nil
+	if len(uc.failed) >= uc.max {
+		for key, e := range uc.failed {
+			if now.After(e.expires) || len(uc.failed) >= uc.max {
+				delete(uc.failed, key)
+			}
+			if len(uc.failed) < uc.max/2 {
+				break
+			}
+		}
+	}
+	if len(uc.addrs) >= uc.max {
+		for addr, a := range uc.addrs {
+			if now.Sub(a.start) >= failWindow || len(uc.addrs) >= uc.max {
+				delete(uc.addrs, addr)
+			}
+			if len(uc.addrs) < uc.max/2 {
+				break
+			}
+		}
+	}
 }

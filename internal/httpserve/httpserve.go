@@ -6,13 +6,16 @@
 package httpserve
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -24,6 +27,7 @@ import (
 	"github.com/komodo-mcp/komodo-mcp/internal/audit"
 	kauth "github.com/komodo-mcp/komodo-mcp/internal/auth"
 	"github.com/komodo-mcp/komodo-mcp/internal/errcode"
+	"github.com/komodo-mcp/komodo-mcp/internal/stdio"
 )
 
 // Defaults of Options.
@@ -264,6 +268,9 @@ func (s *Service) guard(next http.Handler) http.Handler {
 			refuse(w, http.StatusServiceUnavailable, "the server is shutting down: retry on another replica or in a moment")
 			return
 		}
+		if r.Method == http.MethodPost && !s.wellFormed(w, r) {
+			return
+		}
 		if r.Method == http.MethodPost {
 			s.inflight.Add(1)
 			defer s.inflight.Done()
@@ -295,6 +302,36 @@ func (s *Service) guard(next http.Handler) http.Handler {
 	})
 }
 
+// wellFormed reads a POST body and refuses, as stdio does, a message that is not one
+// valid JSON-RPC message - nested too deep, truncated, not JSON-RPC 2.0 - with a JSON-RPC
+// error that carries the request's id whenever it can be read, so that the client's
+// waiting call fails at once (the SDK would answer such a body with plain text). The
+// body is put back for the SDK. Batches (a JSON array) are left to the SDK.
+func (s *Service) wellFormed(w http.ResponseWriter, r *http.Request) bool {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			w.Header().Set("Connection", "close")
+			refuse(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body is over the limit of %d bytes", s.opts.MaxBody))
+			return false
+		}
+		refuse(w, http.StatusBadRequest, "the request body could not be read")
+		return false
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	if trimmed := bytes.TrimSpace(body); len(trimmed) > 0 && trimmed[0] == '[' {
+		return true
+	}
+	if _, refusal := stdio.Decode(body); refusal != nil {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = w.Write(refusal.JSON())
+		return false
+	}
+	return true
+}
+
 // reserveSession counts a session about to be created against the cap.
 func (s *Service) reserveSession() bool {
 	n := s.pending.Add(1)
@@ -317,7 +354,12 @@ func (s *Service) authenticate(w http.ResponseWriter, r *http.Request) (Identity
 			s.unauthorized(w, "", "send your Komodo credentials with every request: X-Api-Key and X-Api-Secret, or Authorization: Bearer <Komodo JWT>")
 			return Identity{}, false
 		}
-		u, err := s.users.user(r.Context(), c)
+		u, err := s.users.user(r.Context(), c, clientAddress(r))
+		if errors.Is(err, ErrTooManyFailures) {
+			w.Header().Set("Retry-After", strconv.Itoa(int(failWindow.Seconds())))
+			refuse(w, http.StatusTooManyRequests, "Komodo refused too many credentials sent from this address: wait a minute, and check the API key and secret")
+			return Identity{}, false
+		}
 		if err != nil {
 			var e *errcode.Error
 			if errors.As(err, &e) && e.Code == errcode.AuthError {
@@ -343,6 +385,16 @@ func (s *Service) authenticate(w http.ResponseWriter, r *http.Request) (Identity
 		return Identity{Name: name, UserID: "token:" + name}, true
 	}
 	return Identity{}, true // loopback without tokens: the audit names the server's own Komodo user
+}
+
+// clientAddress is the address a request came from (the proxy's, behind a reverse proxy:
+// forwarded headers are not trusted).
+func clientAddress(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }
 
 func (s *Service) unauthorized(w http.ResponseWriter, code, msg string) {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -525,5 +526,57 @@ func TestServe_GracefulShutdown(t *testing.T) {
 	}
 	if _, err := http.Get(e.url + "/healthz"); err == nil {
 		t.Error("still accepting after shutdown")
+	}
+}
+
+// A wrong key costs Komodo at most one check per interval: the refusal is remembered under
+// the credential's hash (also for concurrent requests), and an address whose keys Komodo
+// keeps refusing gets 429 without Komodo being asked - except for credentials already
+// known good.
+func TestPassThrough_FailedChecksThrottled(t *testing.T) {
+	e := start(t, true, httpserve.Options{})
+	checks := func() int { return e.sim.Count("GetUser") + e.sim.Count("user") }
+	if resp, _ := e.post(t, initBody, admin); resp.StatusCode != http.StatusOK {
+		t.Fatalf("admin: %d", resp.StatusCode)
+	}
+	base := checks()
+	if base != 1 {
+		t.Fatalf("the admin's key took %d checks", base)
+	}
+	bad := map[string]string{"X-Api-Key": sim.DemoAPIKey, "X-Api-Secret": "wrong-secret"}
+	var wg sync.WaitGroup
+	for range 100 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if resp, _ := e.post(t, initBody, bad); resp.StatusCode != http.StatusUnauthorized {
+				t.Errorf("bad key: %d, want 401", resp.StatusCode)
+			}
+		}()
+	}
+	wg.Wait()
+	if n := checks() - base; n != 1 {
+		t.Fatalf("100 requests with one wrong key cost Komodo %d checks, want 1", n)
+	}
+	limited := 0
+	for i := range 30 {
+		guess := map[string]string{"X-Api-Key": sim.DemoAPIKey, "X-Api-Secret": fmt.Sprintf("guess-%d", i)}
+		resp, _ := e.post(t, initBody, guess)
+		switch resp.StatusCode {
+		case http.StatusUnauthorized:
+		case http.StatusTooManyRequests:
+			limited++
+			if resp.Header.Get("Retry-After") == "" {
+				t.Error("429 without Retry-After")
+			}
+		default:
+			t.Errorf("guess %d: %d", i, resp.StatusCode)
+		}
+	}
+	if n := checks() - base; n > 10 || limited < 20 {
+		t.Fatalf("31 wrong keys from one address cost Komodo %d checks (%d answered 429), want at most 10", n, limited)
+	}
+	if resp, _ := e.post(t, initBody, admin); resp.StatusCode != http.StatusOK {
+		t.Fatalf("a key known good is refused on a throttled address: %d", resp.StatusCode)
 	}
 }

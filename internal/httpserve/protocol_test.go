@@ -83,3 +83,44 @@ func TestProgressBeforeResult(t *testing.T) {
 		t.Fatalf("events on the call's stream: %v; want progress notifications, then the result last", order)
 	}
 }
+
+// A request whose id is readable gets its id back in every error: nested too deep for
+// any decoder, truncated, or otherwise not a valid request - in a session and stateless.
+func TestErrorsCarryTheID(t *testing.T) {
+	deep := func(n int) string {
+		return `{"jsonrpc":"2.0","id":"deep","method":"tools/call","params":{"name":"komodo_read_ListServers","arguments":{"a":` +
+			strings.Repeat(`[`, n) + strings.Repeat(`]`, n) + `}}}`
+	}
+	cases := map[string]string{
+		"nested 200 deep":   deep(200),
+		"nested 20000 deep": deep(20000),
+		"truncated":         `{"jsonrpc":"2.0","id":"deep","method":"tools/call","params":{"name":"x"`,
+		"wrong jsonrpc":     `{"jsonrpc":"1.0","id":"deep","method":"ping"}`,
+		"numeric method":    `{"jsonrpc":"2.0","id":"deep","method":5}`,
+	}
+	for _, stateless := range []bool{false, true} {
+		e := start(t, false, httpserve.Options{Stateless: stateless})
+		h := map[string]string{"Mcp-Protocol-Version": "2025-06-18"}
+		if !stateless {
+			resp, text := e.post(t, `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}`, nil)
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("initialize: %d %s", resp.StatusCode, text)
+			}
+			h["Mcp-Session-Id"] = resp.Header.Get("Mcp-Session-Id")
+		}
+		for name, body := range cases {
+			resp, text := e.post(t, body, h)
+			var m struct {
+				ID    any             `json:"id"`
+				Error json.RawMessage `json:"error"`
+			}
+			data := text
+			if i := strings.Index(text, "data: "); i >= 0 {
+				data = strings.TrimSpace(strings.SplitN(text[i+6:], "\n", 2)[0])
+			}
+			if err := json.Unmarshal([]byte(data), &m); err != nil || m.ID != "deep" || m.Error == nil {
+				t.Errorf("stateless %v, %s: %d %.300s", stateless, name, resp.StatusCode, text)
+			}
+		}
+	}
+}

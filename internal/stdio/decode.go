@@ -25,6 +25,14 @@ func Decode(line []byte) (jsonrpc.Message, *Refusal) {
 }
 
 func (l limits) decode(line []byte) (jsonrpc.Message, *Refusal) {
+	msg, r := l.decodeLine(line)
+	if r != nil && r.ID == nil {
+		r.ID = ScanID(line) // an id read from a message refused whole still gets its answer
+	}
+	return msg, r
+}
+
+func (l limits) decodeLine(line []byte) (jsonrpc.Message, *Refusal) {
 	// A byte order mark before a message is tolerated: it is an encoding artefact of the
 	// sender, not part of the message. Alone, it is a line that is not JSON.
 	trimmed := bytes.TrimSpace(line)
@@ -123,4 +131,73 @@ func depth(data []byte) int {
 		}
 	}
 	return deepest
+}
+
+// ScanID finds the request id of a JSON-RPC message that cannot be decoded whole - nested
+// too deep, too long (data may be its first part only), or otherwise refused - so that
+// the error answering it carries the id and the client's waiting call fails at once. It
+// reads only the top level of an object: the value of its "id" member when that is a
+// string or an integer; nil otherwise. One pass, no recursion, whatever the nesting.
+func ScanID(data []byte) any {
+	data = bytes.TrimSpace(bytes.TrimPrefix(bytes.TrimSpace(data), bom))
+	if len(data) == 0 || data[0] != '{' {
+		return nil
+	}
+	d := 0
+	keyStart, valueStart := -1, -1 // of the current top-level member
+	var key []byte
+	expectKey := true
+	for i := 0; i < len(data); i++ {
+		b := data[i]
+		if b == '"' { // a string: find its end, honouring escapes
+			end := i + 1
+			for end < len(data) && data[end] != '"' {
+				if data[end] == '\\' {
+					end++
+				}
+				end++
+			}
+			if end >= len(data) {
+				return nil
+			}
+			if d == 1 && expectKey {
+				keyStart = i
+				key = data[keyStart : end+1]
+			}
+			i = end
+			continue
+		}
+		switch b {
+		case '{', '[':
+			d++
+		case '}', ']':
+			d--
+			if d == 0 && valueStart >= 0 {
+				return idValue(key, data[valueStart:i])
+			}
+		case ':':
+			if d == 1 {
+				expectKey, valueStart = false, i+1
+			}
+		case ',':
+			if d == 1 {
+				if valueStart >= 0 {
+					if id := idValue(key, data[valueStart:i]); id != nil {
+						return id
+					}
+				}
+				expectKey, valueStart, key = true, -1, nil
+			}
+		}
+	}
+	return nil
+}
+
+// idValue is the id when key is "id" and raw a readable id.
+func idValue(key, raw []byte) any {
+	var k string
+	if json.Unmarshal(key, &k) != nil || k != "id" {
+		return nil
+	}
+	return readableID(raw)
 }

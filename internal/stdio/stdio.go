@@ -103,7 +103,7 @@ func (c *conn) readLoop(r io.Reader) {
 			var msg jsonrpc.Message
 			var refusal *Refusal
 			if tooLong {
-				refusal = &Refusal{Code: jsonrpc.CodeInvalidRequest, Message: fmt.Sprintf("Invalid Request: a message longer than %d bytes", c.limits.maxLine)}
+				refusal = &Refusal{Code: jsonrpc.CodeInvalidRequest, Message: fmt.Sprintf("Invalid Request: a message longer than %d bytes", c.limits.maxLine), ID: ScanID(line)}
 			} else {
 				msg, refusal = c.limits.decode(line)
 			}
@@ -140,14 +140,17 @@ func (c *conn) refuse(r *Refusal, size int) {
 	}
 }
 
-// readLine reads one line without its end (\n or \r\n), at most max bytes of it. A
-// longer line is consumed to its end and reported as tooLong, without its content.
-func readLine(br *bufio.Reader, max int) (line []byte, tooLong bool, err error) {
+// readLine reads one line without its end (\n or \r\n), at most limit bytes of it. A
+// longer line is consumed to its end and reported as tooLong, with only its first
+// tooLongHead bytes (where the request id is).
+func readLine(br *bufio.Reader, limit int) (line []byte, tooLong bool, err error) {
 	for {
 		chunk, err := br.ReadSlice('\n')
 		if !tooLong {
-			if len(line)+len(chunk) > max+2 { // +2: the line end is not content
-				tooLong, line = true, nil
+			if len(line)+len(chunk) > limit+2 { // +2: the line end is not content
+				tooLong = true
+				line = append(line, chunk[:min(len(chunk), max(0, tooLongHead-len(line)))]...)
+				line = line[:min(len(line), tooLongHead)]
 			} else {
 				line = append(line, chunk...)
 			}
@@ -156,12 +159,16 @@ func readLine(br *bufio.Reader, max int) (line []byte, tooLong bool, err error) 
 			continue
 		}
 		line = bytes.TrimSuffix(bytes.TrimSuffix(line, []byte("\n")), []byte("\r"))
-		if !tooLong && len(line) > max {
-			tooLong, line = true, nil
+		if !tooLong && len(line) > limit {
+			tooLong, line = true, line[:min(len(line), tooLongHead)]
 		}
 		return line, tooLong, err
 	}
 }
+
+// tooLongHead is how much of a line too long to be read readLine keeps: enough for the
+// request id, which clients write first.
+const tooLongHead = 4 << 10
 
 // Read returns the next valid message.
 func (c *conn) Read(ctx context.Context) (jsonrpc.Message, error) {
@@ -230,7 +237,11 @@ type Refusal struct {
 }
 
 // frame is the JSON-RPC error response of the refusal.
-func (r *Refusal) frame() []byte {
+func (r *Refusal) frame() []byte { return r.JSON() }
+
+// JSON is the JSON-RPC error response of the refusal, for other transports (HTTP) that
+// answer the same refusals.
+func (r *Refusal) JSON() []byte {
 	b, err := json.Marshal(struct {
 		JSONRPC string `json:"jsonrpc"`
 		ID      any    `json:"id"`

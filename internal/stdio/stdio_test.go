@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -36,10 +37,14 @@ var hostile = []struct {
 	{"object id", `{"jsonrpc":"2.0","id":{},"method":"ping"}`, jsonrpc.CodeInvalidRequest, nil},
 	{"numeric method", `{"jsonrpc":"2.0","id":3,"method":5}`, jsonrpc.CodeInvalidRequest, "3"},
 	{"empty method", `{"jsonrpc":"2.0","id":4,"method":""}`, jsonrpc.CodeInvalidRequest, "4"},
-	{"two values", `{"jsonrpc":"2.0","id":1,"method":"ping"}{}`, jsonrpc.CodeParseError, nil},
-	{"truncated", `{"jsonrpc":"2.0","id":1,"method":"pi`, jsonrpc.CodeParseError, nil},
+	{"two values", `{"jsonrpc":"2.0","id":1,"method":"ping"}{}`, jsonrpc.CodeParseError, "1"},
+	{"truncated", `{"jsonrpc":"2.0","id":1,"method":"pi`, jsonrpc.CodeParseError, "1"},
+	{"truncated before the id's end", `{"jsonrpc":"2.0","id":"ab`, jsonrpc.CodeParseError, nil},
+	{"id in params only", `{"jsonrpc":"2.0","method":"ping","params":{"id":5}`, jsonrpc.CodeParseError, nil},
+	{"escaped key", `{"jsonrpc":"2.0","i\u0064":"esc","method":"pi`, jsonrpc.CodeParseError, "esc"},
 	{"deep arrays", strings.Repeat("[", 1001) + strings.Repeat("]", 1001), jsonrpc.CodeInvalidRequest, nil},
-	{"deep params", `{"jsonrpc":"2.0","id":9,"method":"ping","params":{"a":` + strings.Repeat(`{"a":`, 1000) + "1" + strings.Repeat("}", 1001) + "}", jsonrpc.CodeInvalidRequest, nil},
+	{"deep params", `{"jsonrpc":"2.0","id":9,"method":"ping","params":{"a":` + strings.Repeat(`{"a":`, 1000) + "1" + strings.Repeat("}", 1001) + "}", jsonrpc.CodeInvalidRequest, "9"},
+	{"deep params, id last", `{"jsonrpc":"2.0","method":"ping","params":` + strings.Repeat(`[`, 200) + strings.Repeat("]", 200) + `,"id":"last"}`, jsonrpc.CodeInvalidRequest, "last"},
 	{"unclosed deep", strings.Repeat("[", 100000), jsonrpc.CodeInvalidRequest, nil},
 	{"invalid utf-8", "\xff\xfe", jsonrpc.CodeParseError, nil},
 	{"nul", "\x00", jsonrpc.CodeParseError, nil},
@@ -147,7 +152,7 @@ func TestTransport_SurvivesHostileLines(t *testing.T) {
 			if e == nil || e["code"] != float64(h.code) || m["jsonrpc"] != "2.0" {
 				t.Errorf("%s: answered %v, want error %d", h.name, m, h.code)
 			}
-			if id, present := m["id"]; !present || (h.id == nil && id != nil) {
+			if id, present := m["id"]; !present || (h.id == nil && id != nil) || (h.id != nil && fmt.Sprint(id) != h.id) {
 				t.Errorf("%s: answer id = %v (present %v), want %v", h.name, id, present, h.id)
 			}
 		}
@@ -192,5 +197,15 @@ func TestTransport_LongLine(t *testing.T) {
 	}
 	if a := <-answer; !strings.Contains(a, `"code":-32600`) || !strings.Contains(a, "longer than 1024") {
 		t.Fatalf("long line answered %s", a)
+	}
+}
+
+// A line too long to be read whole is answered with its request's id, read from its head.
+func TestTransport_TooLongLineKeepsItsID(t *testing.T) {
+	send, recv := session(t)
+	send(`{"jsonrpc":"2.0","id":"big","method":"ping","params":{"x":"` + strings.Repeat("a", stdio.DefaultMaxLineBytes) + `"}}`)
+	m := recv()
+	if e, _ := m["error"].(map[string]any); e == nil || m["id"] != "big" {
+		t.Fatalf("answered %v, want an error with id big", m)
 	}
 }
