@@ -52,6 +52,7 @@ type Record struct {
 	fields  map[string]map[string]Kind // type -> path -> kind
 	schemas map[string]any             // the document's components.schemas
 	ops     map[string]*node           // operationId -> compiled 200 response schema
+	reqs    map[string]*node           // operationId -> compiled request body schema
 	nodes   map[string]*node           // component name -> compiled node
 	all     []*node                    // every node, for the liveness fixpoint
 	live    map[*node]bool             // a credential can be below the node
@@ -110,7 +111,7 @@ func Load(record, document []byte) (*Record, error) {
 	if err := json.Unmarshal(document, &doc); err != nil {
 		return nil, fmt.Errorf("komodo document: %w", err)
 	}
-	r := &Record{fields: map[string]map[string]Kind{}, schemas: doc.Components.Schemas, ops: map[string]*node{},
+	r := &Record{fields: map[string]map[string]Kind{}, schemas: doc.Components.Schemas, ops: map[string]*node{}, reqs: map[string]*node{},
 		nodes: map[string]*node{}, live: map[*node]bool{}}
 	for typ, paths := range raw {
 		if _, ok := r.schemas[typ]; !ok {
@@ -128,7 +129,12 @@ func Load(record, document []byte) (*Record, error) {
 		for _, raw := range item {
 			var op struct {
 				OperationID string `json:"operationId"`
-				Responses   map[string]struct {
+				RequestBody struct {
+					Content map[string]struct {
+						Schema any `json:"schema"`
+					} `json:"content"`
+				} `json:"requestBody"`
+				Responses map[string]struct {
 					Content map[string]struct {
 						Schema any `json:"schema"`
 					} `json:"content"`
@@ -139,6 +145,9 @@ func Load(record, document []byte) (*Record, error) {
 			}
 			if js, ok := op.Responses["200"].Content["application/json"]; ok {
 				r.ops[op.OperationID] = r.compile(js.Schema)
+			}
+			if js, ok := op.RequestBody.Content["application/json"]; ok {
+				r.reqs[op.OperationID] = r.compile(js.Schema)
 			}
 		}
 	}
@@ -282,6 +291,27 @@ func (r *Record) operation(op string) *node {
 		return n
 	}
 	return nil
+}
+
+// RequestValues are the credentials in the arguments of a request to op (a token given to
+// CreateGitProviderAccount, a webhook URL given to UpdateAlerter), by the same record: an
+// error about the request must not show them. args is left as it is.
+func (r *Record) RequestValues(op string, args map[string]any) []string {
+	n := r.reqs[op]
+	if !r.live[n] || len(args) == 0 {
+		return nil
+	}
+	data, err := json.Marshal(args)
+	if err != nil {
+		return nil
+	}
+	var cp any
+	if json.Unmarshal(data, &cp) != nil {
+		return nil
+	}
+	var res Result
+	r.walk(n, cp, "", &res)
+	return res.Values
 }
 
 // Result is what redacting an answer found.

@@ -159,3 +159,19 @@ func TestRedactURL(t *testing.T) {
 		}
 	}
 }
+
+// The credentials a request carries are found by type, for the errors about it.
+func TestRequestValues(t *testing.T) {
+	args := map[string]any{"account": map[string]any{"domain": "github.com", "username": "bot", "token": "ghp_given123"}}
+	got := Default().RequestValues("CreateGitProviderAccount", args)
+	if len(got) != 1 || got[0] != "ghp_given123" {
+		t.Errorf("got %v", got)
+	}
+	if args["account"].(map[string]any)["token"] != "ghp_given123" {
+		t.Error("the arguments were changed")
+	}
+	alerter := map[string]any{"id": "a", "config": map[string]any{"endpoint": map[string]any{"type": "Slack", "params": map[string]any{"url": "https://hooks.slack.com/services/A/B/C"}}}}
+	if got := Default().RequestValues("UpdateAlerter", alerter); len(got) != 1 {
+		t.Errorf("UpdateAlerter: got %v", got)
+	}
+}

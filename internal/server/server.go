@@ -170,7 +170,7 @@ func (s *Server) generatedHandler(t *catalog.Tool) Handler {
 		session := sessionKey(c.Request)
 		plan, err := guide.Translate(ctx, s.komodoFor(session), t, c.Args)
 		if err != nil {
-			return nil, s.didYouMean(ctx, session, rpc.AsError(err))
+			return nil, s.hideArgs(t, c, s.didYouMean(ctx, session, rpc.AsError(err)))
 		}
 		sh, refused := s.shapeOf(t, c.Args, session)
 		if refused != nil {
@@ -179,7 +179,7 @@ func (s *Server) generatedHandler(t *catalog.Tool) Handler {
 		if t.ResultWrap == "envelope" {
 			env, err := guide.List(ctx, s.rpc, t, plan, decodeJSON)
 			if err != nil {
-				return nil, s.didYouMean(ctx, session, rpc.AsError(err))
+				return nil, s.hideArgs(t, c, s.didYouMean(ctx, session, rpc.AsError(err)))
 			}
 			s.learn(session, t, plan, env)
 			items, _ := env["items"].([]any)
@@ -202,7 +202,7 @@ func (s *Server) generatedHandler(t *catalog.Tool) Handler {
 		}
 		data, err := s.rpc.Call(ctx, t.Method, t.Path, body)
 		if err != nil {
-			return nil, s.didYouMean(ctx, session, maybeApplied(t, rpc.AsError(err)))
+			return nil, s.hideArgs(t, c, s.didYouMean(ctx, session, maybeApplied(t, rpc.AsError(err))))
 		}
 		v, err := decodeJSON(data)
 		if err != nil {
@@ -218,6 +218,16 @@ func (s *Server) generatedHandler(t *catalog.Tool) Handler {
 		}
 		return success(sh.wrapped(ctx, t.ResultWrap, out)), nil
 	}
+}
+
+// hideArgs is e without the credentials the call's arguments carry by type
+// (api/secrets.yaml: a token given to CreateGitProviderAccount, a webhook URL given to
+// UpdateAlerter), which Komodo may echo in its error.
+func (s *Server) hideArgs(t *catalog.Tool, c *Call, e *errcode.Error) *errcode.Error {
+	if values := s.redact.record.RequestValues(t.Operation, c.Args); len(values) > 0 {
+		return e.Redacted(values...)
+	}
+	return e
 }
 
 // maybeApplied warns, for a write or execute that may have reached Komodo before it failed

@@ -215,7 +215,9 @@ func authHandlers(handle func(string, handlerFunc)) {
 
 // userJSON is a User as Komodo sends it (password hash blanked).
 func (w *world) userJSON(u *user) map[string]any {
-	config := map[string]any{"type": "Local", "data": map[string]any{"password": ""}}
+	// Komodo sanitizes users before answering: a local password hash becomes eight '#'
+	// (entities/user.rs:204-210), TOTP and passkey data are cleared.
+	config := map[string]any{"type": "Local", "data": map[string]any{"password": "########"}}
 	if u.Service {
 		config = map[string]any{"type": "Service", "data": map[string]any{"description": u.Description}}
 	}

@@ -437,7 +437,11 @@ func variableJSON(v *variable, u *user) map[string]any {
 	if v.IsSecret && (u == nil || !u.Admin) {
 		value = strings.Repeat("#", len(v.Value))
 	}
-	return map[string]any{"name": v.Name, "value": value, "description": v.Description, "is_secret": v.IsSecret}
+	m := map[string]any{"name": v.Name, "value": value, "is_secret": v.IsSecret}
+	if v.Description != "" { // skip_serializing_if = "String::is_empty" (entities/variable.rs:20)
+		m["description"] = v.Description
+	}
+	return m
 }
 
 func (w *world) mustVariable(name string) (*variable, *apiError) {

@@ -75,18 +75,21 @@ func (u *update) full() map[string]any {
 }
 
 func (u *update) listItem() map[string]any {
-	return map[string]any{
-		"id":         u.ID,
-		"operation":  u.Operation,
-		"start_ts":   u.StartTS,
-		"success":    u.Success,
-		"username":   u.Username,
-		"operator":   u.Operator,
-		"target":     u.Target,
-		"status":     u.Status,
-		"version":    nilMap(u.Version),
-		"other_data": nil,
+	m := map[string]any{
+		"id":        u.ID,
+		"operation": u.Operation,
+		"start_ts":  u.StartTS,
+		"success":   u.Success,
+		"username":  u.Username,
+		"operator":  u.Operator,
+		"target":    u.Target,
+		"status":    u.Status,
 	}
+	// version and other_data are left out when empty (entities/update.rs:141-146).
+	if u.Version != nil {
+		m["version"] = u.Version
+	}
+	return m
 }
 
 func nullIfZero(v int64) any {
@@ -101,13 +104,6 @@ func nullIfEmpty(s string) any {
 		return nil
 	}
 	return s
-}
-
-func nilMap(m map[string]any) any {
-	if m == nil {
-		return nil
-	}
-	return m
 }
 
 func (w *world) findUpdate(id string) *update {
