@@ -242,12 +242,12 @@ func TestSecrets_NoSeededCredentialReachesAnyTool(t *testing.T) {
 	// The sweep saw the places the credentials live.
 	for _, want := range []string{"komodo_read_ListGitProviderAccounts", "komodo_read_ListImageRegistryAccounts", "komodo_read_ExportAllResourcesToToml",
 		"komodo_read_ExportResourcesToToml", "komodo_read_ListVariables", "komodo_read_GetAlerter", "komodo_read_GetBuild", "komodo_write_UpdateBuild",
-		"komodo_write_UpdateServer", "komodo_read_ListFullAlerters", "komodo_write_CreateApiKeyForServiceUser", "komodo_read_GetUpdate"} {
+		"komodo_write_UpdateServer", "komodo_read_ListFullAlerters", "komodo_write_CreateApiKeyForServiceUser", "komodo_read_GetUpdate", "komodo_read_InspectDeploymentContainer"} {
 		if !answered[want] {
 			t.Errorf("%s never answered (error: %.300s): the sweep did not see what it must", want, errored[want])
 		}
 	}
-	for _, marker := range []string{"[redacted]", "https://hooks.slack.com/[redacted]", "https://api.pushover.net/[redacted]"} {
+	for _, marker := range []string{"[redacted]", "https://hooks.slack.com/[redacted]", "https://api.pushover.net/[redacted]", "DB_PASSWORD=[redacted]"} {
 		if !strings.Contains(seen.String(), marker) {
 			t.Errorf("no result shows %s: the credentials were not where the sweep looked", marker)
 		}

@@ -19,8 +19,12 @@ func TestSeededCredentialsAreServed(t *testing.T) {
 		{"ListFullServers", nil}, {"ListFullBuilds", nil}, {"ListFullStacks", nil}, {"ListFullRepos", nil},
 		{"ListFullResourceSyncs", nil}, {"ListFullProcedures", nil}, {"ListFullActions", nil}, {"ListFullAlerters", nil},
 		{"ListVariables", nil}, {"ListGitProviderAccounts", nil}, {"ListImageRegistryAccounts", nil},
+		{"InspectDeploymentContainer", map[string]any{"deployment": "api-gateway"}},
 	} {
-		status, data := doRaw(t, s, http.MethodPost, "/read/"+c.op, map[string]any{}, nil)
+		if c.body == nil {
+			c.body = map[string]any{}
+		}
+		status, data := doRaw(t, s, http.MethodPost, "/read/"+c.op, c.body, nil)
 		if status != http.StatusOK {
 			t.Fatalf("%s: HTTP %d %s", c.op, status, data)
 		}

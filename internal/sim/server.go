@@ -35,7 +35,7 @@ func newHandlers() map[string]handlerFunc {
 	}
 	for _, register := range []func(handle func(string, handlerFunc)){
 		authHandlers, resourceHandlers,
-		tagHandlers, variableHandlers, userHandlers, alertHandlers, updateHandlers, runtimeHandlers, accountHandlers, exportHandlers, apiKeyHandlers,
+		tagHandlers, variableHandlers, userHandlers, alertHandlers, updateHandlers, runtimeHandlers, accountHandlers, exportHandlers, apiKeyHandlers, inspectHandlers,
 	} {
 		register(handle)
 	}
