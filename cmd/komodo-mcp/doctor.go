@@ -3,11 +3,13 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
 
 	"github.com/komodo-mcp/komodo-mcp/api"
+	"github.com/komodo-mcp/komodo-mcp/internal/config"
 	"github.com/komodo-mcp/komodo-mcp/internal/errcode"
 	"github.com/komodo-mcp/komodo-mcp/internal/rpc"
 )
@@ -21,6 +23,10 @@ func doctor(ctx context.Context, args []string, stdout, stderr io.Writer, getenv
 	docs := fs.Bool("docs", false, "require the cross-check of Core's own operation list (GET /docs) with the tools' document; without it the check runs when /docs is reachable")
 	cfg, err := parseConfig(fs, cf, args, getenv)
 	if err != nil {
+		var ce *config.Error
+		if errors.As(err, &ce) {
+			return &config.Error{Setting: ce.Setting, Msg: ce.Msg + ". " + configFix(err)}
+		}
 		return err
 	}
 	logger := newLogger(stderr, cfg.LogLevel)

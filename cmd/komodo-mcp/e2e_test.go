@@ -382,4 +382,61 @@ func TestCLI_Doctor(t *testing.T) {
 	if code != 1 || !strings.Contains(out, "FAIL credentials") || !strings.Contains(out, "AUTH_ERROR") || strings.Contains(out, "wrong-secret-123") {
 		t.Errorf("doctor with a wrong secret: exit %d\n%s", code, out)
 	}
+	// A configuration mistake: one line naming the setting as the extension shows it too.
+	cmd := exec.Command(binary, "doctor")
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "KOMODO_URL=komodo.example.com", "KOMODO_API_KEY=k", "KOMODO_API_SECRET=s"}
+	cmd.Dir = t.TempDir()
+	var errOut bytes.Buffer
+	cmd.Stderr = &errOut
+	err := cmd.Run()
+	if exit, _ := err.(*exec.ExitError); exit == nil || exit.ExitCode() != 2 || !strings.Contains(errOut.String(), "KOMODO_URL") || !strings.Contains(errOut.String(), `"Komodo URL"`) {
+		t.Errorf("doctor with a URL without scheme: %v\n%s", err, errOut.String())
+	}
+}
+
+// TestStdio_ConfigErrorsReachThePerson: with wrong settings the server still completes the
+// handshake on stdio, offers the default tools, and every call answers with the mistake and
+// where to change it (by the name the Claude Desktop extension shows); it exits, status 2,
+// when stdin closes.
+func TestStdio_ConfigErrorsReachThePerson(t *testing.T) {
+	cases := []struct {
+		env         []string
+		want, where string
+	}{
+		{[]string{"KOMODO_URL=komodo.example.com", "KOMODO_API_KEY=k", "KOMODO_API_SECRET=s"}, "is not an http(s) URL", `"Komodo URL"`},
+		{[]string{"KOMODO_URL=https://komodo.example.com", "KOMODO_API_KEY=k"}, "KOMODO_API_SECRET is not set", `"API secret"`},
+		{[]string{"KOMODO_URL=https://komodo.example.com", "KOMODO_API_KEY=k", "KOMODO_API_SECRET=s", "KOMODO_TOOLSETS=stack"}, `unknown toolset "stack"`, `"Toolsets"`},
+		{[]string{"KOMODO_URL=https://komodo.example.com", "KOMODO_API_KEY=k", "KOMODO_API_SECRET=s", "KOMODO_RETRY_COUNT=many"}, "KOMODO_RETRY_COUNT", `Set KOMODO_RETRY_COUNT in the "env"`},
+	}
+	for _, tc := range cases {
+		p := start(t, tc.env)
+		tools := p.tools(t)
+		if len(tools) < 5 {
+			t.Fatalf("%v: tools/list gave %v", tc.env, tools)
+		}
+		for _, name := range []string{tools[0], "komodo_read_ListServers", "komodo_call_tool"} {
+			res, err := p.session.CallTool(context.Background(), &mcp.CallToolParams{Name: name, Arguments: map[string]any{}})
+			if err != nil {
+				t.Fatalf("%v: %s: %v", tc.env, name, err)
+			}
+			text := res.Content[0].(*mcp.TextContent).Text
+			var e struct{ Error, Code, Hint string }
+			_ = json.Unmarshal([]byte(text), &e)
+			if !res.IsError || !strings.Contains(e.Error, tc.want) || !strings.Contains(e.Hint, tc.where) || !strings.Contains(e.Hint, "restart") {
+				t.Errorf("%v: %s answered %s", tc.env, name, text)
+			}
+		}
+		if init := p.session.InitializeResult(); init == nil || !strings.Contains(init.Instructions, tc.want) {
+			t.Errorf("%v: instructions do not say what is wrong: %+v", tc.env, init)
+		}
+		p.session.Close() // stdin closes: the process ends
+		err := p.cmd.Wait()
+		if exit, _ := err.(*exec.ExitError); exit == nil || exit.ExitCode() != 2 {
+			t.Errorf("%v: exit %v after stdin closed, want status 2", tc.env, err)
+		}
+		if errOut := p.stderr.String(); !strings.Contains(errOut, tc.want) || strings.Count(strings.TrimSpace(errOut), "\n") != 0 {
+			t.Errorf("%v: stderr %q, want one line", tc.env, errOut)
+		}
+		assertOnlyProtocol(t, p)
+	}
 }

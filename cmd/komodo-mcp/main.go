@@ -10,7 +10,10 @@
 //	komodo-mcp help [VERB]          print the help (every setting), or a verb's
 //
 // Configuration comes from flags, the environment and a .env file (see --help). A
-// configuration mistake prints one line naming the setting and exits with status 2.
+// configuration mistake prints one line naming the setting and exits with status 2 - except
+// when serving MCP on stdio to a client (stdin is not a terminal): then the server still
+// completes the handshake and answers every tool call with the mistake and where to fix it,
+// and exits (status 2) when stdin closes, so that the person sees why in their client.
 package main
 
 import (
@@ -80,6 +83,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return exitOK
 	case errors.Is(err, errToolFailed):
 		return exitFailure
+	case errors.As(err, new(errReported)):
+		return exitUsage
 	case config.IsConfigError(err) || errors.As(err, new(*usageErr)):
 		fmt.Fprintln(stderr, "komodo-mcp:", err)
 		return exitUsage

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 
 	"github.com/komodo-mcp/komodo-mcp/internal/audit"
 	"github.com/komodo-mcp/komodo-mcp/internal/auth"
@@ -20,16 +21,28 @@ import (
 // serve runs the MCP server on stdio, or on streamable HTTP with --http.
 func serve(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) error {
 	fs, cf := newFlagSet("serve", stderr)
+	// A client that starts the server on stdio (not a person at a terminal, not --http)
+	// gets configuration mistakes as answers, instead of a process that is gone.
+	toClient := !isTerminal(stdin) && getenv("KOMODO_HTTP_ADDR") == "" && !hasFlag(args, "http")
 	cfg, err := parseConfig(fs, cf, args, getenv)
-	if err != nil {
-		return err
+	if err == nil && fs.NArg() > 0 {
+		err = usageError("unexpected argument %q", fs.Arg(0))
 	}
-	if fs.NArg() > 0 {
-		return usageError("unexpected argument %q", fs.Arg(0))
+	if err == nil && cfg.HTTPAddr == "" {
+		err = selectionError(cfg)
+	}
+	if err != nil {
+		if toClient && (cfg == nil || cfg.HTTPAddr == "") {
+			return serveUnconfigured(ctx, err, stdin, stdout, stderr)
+		}
+		return err
 	}
 	logger := newLogger(stderr, cfg.LogLevel)
 	srv, cleanup, err := build(ctx, cfg, logger, stderr)
 	if err != nil {
+		if toClient && cfg.HTTPAddr == "" {
+			return serveUnconfigured(ctx, err, stdin, stdout, stderr)
+		}
 		return err
 	}
 	defer cleanup()
@@ -111,4 +124,18 @@ func startDemo(ctx context.Context, logger *slog.Logger) (url string, stop func(
 		return "", nil, fmt.Errorf("start the demo simulator: %w", err)
 	}
 	return s.URL(), s.Close, nil
+}
+
+// hasFlag reports whether args set the flag name (-name, --name, with or without =value).
+func hasFlag(args []string, name string) bool {
+	for _, a := range args {
+		if a == "--" {
+			return false
+		}
+		a = strings.TrimLeft(a, "-")
+		if a == name || strings.HasPrefix(a, name+"=") {
+			return true
+		}
+	}
+	return false
 }

@@ -76,3 +76,18 @@ func unquoteUsage(usage string) (name, text string) {
 	}
 	return "", usage
 }
+
+// desktopTitles are the names the Claude Desktop extension (tools/mcpb, manifest.json's
+// user_config) shows for the settings it asks for: a configuration error names the setting
+// that way too, since that is where the person changes it.
+var desktopTitles = map[string]string{
+	envURL:             "Komodo URL",
+	envAPIKey:          "API key",
+	envAPISecret:       "API secret",
+	"KOMODO_TOOLSETS":  "Toolsets",
+	"KOMODO_READ_ONLY": "Read-only",
+}
+
+// DesktopTitle is the title the Claude Desktop extension shows for the setting env (an
+// environment variable, e.g. KOMODO_URL), or "" when the extension does not ask for it.
+func DesktopTitle(env string) string { return desktopTitles[env] }

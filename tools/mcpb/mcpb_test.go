@@ -333,3 +333,13 @@ func TestLicense(t *testing.T) {
 		t.Errorf("README.md has no License section naming %s", License)
 	}
 }
+
+// TestOptions_TitlesAreTheServers: a configuration error names a setting by the title the
+// extension shows (config.DesktopTitle), so the two must agree.
+func TestOptions_TitlesAreTheServers(t *testing.T) {
+	for _, o := range options {
+		if got := config.DesktopTitle(o.env); got != o.title {
+			t.Errorf("%s: the extension shows %q, config.DesktopTitle says %q", o.env, o.title, got)
+		}
+	}
+}
