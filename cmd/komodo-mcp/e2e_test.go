@@ -16,6 +16,7 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/komodo-mcp/komodo-mcp/internal/eventually"
 	"github.com/komodo-mcp/komodo-mcp/internal/sim"
 	"github.com/komodo-mcp/komodo-mcp/internal/sim/simtest"
 )
@@ -275,8 +276,9 @@ func TestStdio_AuthAndNetworkErrors(t *testing.T) {
 	if code := errorCode(t, p.call(t, "komodo_read_ListServers", `{}`)); code != "NETWORK_ERROR" {
 		t.Errorf("simulator down: %s", code)
 	}
-	if got := strings.Count(p.stderr.String(), "retry"); got < 2 {
-		t.Errorf("want the 2 configured retries logged on stderr, saw %d mentions:\n%s", got, p.stderr.String())
+	// stderr is copied by another goroutine than stdout's: wait for the lines to arrive.
+	if !eventually.Within(eventually.Bound, func() bool { return strings.Count(p.stderr.String(), "retry") >= 2 }) {
+		t.Errorf("want the 2 configured retries logged on stderr, saw %d mentions:\n%s", strings.Count(p.stderr.String(), "retry"), p.stderr.String())
 	}
 	assertOnlyProtocol(t, p)
 }

@@ -32,7 +32,8 @@ func serve(ctx context.Context, args []string, stdin io.Reader, stdout, stderr i
 		err = selectionError(cfg)
 	}
 	if err != nil {
-		if toClient && (cfg == nil || cfg.HTTPAddr == "") {
+		mistake := config.IsConfigError(err) || errors.As(err, new(*usageErr))
+		if mistake && toClient && (cfg == nil || cfg.HTTPAddr == "") {
 			return serveUnconfigured(ctx, err, stdin, stdout, stderr)
 		}
 		return err

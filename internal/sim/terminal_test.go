@@ -9,9 +9,10 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/komodo-mcp/komodo-mcp/internal/eventually"
 )
 
 // termRun is one /terminal/execute call as a client sees it.
@@ -172,19 +173,32 @@ func TestTerminal_SleepAndClientTimeout(t *testing.T) {
 
 func TestTerminal_EchoOfInputTypedWhileBusy(t *testing.T) {
 	s := Start(t)
-	var first termRun
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		first = run(t, s, "echo one; sleep 0.3; echo done")
-	}()
-	waitBusy(t, s)
+	// The first command streams: the second is typed once "one" has arrived, while it sleeps.
+	data, _ := json.Marshal(map[string]any{"target": serverTarget("prod-1"), "command": "echo one; sleep 0.3; echo done"})
+	req, _ := http.NewRequest(http.MethodPost, s.URL()+"/terminal/execute", bytes.NewReader(data))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("x-api-key", admin.key)
+	req.Header.Set("x-api-secret", admin.secret)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	r := bufio.NewReader(resp.Body)
+	var first strings.Builder
+	for !strings.HasSuffix(first.String(), "one\n") {
+		line, err := r.ReadString('\n')
+		first.WriteString(line)
+		if err != nil {
+			t.Fatalf("first command: %q: %v", first.String(), err)
+		}
+	}
 	second := run(t, s, "echo two")
-	wg.Wait()
+	rest, err := io.ReadAll(r)
+	first.Write(rest)
 	echo := `printf '\n__KOMODO_START_OF_OUTPUT__\n\n'; echo two; rc=$?; printf '\n__KOMODO_EXIT_CODE:%d\n__KOMODO_END_OF_OUTPUT__\n' "$rc"`
-	if want := "\none\n" + echo + "\ndone\n\n__KOMODO_EXIT_CODE:0\n"; first.body != want || first.readErr != nil {
-		t.Errorf("first:\n got %q\nwant %q", first.body, want)
+	if want := "\none\n" + echo + "\ndone\n\n__KOMODO_EXIT_CODE:0\n"; first.String() != want || err != nil {
+		t.Errorf("first:\n got %q\nwant %q (%v)", first.String(), want, err)
 	}
 	if second.body != "\ntwo\n\n__KOMODO_EXIT_CODE:0\n" || second.readErr != nil {
 		t.Errorf("second: %q %v", second.body, second.readErr)
@@ -271,7 +285,7 @@ func TestTerminal_Refusals(t *testing.T) {
 	}
 
 	stop := oid(postOK(t, s, admin, "/execute/StopDeployment", map[string]any{"deployment": "web-frontend"}))
-	eventually(t, "StopDeployment complete", func() bool {
+	eventually.True(t, "StopDeployment complete", func() bool {
 		return postOK(t, s, admin, "/read/GetUpdate", map[string]any{"id": stop})["status"] == "Complete"
 	})
 	if r := execTerminal(context.Background(), t, s, admin, map[string]any{"target": target("Deployment", map[string]any{"deployment": "web-frontend"}), "command": "echo hi"}); r.status != 500 || !strings.Contains(r.body, "container web-frontend is not running") {
@@ -303,16 +317,14 @@ func TestTerminal_CloseCutsStreams(t *testing.T) {
 // waitBusy waits until a terminal of s runs a command.
 func waitBusy(t *testing.T, s *Server) {
 	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+	eventually.True(t, "a terminal busy", func() bool {
 		s.mu.Lock()
-		busy := false
+		defer s.mu.Unlock()
 		for _, term := range s.terms {
-			busy = busy || len(term.busy) > 0
+			if len(term.busy) > 0 {
+				return true
+			}
 		}
-		s.mu.Unlock()
-		if busy {
-			return
-		}
-	}
-	t.Fatal("no terminal became busy")
+		return false
+	})
 }

@@ -10,7 +10,9 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
 	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/komodo-mcp/komodo-mcp/internal/eventually"
 )
 
 func wsURL(s *Server) string { return "ws" + strings.TrimPrefix(s.URL(), "http") + UpdatesPath }
@@ -45,24 +47,13 @@ func apiKeyLogin(key, secret string) map[string]any {
 	return map[string]any{"type": "ApiKeys", "params": map[string]any{"key": key, "secret": secret}}
 }
 
-// eventually polls cond for up to 20 s (a bound for a loaded machine; it returns as soon as cond holds).
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
-		if cond() {
-			return
-		}
-	}
-	t.Errorf("never: %s", what)
-}
-
 func TestUpdates_StreamsListItemsOfAnExecution(t *testing.T) {
 	s := Start(t, WithExecDuration(90*time.Millisecond))
 	conn, answer := dialUpdates(t, s, apiKeyLogin(DemoAPIKey, DemoAPISecret))
 	if answer != "LOGGED_IN" {
 		t.Fatalf("login answered %q", answer)
 	}
-	eventually(t, "one logged-in socket", func() bool { return s.UpdateSockets() == 1 })
+	eventually.True(t, "one logged-in socket", func() bool { return s.UpdateSockets() == 1 })
 
 	id := oid(postOK(t, s, admin, "/execute/Deploy", map[string]any{"deployment": "web-frontend"}))
 
@@ -112,7 +103,7 @@ func TestUpdates_StreamsListItemsOfAnExecution(t *testing.T) {
 	if err := conn.Close(websocket.StatusNormalClosure, ""); err != nil {
 		t.Errorf("close: %v", err)
 	}
-	eventually(t, "the subscription ends with the socket", func() bool { return s.UpdateSockets() == 0 })
+	eventually.True(t, "the subscription ends with the socket", func() bool { return s.UpdateSockets() == 0 })
 	s.mu.Lock()
 	subs := len(s.subs)
 	s.mu.Unlock()
