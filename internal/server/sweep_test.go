@@ -3,19 +3,17 @@ package server_test
 import (
 	"encoding/json"
 	"fmt"
-	"maps"
-	"sort"
 	"strings"
 	"testing"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
-	"github.com/komodo-mcp/komodo-mcp/gen/catalog"
 	"github.com/komodo-mcp/komodo-mcp/internal/audit"
 	"github.com/komodo-mcp/komodo-mcp/internal/config"
 	"github.com/komodo-mcp/komodo-mcp/internal/confirm"
 	"github.com/komodo-mcp/komodo-mcp/internal/rpc"
 	"github.com/komodo-mcp/komodo-mcp/internal/server"
+	"github.com/komodo-mcp/komodo-mcp/internal/server/servertest"
 	"github.com/komodo-mcp/komodo-mcp/internal/sim"
 	"github.com/komodo-mcp/komodo-mcp/internal/sim/simtest"
 )
@@ -28,69 +26,6 @@ import (
 // anything before that answer, and the call leaves its audit line. No sample: the list
 // of tools is the live inventory.
 
-// spelling is one way to call a tool.
-type spelling struct {
-	name  string
-	tool  string // the tool called: the tool itself or komodo_call_tool
-	args  string // raw JSON arguments
-	inner string // the tool the call reaches
-}
-
-// spellings lists the ways to call tool with arguments base (which name the target as
-// `id` when the tool has a target field).
-func spellings(t *testing.T, tool *server.Tool, base map[string]any) []spelling {
-	t.Helper()
-	name := tool.Def.Name
-	variants := map[string]map[string]any{"as listed": base}
-	if ct, ok := catalog.ByName(name); ok && ct.TargetField != "" {
-		id := base["id"]
-		own := maps.Clone(base)
-		delete(own, "id")
-		own[ct.TargetField] = id
-		variants["Komodo's field"] = own
-		if !hasProp(tool, "name") {
-			byName := maps.Clone(base)
-			delete(byName, "id")
-			byName["name"] = id
-			variants["name"] = byName
-		}
-	}
-	var out []spelling
-	keys := make([]string, 0, len(variants))
-	for k := range variants {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		obj := mustJSON(t, variants[k])
-		str := mustJSON(t, string(obj)) // the whole arguments as one JSON string
-		out = append(out,
-			spelling{k, name, string(obj), name},
-			spelling{k + ", arguments as a JSON string", name, string(str), name},
-			spelling{k + ", via komodo_call_tool", "komodo_call_tool", fmt.Sprintf(`{"name":%q,"arguments":%s}`, name, obj), name},
-			spelling{k + ", via komodo_call_tool, arguments as a JSON string", "komodo_call_tool", fmt.Sprintf(`{"name":%q,"arguments":%s}`, name, str), name},
-		)
-	}
-	return out
-}
-
-func hasProp(tool *server.Tool, prop string) bool {
-	var s struct {
-		Properties map[string]json.RawMessage `json:"properties"`
-	}
-	_ = json.Unmarshal(schemaBytes(tool), &s)
-	_, ok := s.Properties[prop]
-	return ok
-}
-
-func schemaBytes(tool *server.Tool) []byte {
-	if raw, ok := tool.Def.InputSchema.(json.RawMessage); ok {
-		return raw
-	}
-	b, _ := json.Marshal(tool.Def.InputSchema)
-	return b
-}
-
 func mustJSON(t *testing.T, v any) []byte {
 	t.Helper()
 	b, err := json.Marshal(v)
@@ -100,103 +35,13 @@ func mustJSON(t *testing.T, v any) []byte {
 	return b
 }
 
-// minimal builds the smallest value a JSON schema accepts: the required properties of an
-// object, the first choice of an enum or a union, the minimum length or value.
-func minimal(s map[string]any) any {
-	if e, ok := s["enum"].([]any); ok && len(e) > 0 {
-		return e[0]
-	}
-	if c, ok := s["const"]; ok {
-		return c
-	}
-	for _, k := range []string{"oneOf", "anyOf"} {
-		if alts, ok := s[k].([]any); ok && len(alts) > 0 {
-			for _, a := range alts {
-				if m, ok := a.(map[string]any); ok && m["type"] != "null" {
-					return minimal(m)
-				}
-			}
-		}
-	}
-	typ := s["type"]
-	if list, ok := typ.([]any); ok {
-		typ = nil
-		for _, x := range list {
-			if x != "null" {
-				typ = x
-				break
-			}
-		}
-	}
-	switch typ {
-	case "string":
-		n := 1
-		if v, ok := s["minLength"].(float64); ok && v > 1 {
-			n = int(v)
-		}
-		return strings.Repeat("x", n)
-	case "integer", "number":
-		if v, ok := s["minimum"].(float64); ok {
-			return v
-		}
-		return 1
-	case "boolean":
-		return false
-	case "array":
-		out := []any{}
-		if n, ok := s["minItems"].(float64); ok && n > 0 {
-			item, _ := s["items"].(map[string]any)
-			for range int(n) {
-				out = append(out, minimal(item))
-			}
-		}
-		return out
-	case "object", nil:
-		out := map[string]any{}
-		props, _ := s["properties"].(map[string]any)
-		req, _ := s["required"].([]any)
-		for _, r := range req {
-			p, _ := props[r.(string)].(map[string]any)
-			out[r.(string)] = minimal(p)
-		}
-		return out
-	}
-	return nil
+func minimalArgs(_ *testing.T, tool *server.Tool) map[string]any { return servertest.MinimalArgs(tool) }
+
+func spellings(_ *testing.T, tool *server.Tool, base map[string]any) []servertest.Spelling {
+	return servertest.Spellings(tool, base)
 }
 
-// minimalArgs are the smallest arguments a tool's input schema accepts, its target named
-// by `id` (a resource of the simulator's fleet when there is a target).
-func minimalArgs(t *testing.T, tool *server.Tool) map[string]any {
-	t.Helper()
-	var s map[string]any
-	if err := json.Unmarshal(schemaBytes(tool), &s); err != nil {
-		t.Fatal(err)
-	}
-	args, _ := minimal(s).(map[string]any)
-	if _, ok := args["id"]; ok {
-		args["id"] = "sweep-target"
-	}
-	return args
-}
-
-// changes counts the requests Komodo received that may change something: everything but
-// the operations whose effect is read (the policy's own look-ups: who is calling, which
-// server a resource is on).
-func changes(s *sim.Server) int {
-	reads := map[string]bool{"user": true, "version": true}
-	for _, ct := range catalog.Tools {
-		if ct.Effect.ReadOnly() {
-			reads[ct.Operation] = true
-		}
-	}
-	n := 0
-	for op, c := range s.Counts() {
-		if !reads[op] {
-			n += c
-		}
-	}
-	return n
-}
+func changes(s *sim.Server) int { return servertest.Changes(s) }
 
 // sweepServer is a session on a server offering every tool under policy, and its audit lines.
 func sweepServer(t *testing.T, s *sim.Server, policy config.ConfirmPolicy) (*mcp.ClientSession, *auditBuffer) {
@@ -235,20 +80,20 @@ func TestSweep_AskedBeforeAnythingIsSent(t *testing.T) {
 				for _, sp := range spellings(t, tool, base) {
 					calls++
 					before, lines := changes(s), len(audits.records(t))
-					res := call(t, cs, sp.tool, sp.args)
+					res := call(t, cs, sp.Tool, sp.Args)
 					if sent := changes(s) - before; sent != 0 {
-						t.Errorf("%s (%s): Komodo received %d changing requests before the answer", sp.inner, sp.name, sent)
+						t.Errorf("%s (%s): Komodo received %d changing requests before the answer", sp.Inner, sp.Name, sent)
 					}
 					var preview map[string]any
 					_ = json.Unmarshal([]byte(res.Content[0].(*mcp.TextContent).Text), &preview)
 					if preview["status"] != "confirmation_required" {
-						t.Errorf("%s (%s): not asked: %.300s", sp.inner, sp.name, res.Content[0].(*mcp.TextContent).Text)
+						t.Errorf("%s (%s): not asked: %.300s", sp.Inner, sp.Name, res.Content[0].(*mcp.TextContent).Text)
 						continue
 					}
 					asked++
 					recs := audits.records(t)
-					if len(recs) != lines+1 || recs[len(recs)-1].Tool != sp.inner || recs[len(recs)-1].Outcome != audit.OutcomeConfirm {
-						t.Errorf("%s (%s): no confirmation_required audit line: %+v", sp.inner, sp.name, recs[lines:])
+					if len(recs) != lines+1 || recs[len(recs)-1].Tool != sp.Inner || recs[len(recs)-1].Outcome != audit.OutcomeConfirm {
+						t.Errorf("%s (%s): no confirmation_required audit line: %+v", sp.Inner, sp.Name, recs[lines:])
 					}
 				}
 			}
