@@ -51,7 +51,7 @@ check-ui: ui
 	@git diff --exit-code -- gen/ui/ || { echo "gen/ui is out of date: run 'make ui' and commit the result" >&2; exit 1; }
 	@test -z "$$(git status --porcelain -- gen/ui/)" || { git status --porcelain -- gen/ui/; echo "gen/ui has untracked or changed files: run 'make ui' and commit the result" >&2; exit 1; }
 
-## test-ui: the fleet view in headless Chromium (/usr/bin/chromium) on a test host (the SDK's AppBridge) connected to komodo-mcp --demo; screenshots in tools/ui/screenshots
+## test-ui: the fleet view in headless Chromium (/usr/bin/chromium) on a test host (the SDK's AppBridge) connected to komodo-mcp and its simulator; screenshots in tools/ui/screenshots
 CHROMIUM ?= /usr/bin/chromium
 test-ui:
 	@test -d $(UI_DIR)/node_modules || $(MAKE) ui-deps

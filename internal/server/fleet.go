@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -105,15 +107,19 @@ func (s *Server) fleetActions() *fleetview.Actions {
 }
 
 func watchTool() *Tool {
+	tools := slices.Sorted(maps.Values(fleetview.ActionTools))
+	enum, _ := json.Marshal(tools)
 	def := &mcp.Tool{
 		Name:  watchToolName,
 		Title: "Watch update (fleet view)",
-		Description: fmt.Sprintf("For the fleet view: follow a Komodo Update until a stage beyond `seen` completes or the update is over (at most `timeout` seconds, default %d), "+
+		Description: fmt.Sprintf("For the fleet view: follow a Komodo Update - by `id`, or the one `tool` just started on `target` - until a stage beyond `seen` completes or the update is over (at most `timeout` seconds, default %d), "+
 			"and answer its stages so far, with the failed stage and the tail of its error once it failed.", watchDefault),
-		InputSchema: json.RawMessage(fmt.Sprintf(`{"type":"object","additionalProperties":false,"required":["id"],"properties":{`+
+		InputSchema: json.RawMessage(fmt.Sprintf(`{"type":"object","additionalProperties":false,"properties":{`+
 			`"id":{"type":"string","minLength":1,"description":"The update id (job_id of an execute result)."},`+
+			`"tool":{"type":"string","enum":%s,"description":"Instead of id: the execute tool that is starting an update..."},`+
+			`"target":{"type":"string","minLength":1,"description":"...on this resource (name or id)."},`+
 			`"seen":{"type":"integer","minimum":0,"description":"Stages the view already shows; answer once there are more."},`+
-			`"timeout":{"type":"integer","minimum":1,"maximum":%d,"description":"Seconds to wait at most."}}}`, watchMax)),
+			`"timeout":{"type":"integer","minimum":1,"maximum":%d,"description":"Seconds to wait at most."}}}`, enum, watchMax)),
 		OutputSchema: json.RawMessage(`{"type":"object","required":["id","status","done","stages"],"properties":{` +
 			`"id":{"type":"string"},"operation":{"type":"string"},"target":{"type":"string"},"status":{"type":"string"},"done":{"type":"boolean"},"success":{"type":"boolean"},` +
 			`"stages":{"type":"array","items":{"type":"object","properties":{"name":{"type":"string"},"success":{"type":"boolean"},"tail":{"type":"string"}}}},` +
@@ -129,6 +135,8 @@ func watchTool() *Tool {
 						"follow an update with komodo_read_WaitForUpdate")
 				}
 				id, _ := c.Args["id"].(string)
+				tool, _ := c.Args["tool"].(string)
+				target, _ := c.Args["target"].(string)
 				seen, timeout := 0, watchDefault
 				if n, ok := c.Args["seen"].(json.Number); ok {
 					v, _ := n.Int64()
@@ -138,9 +146,123 @@ func watchTool() *Tool {
 					v, _ := n.Int64()
 					timeout = int(v)
 				}
-				return s.watchUpdate(ctx, id, seen, time.Duration(timeout)*time.Second)
+				limit := time.Duration(timeout) * time.Second
+				switch {
+				case id != "" && tool == "" && target == "":
+				case id == "" && tool != "" && target != "":
+					found, err := s.startedBy(ctx, c.Request, tool, target, limit)
+					if err != nil {
+						return nil, err
+					}
+					id = found
+				default:
+					return nil, invalid("give `id`, or `tool` and `target`", "id is the job_id of an execute result")
+				}
+				s.forgetStarted(id)
+				return s.watchUpdate(ctx, id, seen, limit)
 			}
 		}}
+}
+
+// startedWindow is how long the server remembers which update an execute call started, for
+// the view that shows that call: the host shows the view the tool's input while the tool runs.
+const startedWindow = 2 * time.Minute
+
+// startedUpdates remembers, per session, the updates the execute tools behind the view
+// started: (tool, target) -> update ids, oldest first. The view's watch by id takes an
+// update out, so that a later call on the same target is never confused with it.
+type startedUpdates struct {
+	mu      sync.Mutex
+	changed chan struct{} // closed on every change
+	byKey   map[startedKey][]startedEntry
+}
+
+type startedKey struct {
+	session      any
+	tool, target string
+}
+
+type startedEntry struct {
+	id string
+	at time.Time
+}
+
+// noteStarted records the update an execute call started (called as soon as Komodo answers
+// the execution, before any wait).
+func (s *Server) noteStarted(req *mcp.CallToolRequest, tool string, args map[string]any, update any) {
+	u, _ := update.(map[string]any)
+	target, _ := args["id"].(string)
+	id := updateID(u)
+	if id == "" || target == "" || !slices.Contains(slices.Collect(maps.Values(fleetview.ActionTools)), tool) {
+		return
+	}
+	st := &s.started
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.byKey == nil {
+		st.byKey = map[startedKey][]startedEntry{}
+	}
+	now := time.Now()
+	for k, es := range st.byKey { // forget what is too old to be asked for
+		es = slices.DeleteFunc(es, func(e startedEntry) bool { return now.Sub(e.at) > startedWindow })
+		if len(es) == 0 {
+			delete(st.byKey, k)
+		} else {
+			st.byKey[k] = es
+		}
+	}
+	k := startedKey{sessionKey(req), tool, target}
+	st.byKey[k] = append(st.byKey[k], startedEntry{id, now})
+	st.signal()
+}
+
+// signal wakes every waiter; the caller holds mu.
+func (st *startedUpdates) signal() {
+	if st.changed != nil {
+		close(st.changed)
+	}
+	st.changed = make(chan struct{})
+}
+
+// forget takes an update out once the view follows it by id.
+func (s *Server) forgetStarted(id string) {
+	st := &s.started
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	for k, es := range st.byKey {
+		st.byKey[k] = slices.DeleteFunc(es, func(e startedEntry) bool { return e.id == id })
+	}
+}
+
+// startedBy answers the update that tool started (or is about to start) on target in this
+// session, waiting up to limit for the call to reach Komodo.
+func (s *Server) startedBy(ctx context.Context, req *mcp.CallToolRequest, tool, target string, limit time.Duration) (string, error) {
+	k := startedKey{sessionKey(req), tool, target}
+	deadline := time.NewTimer(limit)
+	defer deadline.Stop()
+	st := &s.started
+	for {
+		st.mu.Lock()
+		if es := st.byKey[k]; len(es) > 0 {
+			e := es[len(es)-1]
+			st.byKey[k] = es[:len(es)-1]
+			st.mu.Unlock()
+			return e.id, nil
+		}
+		if st.changed == nil {
+			st.changed = make(chan struct{})
+		}
+		changed := st.changed
+		st.mu.Unlock()
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return "", rpc.AsError(ctx.Err())
+		case <-deadline.C:
+			return "", &errcode.Error{Code: errcode.Timeout, Message: fmt.Sprintf("%s started nothing on %s within %s", tool, target, limit),
+				Hint: "the call may have been refused or may still be waiting for a confirmation"}
+		}
+	}
 }
 
 // watchUpdate follows an Update as execute tools do (Komodo's update websocket, polling
@@ -217,7 +339,7 @@ func (s *Server) uiToolList() mcp.Middleware {
 			}
 			lr, _ := req.(*mcp.ListToolsRequest)
 			if lr != nil && fleetview.ClientSupports(lr.ClientCapabilities()) {
-				return res, nil
+				return s.withActionViews(list), nil
 			}
 			out := *list
 			out.Tools = make([]*mcp.Tool, 0, len(list.Tools))
@@ -243,4 +365,30 @@ func (s *Server) uiToolList() mcp.Middleware {
 			return &out, nil
 		}
 	}
+}
+
+// withActionViews links the execute tools behind the view's buttons to the view, when the
+// view is on: a host that renders MCP Apps then shows the stages of a deploy the assistant
+// runs as they arrive.
+func (s *Server) withActionViews(list *mcp.ListToolsResult) *mcp.ListToolsResult {
+	if !s.fleetSelected() {
+		return list
+	}
+	actions := map[string]bool{}
+	for _, name := range fleetview.ActionTools {
+		actions[name] = true
+	}
+	out := *list
+	out.Tools = slices.Clone(list.Tools)
+	for i, t := range out.Tools {
+		if !actions[t.Name] || t.Meta["ui"] != nil {
+			continue
+		}
+		cp := *t
+		cp.Meta = mcp.Meta{}
+		maps.Copy(cp.Meta, t.Meta)
+		maps.Copy(cp.Meta, fleetview.ToolMeta())
+		out.Tools[i] = &cp
+	}
+	return &out
 }

@@ -123,6 +123,10 @@ func TestFleet_CapabilityNegotiation(t *testing.T) {
 		t.Errorf("komodo_read_ShowFleet _meta.ui = %v, want resourceUri %s", meta, fleetview.ResourceURI)
 	}
 
+	if ui["komodo_execute_DeployStack"].Meta["ui"] == nil || plain["komodo_execute_DeployStack"].Meta["ui"] != nil {
+		t.Error("the execute tools behind the view's buttons show the view to MCP Apps clients only")
+	}
+
 	cs := uiSession(t, s.URL(), server.Selection{}, true)
 	res, err := cs.ReadResource(context.Background(), &mcp.ReadResourceParams{URI: fleetview.ResourceURI})
 	if err != nil {
@@ -205,6 +209,34 @@ func TestFleet_WatchUpdate(t *testing.T) {
 		}
 		if !tc.success && (last["failed_stage"] == nil || last["error_tail"] == nil) {
 			t.Errorf("%s: a failure without failed_stage/error_tail: %v", tc.tool, last)
+		}
+	}
+}
+
+// The view asks for the update a tool is starting on a resource (the host showed it the
+// tool's input, not yet its result) and follows the same update the tool answers.
+func TestFleet_WatchByTarget(t *testing.T) {
+	s := simtest.Start(t, simtest.WithExecDuration(600*time.Millisecond))
+	cs := uiSession(t, s.URL(), server.Selection{}, true)
+	// The view asks first (it has the tool's input), the tool's call reaches Komodo after.
+	watched := make(chan map[string]any)
+	go func() {
+		res, _ := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: "komodo_read_FleetWatchUpdate",
+			Arguments: json.RawMessage(`{"tool":"komodo_execute_Deploy","target":"web-frontend","timeout":10}`)})
+		m, _ := res.StructuredContent.(map[string]any)
+		watched <- m
+	}()
+	started := structured(t, call(t, cs, "komodo_execute_Deploy", `{"id":"web-frontend"}`))
+	if p := <-watched; p["id"] != started["job_id"] || p["operation"] != "Deploy" {
+		t.Errorf("watched %v (%v), want the started update %v", p["id"], p["operation"], started["job_id"])
+	}
+	// That update is taken: a later ask waits for a new call rather than show an old one.
+	if code, _ := toolError(t, call(t, cs, "komodo_read_FleetWatchUpdate", `{"tool":"komodo_execute_Deploy","target":"web-frontend","timeout":1}`)); code != "TIMEOUT" {
+		t.Errorf("a second ask: %s, want TIMEOUT", code)
+	}
+	for _, args := range []string{`{}`, `{"id":"x","tool":"komodo_execute_Deploy","target":"web-frontend"}`, `{"tool":"komodo_execute_Deploy"}`} {
+		if code, _ := toolError(t, call(t, cs, "komodo_read_FleetWatchUpdate", args)); code != "VALIDATION_ERROR" {
+			t.Errorf("%s: %s, want VALIDATION_ERROR", args, code)
 		}
 	}
 }

@@ -79,7 +79,8 @@ type Server struct {
 	handlers map[string]Handler // composed handlers, built on first use
 
 	confirmTokens *confirm.Tokens
-	self          selfUser // the Komodo user of the server's own credentials, for the audit log
+	started       startedUpdates // updates started by the fleet view's action tools (fleet.go)
+	self          selfUser       // the Komodo user of the server's own credentials, for the audit log
 }
 
 // New builds the server exposing the tools that sel selects. It logs on logger (nil:
@@ -210,6 +211,7 @@ func (s *Server) generatedHandler(t *catalog.Tool) Handler {
 		}
 		v, found := s.redact.result(t.Operation, v)
 		if t.Module == "execute" {
+			s.noteStarted(c.Request, t.Name, c.Args, v)
 			return s.afterExecute(ctx, c.Request, plan, v)
 		}
 		out := shownOnce(wrap(t.ResultWrap, v), found)

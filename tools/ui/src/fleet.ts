@@ -295,17 +295,18 @@ async function act(tool: string, label: string, args: Record<string, unknown>, j
     renderJobs();
     return;
   }
-  await watch(job, id);
+  await watch(job, { id });
 }
 
 // watch follows an update stage by stage: the server answers each call once a new stage
 // has completed (or the update is over), following it as its execute tools do.
-async function watch(job: Job, id: string): Promise<void> {
+async function watch(job: Job, what: { id: string } | { tool: string; target: string }): Promise<void> {
   let seen = 0;
+  let args: Record<string, unknown> = { ...what };
   for (;;) {
     let r: ToolResult;
     try {
-      r = await callTool(WATCH_TOOL, { id, seen, timeout: 25 });
+      r = await callTool(WATCH_TOOL, { ...args, seen, timeout: 25 });
     } catch (e) {
       job.error = String((e as Error).message ?? e);
       renderJobs();
@@ -318,10 +319,11 @@ async function watch(job: Job, id: string): Promise<void> {
     }
     job.progress = r.structuredContent as Progress;
     seen = job.progress.stages.length;
+    args = { id: job.progress.id };
     renderJobs();
     if (job.progress.done) break;
   }
-  await loadFleet();
+  if (fleet) await loadFleet();
 }
 
 // ---- results the host sends ----
@@ -331,16 +333,33 @@ function showFleet(f: Fleet): void {
   render();
 }
 
-// A result of an execute tool the view is attached to (the assistant ran it): show its
-// stages, and keep following it when it is still running.
+// An execute tool the view is attached to (the assistant ran it): follow its update from the
+// moment the host shows the tool's input - the server finds the update the tool starts on
+// its target - so that the stages show as they arrive, even while the tool waits.
+let inputJob: Job | undefined;
+
+function showExecuteInput(tool: string, args: Record<string, unknown>): void {
+  const target = typeof args.id === "string" ? args.id : "";
+  if (!target || !tool.startsWith("komodo_execute_")) return;
+  const job: Job = { key: `input-${tool}-${target}`, label: `${tool.replace("komodo_execute_", "")} ${target}` };
+  inputJob = job;
+  jobs.push(job);
+  if (!fleet) root.replaceChildren(h("div", { id: "jobs" }));
+  renderJobs();
+  void watch(job, { tool, target });
+}
+
+// The execute tool's result: its update, when no watch of it is under way.
 function showExecuteResult(s: Record<string, unknown>): void {
   const id = typeof s.job_id === "string" ? s.job_id : "";
   if (!id) return;
-  const target = s.target as { type?: string; id?: string } | undefined;
-  const job: Job = { key: id, label: `${String(s.operation ?? "Update")} ${target?.type ?? ""} ${target?.id ?? ""}`.trim() };
-  jobs.push(job);
+  if (jobs.some((j) => j.progress?.id === id) || (inputJob && !inputJob.error && !inputJob.progress?.done)) return;
+  const target = s.target as { type?: string; id?: string; name?: string } | undefined;
+  const job: Job = inputJob ?? { key: id, label: `${String(s.operation ?? "Update")} ${target?.name ?? target?.id ?? ""}`.trim() };
+  job.error = undefined;
+  if (!inputJob) jobs.push(job);
   if (!fleet) root.replaceChildren(h("div", { id: "jobs" }));
-  void watch(job, id);
+  void watch(job, { id });
 }
 
 function markPaint(): void {
@@ -349,6 +368,11 @@ function markPaint(): void {
     document.body.dataset.paintedAt = String(performance.timeOrigin + performance.now());
   }));
 }
+
+app.ontoolinput = (p) => {
+  const tool = app.getHostContext()?.toolInfo?.tool?.name;
+  if (tool && tool !== FLEET_TOOL) showExecuteInput(tool, (p.arguments ?? {}) as Record<string, unknown>);
+};
 
 app.ontoolresult = (r) => {
   const s = r.structuredContent as Record<string, unknown> | undefined;

@@ -1,13 +1,15 @@
 // The fleet view in a real browser: headless Chromium (Debian's chromium, driven by the
 // pinned playwright-core) shows a test host page built on the SDK's AppBridge; the host
-// reaches the real komodo-mcp binary (`--demo`: its embedded Komodo simulator) through the
-// official TypeScript MCP client over stdio. Run with `make test-ui`.
+// reaches the real komodo-mcp binary through the official TypeScript MCP client over stdio,
+// against the binary's Komodo simulator (`komodo-mcp sim`, with executions of a few seconds
+// so that a deploy's stages arrive one by one as they would). Run with `make test-ui`.
 //
 // Screenshots go to tools/ui/screenshots/, figures to tools/ui/test-results/figures.json.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, rmSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
@@ -30,12 +32,30 @@ const FLEET = 'komodo_read_ShowFleet';
 const started = Date.now();
 const figures = { steps: [] };
 
-// connect starts komodo-mcp --demo and connects the official client, declaring MCP Apps.
+// startSim runs `komodo-mcp sim` on a free port and answers the environment that points
+// komodo-mcp at it (the simulator prints it once it listens).
+async function startSim() {
+  const proc = spawn(bin, ['sim', '--addr', '127.0.0.1:0', '--exec-duration', '8s'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const env = await new Promise((resolve, reject) => {
+    proc.on('exit', (code) => reject(new Error(`komodo-mcp sim exited (${code}): ${out}`)));
+    proc.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/KOMODO_URL=(\S+) KOMODO_API_KEY=(\S+) KOMODO_API_SECRET=(\S+)/);
+      if (m) resolve({ KOMODO_URL: m[1], KOMODO_API_KEY: m[2], KOMODO_API_SECRET: m[3] });
+    });
+  });
+  proc.removeAllListeners('exit');
+  return { proc, env };
+}
+
+// connect starts komodo-mcp on stdio against the simulator and connects the official
+// client, declaring MCP Apps.
 async function connect(name, args = [], env = {}) {
   const transport = new StdioClientTransport({
     command: bin,
-    args: ['--demo', ...args],
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+    args,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...sim.env, ...env },
     stderr: 'pipe',
   });
   const stderr = [];
@@ -68,27 +88,51 @@ async function hostPage(client) {
   return page;
 }
 
-// show runs a tool through the host and answers the view's frame once it rendered.
-async function show(page, name, args = {}) {
+// show runs a tool through the host and answers the view's frame once it rendered the
+// tool's result (or, with untilResult false, as soon as the view has the tool's input).
+async function show(page, name, args = {}, untilResult = true) {
   const n = await page.evaluate(([name, args]) => window.host.show(name, args), [name, args]);
   const view = page.frameLocator(`#view-${n}`);
-  await view.locator('body[data-painted-at]').waitFor({ state: 'attached' });
+  if (untilResult) await view.locator('body[data-painted-at]').waitFor({ state: 'attached' });
   return { n, view };
+}
+
+// recordJobs watches the view's job cards (a MutationObserver in the view's frame) and
+// answers a function reading every state they went through: "InProgress:1" is a card that
+// showed one completed stage while Komodo was still working.
+async function recordJobs(page) {
+  const frame = page.frames().find((f) => f.parentFrame() === page.mainFrame());
+  await frame.evaluate(() => {
+    window.__jobs = [];
+    const snap = () => document.querySelectorAll('[data-job]').forEach((j) => {
+      const s = `${j.dataset.status}:${j.querySelectorAll('ol.stages li').length}`;
+      if (window.__jobs.at(-1) !== s) window.__jobs.push(s);
+    });
+    new MutationObserver(snap).observe(document.body, { subtree: true, childList: true, attributes: true });
+    snap();
+  });
+  return () => frame.evaluate(() => window.__jobs);
+}
+
+function shownWhileRunning(history) {
+  return history.some((h) => /^(InProgress|Queued):[1-9]/.test(h));
 }
 
 function step(name, t0) {
   figures.steps.push({ step: name, ms: Date.now() - t0 });
 }
 
-let browser, context, userDataDir, hostScript, admin, readOnly, auditFile, komodoCalls = [];
+let sim, context, userDataDir, hostScript, admin, readOnly, plain, auditFile, komodoCalls = [];
 
 before(async () => {
   const built = await esbuild.build({ entryPoints: [join(here, 'host.ts')], bundle: true, format: 'iife', write: false, logLevel: 'warning' });
   hostScript = built.outputFiles[0].text.replace(/<\/script/gi, '<\\/script');
+  sim = await startSim();
   auditFile = join(mkdtempSync(join(tmpdir(), 'komodo-ui-audit-')), 'audit.jsonl');
   // KOMODO_CONFIRM=mutations: every button asks first, as it would in the chat.
   admin = await connect('ui-test-host', [], { KOMODO_CONFIRM: 'mutations', KOMODO_AUDIT_LOG: auditFile });
   readOnly = await connect('ui-test-host-readonly', ['--read-only']);
+  plain = await connect('ui-test-host-default'); // the default confirmation policy
   userDataDir = mkdtempSync(join(tmpdir(), 'komodo-ui-chromium-'));
   context = await chromium.launchPersistentContext(userDataDir, {
     executablePath,
@@ -101,6 +145,8 @@ after(async () => {
   await context?.close();
   await admin?.close();
   await readOnly?.close();
+  await plain?.close();
+  sim?.proc.kill();
   if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
   figures.total_ms = Date.now() - started;
   writeFileSync(join(results, 'figures.json'), JSON.stringify(figures, null, 2) + '\n');
@@ -139,6 +185,7 @@ test('the fleet renders with the simulator\'s servers and states', async () => {
   assert.equal(await view.locator('[data-server="prod-2"] tr[data-name="worker-queue"] .badge').getAttribute('class'), 'badge bad', 'exited is red');
   assert.ok(await view.locator('.alerts li').count() > 0, 'open alerts are listed');
   await page.screenshot({ path: join(shots, 'fleet.png'), fullPage: true });
+  await page.screenshot({ path: join(shots, 'readme.png'), clip: { x: 0, y: 0, width: 1100, height: 545 } }); // README's picture
   step('fleet renders', t0);
   await page.close();
 });
@@ -177,12 +224,13 @@ test('a deploy started from the view shows its stages to completion', async () =
   const t0 = Date.now();
   const page = await hostPage(admin);
   const { view } = await show(page, FLEET);
+  const history = await recordJobs(page);
   await view.locator('button[data-action="stack.deploy"][data-target="monitoring"]').click();
   await confirmJob(view);
-  // A stage shown while Komodo is still working: the stages arrive as they complete.
-  await view.locator('[data-job][data-status="InProgress"] ol.stages li').first().waitFor({ timeout: 20_000 });
   const job = view.locator('[data-job][data-status="success"]');
   await job.waitFor({ timeout: 30_000 });
+  // A stage shown while Komodo was still working: the stages arrive as they complete.
+  assert.ok(shownWhileRunning(await history()), `a stage shown while Komodo was still working: ${await history()}`);
   assert.ok(await job.locator('ol.stages li').count() >= 1);
   await page.screenshot({ path: join(shots, 'deploy.png'), fullPage: true });
   step('deploy watched to completion', t0);
@@ -202,6 +250,22 @@ test('a failing build shows its failed stage', async () => {
   assert.equal(await job.locator('ol.stages li.bad').first().getAttribute('data-stage'), 'Build Image');
   await page.screenshot({ path: join(shots, 'build-failed.png'), fullPage: true });
   step('failing build', t0);
+  await page.close();
+});
+
+test('an execute tool the assistant runs with wait shows its stages as they arrive, and its failed stage', async () => {
+  const t0 = Date.now();
+  const page = await hostPage(plain);
+  const { view } = await show(page, 'komodo_execute_Build', { id: 'api-gateway', wait: true }, false);
+  const job = view.locator('[data-job]');
+  // The view follows the build while the tool still waits for it: a stage before the end.
+  const history = await recordJobs(page);
+  await view.locator('[data-job][data-status="failed"]').waitFor({ timeout: 30_000 });
+  assert.ok(shownWhileRunning(await history()), `a stage shown while Komodo was still working: ${await history()}`);
+  assert.match(await job.locator('.failed').textContent(), /Failed at: Build Image/);
+  await view.locator('body[data-painted-at]').waitFor({ state: 'attached' }); // and the tool's own result came
+  await page.screenshot({ path: join(shots, 'assistant-build.png'), fullPage: true });
+  step('assistant build followed', t0);
   await page.close();
 });
 

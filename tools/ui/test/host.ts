@@ -51,7 +51,8 @@ async function show(name: string, args: Record<string, unknown>): Promise<number
   iframe.srcdoc = content.text;
   document.getElementById("views")!.append(iframe);
 
-  const bridge = new AppBridge(null, { name: "komodo-mcp test host", version: "1.0.0" }, { serverTools: {}, serverResources: {}, logging: {} });
+  const bridge = new AppBridge(null, { name: "komodo-mcp test host", version: "1.0.0" }, { serverTools: {}, serverResources: {}, logging: {} },
+    { hostContext: { theme: "light", toolInfo: { tool: tool as any } } });
   bridge.oncalltool = async (params) => {
     const t = (await listTools()).find((x) => x.name === params.name);
     if (!visibleToApp(t)) {
@@ -70,9 +71,11 @@ async function show(name: string, args: Record<string, unknown>): Promise<number
   await bridge.connect(new PostMessageTransport(iframe.contentWindow!, iframe.contentWindow!));
   await initialized;
   await bridge.sendToolInput({ arguments: args });
-  const r = await result;
-  window.host.resultSentAt[n] = performance.timeOrigin + performance.now();
-  await bridge.sendToolResult(r);
+  // The result follows when the tool answers (a waited execute: when Komodo is done).
+  void result.then(async (r) => {
+    window.host.resultSentAt[n] = performance.timeOrigin + performance.now();
+    await bridge.sendToolResult(r);
+  });
   return n;
 }
 
