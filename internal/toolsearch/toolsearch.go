@@ -81,6 +81,10 @@ func (ix *Index) Search(query string, k int) []Hit {
 	for _, t := range terms {
 		asked[t] = true
 	}
+	if asked["list"] && asked["get"] && plural(query) {
+		// "show the deployments": a plural asks for a list, not one Get.
+		delete(asked, "get")
+	}
 	n := float64(len(ix.docs))
 	var hits []Hit
 	for _, d := range ix.docs {
@@ -129,6 +133,21 @@ const verbMismatch = 0.5
 func askedVerb(asked map[string]bool) bool {
 	for w := range asked {
 		if verbs[w] {
+			return true
+		}
+	}
+	return false
+}
+
+// plural reports whether the question names things in the plural ("deployments"), a
+// word of its own rather than one synonyms stand for.
+func plural(text string) bool {
+	for _, w := range words(text) {
+		w = strings.ToLower(w)
+		if stopWords[w] || synonyms[w] != nil || len(w) < 2 {
+			continue
+		}
+		if stem(w) != w {
 			return true
 		}
 	}

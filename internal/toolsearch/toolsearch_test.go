@@ -122,6 +122,9 @@ func TestSearch_ObviousReadFirst(t *testing.T) {
 		"list tags":                  "komodo_read_ListTags",
 		"list users":                 "komodo_read_ListUsers",
 		"get a variable":             "komodo_read_GetVariable",
+		"show the deployments":       "komodo_read_ListDeployments",
+		"show the variables":         "komodo_read_ListVariables",
+		"show the deployment":        "komodo_read_GetDeployment",
 		"list the deployments":       "komodo_read_ListDeployments",
 	}
 	for q, want := range cases {
