@@ -37,7 +37,7 @@ test-e2e:
 
 UI_DIR := tools/ui
 
-## ui-deps: install the fleet view's pinned tooling (@modelcontextprotocol/ext-apps, esbuild, playwright-core; package-lock.json)
+## ui-deps: install the fleet view's pinned tooling (@modelcontextprotocol/ext-apps, esbuild, Rollup, playwright-core; package-lock.json)
 ui-deps:
 	cd $(UI_DIR) && npm ci --no-audit --no-fund --loglevel=error
 
