@@ -35,7 +35,8 @@ type serdeField struct {
 	// Default is the field's default value, when Komodo's sources give one other than the
 	// type's zero value (a literal, or a function returning one).
 	Default any `json:"default,omitempty"`
-	// SkipIf is the skip_serializing_if predicate: when it holds, the field is absent.
+	// SkipIf is the skip_serializing_if predicate: when it holds, the field is absent;
+	// "always" for #[serde(skip_serializing)] and #[serde(skip)].
 	SkipIf string `json:"skip_serializing_if,omitempty"`
 }
 
@@ -45,6 +46,7 @@ var (
 	implField      = regexp.MustCompile(`^(?:r#)?(\w+):\s*(.+?),?$`)
 	serdeDefaultFn = regexp.MustCompile(`(?:^|[,(\s])default\s*=\s*"([\w:]+)"`)
 	skipIf         = regexp.MustCompile(`skip_serializing_if\s*=\s*"([^"]+)"`)
+	skipAlways     = regexp.MustCompile(`(?:^|[,(\s])skip(?:_serializing)?\s*(?:[,)]|$)`)
 	partialDefault = regexp.MustCompile(`^#\[partial_default\((.+)\)\]$`)
 	enumStart      = regexp.MustCompile(`^pub enum (\w+)\s*\{\s*$`)
 	renameAll      = regexp.MustCompile(`rename_all\s*=\s*"([^"]+)"`)
@@ -300,6 +302,8 @@ func parseSerdeFile(src string, parent map[string]string) (map[string]map[string
 				}
 				if k := skipIf.FindStringSubmatch(s[1]); k != nil {
 					field.SkipIf = k[1]
+				} else if skipAlways.MatchString(s[1]) {
+					field.SkipIf = "always" // #[serde(skip)] / #[serde(skip_serializing)]: never sent
 				}
 			}
 			if p := partialDefault.FindStringSubmatch(a); p != nil {

@@ -30,6 +30,8 @@ pub struct ServerConfig {
   )]
   pub id: MongoId,
   pub port: i32,
+  #[serde(default, skip_serializing)]
+  pub token: String,
 }
 
 fn default_send_alerts() -> bool {
@@ -76,7 +78,7 @@ pub enum DeploymentState {
 func TestParseSerdeFile(t *testing.T) {
 	structs, enums := parseSerdeFile(serdeSample, nil)
 	got, _ := json.Marshal(structs["ServerConfig"])
-	want := `{"_id":{"skip_serializing_if":"String::is_empty"},"cpu_warning":{"default":90},"port":{"default":8120},"region":{"default":"us-east-1"},"send_cpu_alerts":{"default":true}}`
+	want := `{"_id":{"skip_serializing_if":"String::is_empty"},"cpu_warning":{"default":90},"port":{"default":8120},"region":{"default":"us-east-1"},"send_cpu_alerts":{"default":true},"token":{"skip_serializing_if":"always"}}`
 	if string(got) != want {
 		t.Errorf("ServerConfig facts:\n got %s\nwant %s", got, want)
 	}
