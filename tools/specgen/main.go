@@ -41,11 +41,12 @@ func main() {
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
 
 	if *serdeSrc != "" {
-		if err := writeSerdeFacts(strings.Split(*serdeSrc, ","), *serde); err != nil {
+		summary, err := writeSerdeFacts(strings.Split(*serdeSrc, ","), *serde)
+		if err != nil {
 			logger.Error("serde facts", "err", err)
 			os.Exit(1)
 		}
-		logger.Info("wrote serde facts", "path", *serde)
+		logger.Info("wrote serde facts", "path", *serde, "facts", summary)
 		return
 	}
 	if *rustSrc != "" {

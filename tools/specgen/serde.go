@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 )
@@ -408,25 +407,23 @@ func renameVariant(v, rule string) string {
 	return v
 }
 
-// writeSerdeFacts extracts the facts and writes them to path.
-func writeSerdeFacts(dirs []string, path string) error {
+// writeSerdeFacts extracts the facts, writes them to path and returns their summary.
+func writeSerdeFacts(dirs []string, path string) (string, error) {
 	facts, err := extractSerdeFacts(dirs)
 	if err != nil {
-		return err
+		return "", err
 	}
 	data, err := json.MarshalIndent(facts, "", "  ")
 	if err != nil {
-		return err
+		return "", err
 	}
-	return os.WriteFile(path, append(data, '\n'), 0o644)
+	return serdeSummary(facts), os.WriteFile(path, append(data, '\n'), 0o644)
 }
 
 // serdeSummary counts the facts, for the generator's log.
 func serdeSummary(f *serdeFacts) string {
 	defaults, skips := 0, 0
-	names := make([]string, 0, len(f.Structs))
-	for name, fields := range f.Structs {
-		names = append(names, name)
+	for _, fields := range f.Structs {
 		for _, x := range fields {
 			if x.Default != nil {
 				defaults++
@@ -436,6 +433,5 @@ func serdeSummary(f *serdeFacts) string {
 			}
 		}
 	}
-	sort.Strings(names)
-	return fmt.Sprintf("%d structs, %d defaults, %d skip_serializing_if, %d enum defaults", len(names), defaults, skips, len(f.Enums))
+	return fmt.Sprintf("%d structs, %d defaults, %d skip_serializing_if, %d enum defaults", len(f.Structs), defaults, skips, len(f.Enums))
 }
