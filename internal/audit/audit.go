@@ -6,6 +6,7 @@
 package audit
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -39,8 +40,9 @@ const (
 const MaxField = 256
 
 // MaxLine bounds the length of one line (the newline included): seven text fields at
-// MaxField bytes, each byte counted at its longest JSON escape (\u00XX, 6 bytes).
-const MaxLine = len(`{"time":"2006-01-02T15:04:05.999999999Z","caller":"","tool":"","operation":"","target":"","update_id":"","outcome":"","error":"","may_have_been_applied":true}`) + 7*6*MaxField + 1
+// MaxField bytes, each byte counted at its longest JSON escape (`\"` and `\\`, 2 bytes:
+// control characters are replaced and `<` is not escaped).
+const MaxLine = len(`{"time":"2006-01-02T15:04:05.999999999Z","caller":"","tool":"","operation":"","target":"","update_id":"","outcome":"","error":"","may_have_been_applied":true}`) + 7*2*MaxField + 1
 
 // Record is one audit line.
 type Record struct {
@@ -73,11 +75,16 @@ func (r *Record) fields() []*string {
 	return []*string{&r.Caller, &r.Tool, &r.Operation, &r.Target, &r.UpdateID, &r.Outcome, &r.Error}
 }
 
-// bounded is r with every text field valid UTF-8 (bytes that are not become "?") and cut
-// to MaxField bytes.
+// bounded is r with every text field valid UTF-8 without control characters (either
+// becomes "?": a line stays one line) and cut to MaxField bytes.
 func (r Record) bounded() Record {
 	for _, f := range r.fields() {
-		*f = cut(strings.ToValidUTF8(*f, "?"), MaxField)
+		*f = cut(strings.Map(func(c rune) rune {
+			if c < 0x20 || c == 0x7f {
+				return '?'
+			}
+			return c
+		}, strings.ToValidUTF8(*f, "?")), MaxField)
 	}
 	return r
 }
@@ -126,11 +133,13 @@ func (l *Log) Write(r Record) {
 	if r.Time.IsZero() {
 		r.Time = time.Now().UTC()
 	}
-	line, err := json.Marshal(r)
-	if err != nil {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // a log, not a web page: `<` stays one byte
+	if err := enc.Encode(r); err != nil {
 		return
 	}
-	line = append(line, '\n')
+	line := buf.Bytes() // Encode ends it with the newline
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for _, w := range l.dst {

@@ -94,7 +94,7 @@ func TestLog_StderrAndFile(t *testing.T) {
 // TestLog_Bounded: a megabyte target (ASCII, markup that JSON escapes, invalid UTF-8) makes
 // a line of at most MaxLine bytes, each field cut to MaxField.
 func TestLog_Bounded(t *testing.T) {
-	for _, unit := range []string{"a", "<", "\xff", "é"} {
+	for _, unit := range []string{"a", "<", "\xff", "é", "\x01", `"`, "\n"} {
 		var out bytes.Buffer
 		l, _ := New(&out, "")
 		huge := strings.Repeat(unit, 1<<20)
@@ -102,11 +102,12 @@ func TestLog_Bounded(t *testing.T) {
 		if out.Len() > MaxLine {
 			t.Fatalf("%q: line of %d bytes, limit %d", unit, out.Len(), MaxLine)
 		}
+		t.Logf("every field a megabyte of %q: a line of %d bytes", unit, out.Len())
 		var r Record
 		if err := json.Unmarshal(out.Bytes(), &r); err != nil {
 			t.Fatalf("%q: %v", unit, err)
 		}
-		if len(r.Target) > MaxField || (unit != "\xff" && !strings.HasSuffix(r.Target, "...")) {
+		if len(r.Target) > MaxField || (unit != "\xff" && !strings.HasSuffix(r.Target, "...")) || strings.ContainsAny(r.Target, "\n\x01") {
 			t.Errorf("%q: target of %d bytes: %.20q", unit, len(r.Target), r.Target)
 		}
 	}

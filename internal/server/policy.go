@@ -52,6 +52,13 @@ func (s *Server) policyMiddleware(t *Tool, next Handler) Handler {
 				return res, nil
 			}
 		}
+		defer func() { // a fault of ours while running the call still leaves its line
+			if p := recover(); p != nil {
+				rec.Outcome, rec.Error, rec.MayHaveBeenApplied = audit.OutcomeError, string(errcode.ServerError), true
+				s.audit(ctx, rec)
+				panic(p)
+			}
+		}()
 		res, err := next(ctx, c)
 		rec.Outcome, rec.Error, rec.UpdateID, rec.MayHaveBeenApplied = audit.Outcome(res, err)
 		if ctx.Err() != nil && rec.Outcome == audit.OutcomeError {
