@@ -46,7 +46,7 @@ func TestAppOnly(t *testing.T) {
 	}{
 		{ToolMeta(VisibleToApp), true},
 		{ToolMeta(VisibleToModel, VisibleToApp), false},
-		{ToolMeta(), false}, // the default: both
+		{ToolMeta(), false},                                                // the default: both
 		{mcp.Meta{"ui": map[string]any{"visibility": []any{"app"}}}, true}, // as decoded from JSON
 		{mcp.Meta{"ui": map[string]any{"visibility": []any{}}}, false},
 		{nil, false},

@@ -150,7 +150,8 @@ func TestNames_WhereKomodoTakesIDs(t *testing.T) {
 		}
 		for field, p := range schema(specific) {
 			desc := strings.ToLower(p.Description)
-			if p.Type != "array" || !(strings.HasSuffix(field, "_ids") || strings.Contains(desc, " id (not name)") || strings.Contains(desc, " ids")) {
+			takesIDs := strings.HasSuffix(field, "_ids") || strings.Contains(desc, " id (not name)") || strings.Contains(desc, " ids")
+			if p.Type != "array" || !takesIDs {
 				continue
 			}
 			typ := typeOf[field]

@@ -139,7 +139,9 @@ func New(client *rpc.Client, sel Selection, logger *slog.Logger, opts ...Options
 	sdkOpts := &mcp.ServerOptions{Instructions: instructions}
 	if s.fleetSelected() {
 		// The SDK's default capabilities ({"logging":{}}) plus the MCP Apps extension.
-		sdkOpts.Capabilities = &mcp.ServerCapabilities{Logging: &mcp.LoggingCapabilities{}}
+		// Logging is deprecated from protocol 2026-07-28 but still what clients of earlier versions use.
+		sdkOpts.Capabilities = &mcp.ServerCapabilities{Logging: &mcp.LoggingCapabilities{}} //nolint:staticcheck // SA1019: see above
+
 		sdkOpts.Capabilities.AddExtension(fleetview.Extension, map[string]any{"mimeTypes": []string{fleetview.MIMEType}})
 	}
 	if logger.Enabled(context.Background(), slog.LevelDebug) {

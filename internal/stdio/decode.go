@@ -144,7 +144,7 @@ func ScanID(data []byte) any {
 		return nil
 	}
 	d := 0
-	keyStart, valueStart := -1, -1 // of the current top-level member
+	valueStart := -1 // of the current top-level member
 	var key []byte
 	expectKey := true
 	for i := 0; i < len(data); i++ {
@@ -161,8 +161,7 @@ func ScanID(data []byte) any {
 				return nil
 			}
 			if d == 1 && expectKey {
-				keyStart = i
-				key = data[keyStart : end+1]
+				key = data[i : end+1]
 			}
 			i = end
 			continue
