@@ -1,6 +1,9 @@
 package sim
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // The list item of each resource type: {id, type, name, template, tags, info} with the
 // info Komodo computes from config and runtime state.
@@ -170,12 +173,16 @@ func (w *world) listInfo(r *resource) map[string]any {
 		}
 		return map[string]any{"enabled": c["enabled"] == true, "endpoint_type": typ}
 	case "Builder":
+		// instance_type: the AWS instance type, a Server builder's servers, none for Url
+		// (bin/core/src/resource/builder.rs to_list_item).
 		info := map[string]any{"builder_type": str(c, "type"), "instance_type": nil}
-		if params, ok := c["params"].(map[string]any); ok {
+		params, _ := c["params"].(map[string]any)
+		switch str(c, "type") {
+		case "Aws":
 			info["instance_type"] = params["instance_type"]
-			if id := str(params, "server_id"); id != "" {
-				info["instance_type"] = id
-			}
+		case "Server":
+			ids, _ := params["server_ids"].([]any)
+			info["instance_type"] = strings.Join(strs(ids), ", ")
 		}
 		return info
 	case "ResourceSync":

@@ -216,7 +216,9 @@ func (w *world) serverOf(r *resource) *resource {
 		}
 	case "Builder":
 		if params, ok := r.Config["params"].(map[string]any); ok {
-			if id, ok := params["server_id"].(string); ok {
+			// A Server builder builds on the first of its servers (2.3's server_ids).
+			if ids, _ := params["server_ids"].([]any); len(ids) > 0 {
+				id, _ := ids[0].(string)
 				return w.find("Server", id)
 			}
 		}
