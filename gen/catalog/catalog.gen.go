@@ -379,7 +379,7 @@ var Tools = []Tool{
 		Idempotent:  false,
 		TargetField: "repo",
 		Params:      []string{"id", "wait", "options"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The repo's name or id.","type":"string"},"options":{"additionalProperties":false,"properties":{"overwrite":{"description":"Komodo's CloneRepo always replaces an existing clone.","enum":[true],"type":"boolean"},"submodules":{"description":"Komodo does not clone submodules.","enum":[false],"type":"boolean"}},"type":"object"},"wait":{"description":"Wait for the outcome (up to the wait cap) instead of answering at once.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The repo's name or id.","type":"string"},"options":{"additionalProperties":false,"properties":{"branch":{"description":"Komodo clones the repo's configured branch: naming it is accepted; another branch is refused (change config.branch with komodo_write_UpdateRepo first).","maxLength":200,"type":"string"},"overwrite":{"description":"Komodo's CloneRepo always replaces an existing clone.","enum":[true],"type":"boolean"},"submodules":{"description":"Komodo does not clone submodules.","enum":[false],"type":"boolean"}},"type":"object"},"wait":{"description":"Wait for the outcome (up to the wait cap) instead of answering at once.","type":"boolean"}},"required":["id"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_execute_CreateSwarmConfig",
@@ -753,7 +753,7 @@ var Tools = []Tool{
 		Idempotent:  false,
 		TargetField: "repo",
 		Params:      []string{"id", "wait", "options"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The repo's name or id.","type":"string"},"options":{"additionalProperties":false,"properties":{"force":{"description":"PullRepo keeps local changes; use komodo_execute_CloneRepo to re-clone.","enum":[false],"type":"boolean"},"submodules":{"description":"Komodo does not update submodules.","enum":[false],"type":"boolean"}},"type":"object"},"wait":{"description":"Wait for the outcome (up to the wait cap) instead of answering at once.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The repo's name or id.","type":"string"},"options":{"additionalProperties":false,"properties":{"branch":{"description":"Komodo pulls the repo's configured branch: naming it is accepted; another branch is refused (change config.branch with komodo_write_UpdateRepo first).","maxLength":200,"type":"string"},"force":{"description":"PullRepo keeps local changes; use komodo_execute_CloneRepo to re-clone.","enum":[false],"type":"boolean"},"submodules":{"description":"Komodo does not update submodules.","enum":[false],"type":"boolean"}},"type":"object"},"wait":{"description":"Wait for the outcome (up to the wait cap) instead of answering at once.","type":"boolean"}},"required":["id"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_execute_PullStack",

@@ -3,6 +3,7 @@ package guide
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"math"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/komodo-mcp/komodo-mcp/gen/catalog"
 	"github.com/komodo-mcp/komodo-mcp/internal/errcode"
 )
 
@@ -52,9 +54,49 @@ var translations = map[string]toolParams{
 	"komodo_read_ListUpdates":      {listUpdates, []string{"since", "operation", "target", "success"}},
 }
 
+// ErrCannotHonour is wrapped by every refusal of an option Komodo cannot honour: the
+// refusal names the option and says why, and what to do instead.
+var ErrCannotHonour = errors.New("an option Komodo cannot honour")
+
 // refuse is the VALIDATION_ERROR for an option Komodo cannot honour.
 func refuse(option, why string) *errcode.Error {
-	return invalid(fmt.Sprintf("option `%s` cannot be honoured: %s", option, why), "omit the option, or use the alternative named")
+	e := invalid(fmt.Sprintf("option `%s` cannot be honoured: %s", option, why), "omit the option, or use the alternative named")
+	e.Err = ErrCannotHonour
+	return e
+}
+
+// Refusal is the reason a tool's curated parameters in args cannot be honoured, or nil. The
+// input schemas narrow refused values (skipPull: [false], variables: {}) and leave refused
+// options out, so that assistants see what works; when a call fails its schema anyway,
+// this says why in the words of the translation that would refuse it, instead of
+// "enum" or "unknown argument". Komodo is not consulted.
+func Refusal(t *catalog.Tool, args map[string]any) *errcode.Error {
+	tr := translations[t.Name].translate
+	if tr == nil {
+		return nil
+	}
+	params := map[string]any{}
+	for _, name := range t.Params {
+		if v, ok := args[name]; ok {
+			params[name] = v
+		}
+	}
+	if len(params) == 0 {
+		return nil
+	}
+	_, err := tr(context.Background(), notConsulted{}, params, Plan{Args: map[string]any{}})
+	if e, ok := errors.AsType[*errcode.Error](err); ok && errors.Is(err, ErrCannotHonour) {
+		return e
+	}
+	return nil
+}
+
+// notConsulted is the Komodo of Refusal: a translation that needs to ask Komodo cannot
+// tell from the arguments alone, so it refuses nothing.
+type notConsulted struct{}
+
+func (notConsulted) Call(context.Context, string, string, []byte) ([]byte, error) {
+	return nil, errors.New("Komodo is not consulted")
 }
 
 // stateFilter maps a status value onto Komodo states: sent to Komodo in
@@ -413,10 +455,23 @@ func asyncOptions(params map[string]any, p Plan) *Plan {
 	return &p
 }
 
-func repoOptions(_ context.Context, _ Komodo, params map[string]any, p Plan) (*Plan, error) {
+func repoOptions(ctx context.Context, k Komodo, params map[string]any, p Plan) (*Plan, error) {
 	o := options(params)
 	if b, ok := o["branch"].(string); ok && b != "" {
-		return nil, refuse("options.branch", "the branch is the repo's configuration in Komodo: change it with komodo_write_UpdateRepo, then pull or clone")
+		// Komodo pulls (and clones) the branch the repo is configured with: the option is
+		// honoured when it names that branch, and refused otherwise.
+		why := "the branch is the repo's configuration in Komodo, not an option of the pull: change it with komodo_write_UpdateRepo (config.branch), then pull or clone"
+		ref, _ := p.Args["repo"].(string)
+		if ref == "" {
+			return nil, refuse("options.branch", why)
+		}
+		repo, err := getResource(ctx, k, "Repo", ref)
+		if err != nil {
+			return nil, err
+		}
+		if configured, _ := nested(repo, "config", "branch").(string); configured != b {
+			return nil, refuse("options.branch="+b, fmt.Sprintf("repo %s is configured for branch %q and Komodo pulls that one; %s", ref, configured, why))
+		}
 	}
 	if _, ok := o["depth"]; ok {
 		return nil, refuse("options.depth", "Komodo clones full history; shallow clones are not offered")

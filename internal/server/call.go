@@ -11,6 +11,7 @@ import (
 	"github.com/komodo-mcp/komodo-mcp/gen/catalog"
 	"github.com/komodo-mcp/komodo-mcp/internal/audit"
 	"github.com/komodo-mcp/komodo-mcp/internal/errcode"
+	"github.com/komodo-mcp/komodo-mcp/internal/guide"
 )
 
 // The call path, in one direction: the edge (handler) decodes the request once and makes
@@ -91,6 +92,11 @@ func (s *Server) newCall(t *Tool, req *mcp.CallToolRequest, args map[string]any)
 		fillDefaults(ct, args)
 	}
 	if err := s.validators.validate(t.Def.Name, schema, args); err != nil {
+		if ct != nil {
+			if why := guide.Refusal(ct, args); why != nil { // the reason, not "enum" or "unknown argument"
+				return nil, why
+			}
+		}
 		return nil, invalid(err.Error(), "check the tool's input schema")
 	}
 	return c, nil
