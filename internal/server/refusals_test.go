@@ -113,7 +113,7 @@ func TestRefusals_SayWhyAndWhatInstead(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fixed := regexp.MustCompile(`refuse\("[^"]+", ("[^"]*"|` + "`[^`]*`" + `)\)`).FindAllStringSubmatch(string(src), -1)
+	fixed := regexp.MustCompile(`refuse\("[^"]+", ("[^"]*"|`+"`[^`]*`"+`)\)`).FindAllStringSubmatch(string(src), -1)
 	if len(fixed) < 15 {
 		t.Fatalf("found only %d refusals in internal/guide/params.go: has the pattern changed?", len(fixed))
 	}
