@@ -243,7 +243,9 @@ func TestGuide_ExecuteTools(t *testing.T) {
 	refused(t, call(t, cs, "komodo_execute_TriggerAction", `{"id":"notify-release","options":{"retryOnFailure":true}}`), "retryOnFailure")
 
 	// Repositories.
-	refused(t, call(t, cs, "komodo_execute_PullRepo", `{"id":"docs-site","options":{"branch":"main"}}`), "branch")
+	// The usage guide's own example: the repo's configured branch is what Komodo pulls.
+	execute(t, cs, "komodo_execute_PullRepo", `{"id":"docs-site","options":{"branch":"main"}}`, "repo_id")
+	refused(t, call(t, cs, "komodo_execute_PullRepo", `{"id":"docs-site","options":{"branch":"gh-pages"}}`), "branch")
 	refused(t, call(t, cs, "komodo_execute_PullRepo", `{"id":"docs-site","options":{"force":true}}`), "force")
 	execute(t, cs, "komodo_execute_PullRepo", `{"id":"docs-site"}`, "repo_id")
 	refused(t, call(t, cs, "komodo_execute_CloneRepo", `{"id":"docs-site","options":{"depth":1}}`), "depth")
