@@ -15,13 +15,22 @@ import (
 
 // strictSpec is the document with every property of every object required, except those
 // Komodo leaves out of its JSON (skip_serializing_if, api/komodo.serde.json): Komodo
-// serializes every other field of its structs, an Option as null. An answer that passes it
-// has every field a real Core sends.
+// serializes every other field of its structs, an Option as null. A field Komodo never
+// serializes (skip_serializing) must be absent. An answer that passes it has every field a
+// real Core sends, and none it does not.
 func strictSpec(t testing.TB) *spec {
 	t.Helper()
 	sp, err := parseSpec(api.Document) // a copy of its own: the shared one must stay as is
 	if err != nil {
 		t.Fatal(err)
+	}
+	// A component's schema is named by the component, however it is reached (a $ref, or a
+	// reference the loader resolved in place).
+	componentOf := map[*openapi3.Schema]string{}
+	for name, ref := range sp.doc.Components.Schemas {
+		if ref != nil && ref.Value != nil && ref.Ref == "" { // not an alias (FindUserResponse = User)
+			componentOf[ref.Value] = name
+		}
 	}
 	seen := map[*openapi3.Schema]bool{}
 	var walk func(name string, ref *openapi3.SchemaRef)
@@ -31,15 +40,21 @@ func strictSpec(t testing.TB) *spec {
 		}
 		s := ref.Value
 		seen[s] = true
-		if ref.Ref != "" {
+		if c, ok := componentOf[s]; ok {
+			name = c
+		} else if ref.Ref != "" {
 			name = refName(ref)
 		}
 		if len(s.Properties) > 0 {
 			skip := komodoSerde().Structs[name]
 			req := make([]string, 0, len(s.Properties))
 			for prop := range s.Properties {
-				if skip[prop].SkipIf == "" {
+				switch skip[prop].SkipIf {
+				case "":
 					req = append(req, prop)
+				case "always": // #[serde(skip_serializing)]: must not be there at all
+					// not: {nullable: true} refuses every value (kin-openapi skips a "not: {}" as empty).
+					s.Properties[prop] = &openapi3.SchemaRef{Value: &openapi3.Schema{Not: &openapi3.SchemaRef{Value: &openapi3.Schema{Nullable: true}}}}
 				}
 			}
 			sort.Strings(req)
@@ -151,5 +166,28 @@ func TestCreatedResourcesHaveKomodoDefaults(t *testing.T) {
 	_, data := doRaw(t, s, http.MethodPost, "/read/GetServer", map[string]any{"server": "prod-1"}, nil)
 	if !strings.Contains(string(data), `"send_disk_alerts":true`) || !strings.Contains(string(data), `"enabled":true`) {
 		t.Errorf("seeded prod-1 lacks Komodo's defaults: %s", data)
+	}
+}
+
+// The strict document refuses a field Komodo never serializes (ContainerListItem.labels,
+// #[serde(skip_serializing)]) and one it always does, missing.
+func TestStrictSpecRefusesWhatKomodoNeverSends(t *testing.T) {
+	strict := strictSpec(t)
+	item, _ := full(strict.ref("ContainerListItem")).(map[string]any)
+	if _, ok := item["labels"]; ok {
+		t.Fatal("the simulator builds a ContainerListItem with labels, which Komodo never sends")
+	}
+	schema := strict.doc.Components.Schemas["ContainerListItem"].Value
+	if err := schema.VisitJSON(asJSON(item), openapi3.VisitAsResponse()); err != nil {
+		t.Fatalf("the simulator's ContainerListItem does not pass: %v", err)
+	}
+	item["labels"] = map[string]any{"a": "b"}
+	if schema.VisitJSON(asJSON(item), openapi3.VisitAsResponse()) == nil {
+		t.Error("labels passed, Komodo never sends them")
+	}
+	delete(item, "labels")
+	delete(item, "name")
+	if schema.VisitJSON(asJSON(item), openapi3.VisitAsResponse()) == nil {
+		t.Error("a ContainerListItem without its name passed")
 	}
 }

@@ -64,6 +64,9 @@ func instance(ref *openapi3.SchemaRef, field string, fill bool, depth int) any {
 	case s.Type.Is("object") || len(s.Properties) > 0:
 		m := make(map[string]any, len(s.Properties))
 		for prop, p := range s.Properties {
+			if komodoSerde().Structs[name][prop].SkipIf == "always" {
+				continue // #[serde(skip_serializing)]: Komodo never sends it
+			}
 			required := false
 			for _, r := range s.Required {
 				if r == prop {

@@ -400,7 +400,7 @@ func (w *world) stackServices(r *resource) []any {
 			container = map[string]any{
 				"name": r.Name + "-" + sv.Service + "-1", "state": containerState, "image": sv.Image, "id": nil, "image_id": nil,
 				"server_id": str(r.Config, "server_id"), "server_name": w.serverName(str(r.Config, "server_id")),
-				"created": nil, "labels": map[string]any{}, "network_mode": nil, "networks": []any{}, "ports": []any{}, "volumes": []any{},
+				"created": nil, "network_mode": nil, "networks": []any{}, "ports": []any{}, "volumes": []any{},
 				"size_root_fs": nil, "size_rw": nil, "stats": nil, "status": nil,
 			}
 		}
