@@ -108,7 +108,9 @@ fuzz:
 
 MCPB_DIR := tools/mcpb/node
 MCPB := $(MCPB_DIR)/node_modules/.bin/mcpb
-# The platforms Claude Desktop runs on; CI packs linux/amd64 only.
+# The platforms Claude Desktop runs on; CI packs linux/amd64 only. Each is a build of its own
+# (22 min for all four with an empty build cache on a shared 2-core machine): one platform,
+# e.g. make mcpb MCPB_PLATFORMS=darwin/arm64, to try the bundle locally.
 MCPB_PLATFORMS ?= darwin/amd64,darwin/arm64,windows/amd64,linux/amd64
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 

@@ -4,6 +4,8 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -53,7 +55,7 @@ func readmeSections(t *testing.T) map[string]string {
 	for _, extra := range []string{"auth"} {
 		fmt.Fprintf(&ts, "| `%s` | %d | %s |\n", extra, count[extra], "The server's own session: login, logout, token refresh, status (no secret ever in arguments or results).")
 	}
-	return map[string]string{"default-tools": b.String(), "toolsets": ts.String()}
+	return map[string]string{"default-tools": b.String(), "toolsets": ts.String(), "packages": packageMap(t)}
 }
 
 // TestReadme_GeneratedSections keeps the README's tool tables in step with the code.
@@ -85,4 +87,32 @@ func TestReadme_GeneratedSections(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// packageMap is README's map of the packages: every package of every module of the
+// repository, with its doc comment's first sentence (a package without one fails).
+func packageMap(t *testing.T) string {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("| Package | What it is |\n|---|---|\n")
+	for _, module := range []string{".", "gen/komodo", "internal/sim/typedtest"} {
+		cmd := exec.Command("go", "list", "-f", "{{.ImportPath}}\t{{.Doc}}", "./...")
+		cmd.Dir = filepath.Join("../..", module)
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("go list in %s: %v", module, err)
+		}
+		for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+			path, doc, _ := strings.Cut(line, "\t")
+			path = strings.TrimPrefix(strings.TrimPrefix(path, "github.com/komodo-mcp/komodo-mcp"), "/")
+			if path == "" {
+				path = "."
+			}
+			if doc == "" {
+				t.Errorf("package %s has no doc comment", path)
+			}
+			fmt.Fprintf(&b, "| `%s` | %s |\n", path, strings.ReplaceAll(doc, "|", "\\|"))
+		}
+	}
+	return b.String()
 }
