@@ -197,9 +197,6 @@ func (c compactor) targetName(target map[string]any) {
 	}
 }
 
-// IsTimeKey reports whether a field named key holds a Komodo timestamp (Unix milliseconds).
-func IsTimeKey(key string) bool { return isTimeKey(key) }
-
 func isTimeKey(key string) bool {
 	return key == "ts" || strings.HasSuffix(key, "_ts") || strings.HasSuffix(key, "_at") || timeKeys[key]
 }

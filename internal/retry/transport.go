@@ -37,12 +37,6 @@ type Options struct {
 	Logger *slog.Logger
 }
 
-// DefaultOptions returns the configured defaults: 3 retries, waits of 1s, 2s, 4s,
-// no wait above 30s, logs on stderr.
-func DefaultOptions() Options {
-	return Options{Retries: DefaultRetries, BaseDelay: DefaultBaseDelay, MaxDelay: DefaultMaxDelay}
-}
-
 // Transport is the retry layer: an http.RoundTripper that sends each request
 // through a retryablehttp client with the Komodo-aware Policy.
 type Transport struct {

@@ -8,7 +8,6 @@ import (
 	"mime"
 	"net/http"
 	"slices"
-	"sort"
 	"strings"
 )
 
@@ -291,29 +290,4 @@ func (s *Server) dispatch(w http.ResponseWriter, c *call) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	_, _ = w.Write(data)
-}
-
-// genericOperations lists the operations answered with the schema-built minimal
-// instance rather than from the world's state (listed in README.md, checked by a test).
-func genericOperations() []string {
-	sp, err := loadSpec()
-	if err != nil {
-		return nil
-	}
-	handlers := newHandlers()
-	var out []string
-	for id, op := range sp.byID {
-		if _, ok := handlers[id]; ok {
-			continue
-		}
-		if _, ok := streamers[id]; ok {
-			continue
-		}
-		if op.Module == "execute" && (op.RespType == "Update" || op.RespType == "BatchExecutionResponse") {
-			continue
-		}
-		out = append(out, id)
-	}
-	sort.Strings(out)
-	return out
 }

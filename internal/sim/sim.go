@@ -5,7 +5,6 @@
 package sim
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/json"
 	"errors"
@@ -127,7 +126,7 @@ func New(opts Options) *Server {
 // Handler is the simulator as an http.Handler, for embedding in another server.
 func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serveHTTP) }
 
-// URL is the base URL of a simulator served by Listen or ListenAndServe ("" otherwise).
+// URL is the base URL of a simulator served by Listen ("" otherwise).
 func (s *Server) URL() string { return s.url }
 
 // Close stops pending executions, cuts terminal streams and update websockets and,
@@ -165,41 +164,6 @@ func Listen(addr string, opts Options) (*Server, error) {
 	}()
 	s.stop = func() { _ = hs.Close() }
 	return s, nil
-}
-
-// ListenAndServe serves a simulator on addr until ctx is done. ready, when not nil, is
-// called with the base URL once the listener is bound (addr may use port 0).
-func ListenAndServe(ctx context.Context, addr string, opts Options, ready func(url string)) error {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return err
-	}
-	s := New(opts)
-	s.url = "http://" + ln.Addr().String()
-	hs := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
-	if ready != nil {
-		ready(s.url)
-	}
-	s.log.Info("komodo simulator listening", "url", s.url, "version", Version)
-	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
-	select {
-	case <-ctx.Done():
-		shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		s.Close()
-		err := hs.Shutdown(shutdownCtx)
-		if serveErr := <-errc; err == nil && !errors.Is(serveErr, http.ErrServerClosed) {
-			err = serveErr
-		}
-		return err
-	case err := <-errc:
-		s.Close()
-		if errors.Is(err, http.ErrServerClosed) {
-			return nil
-		}
-		return err
-	}
 }
 
 // Subscribe registers fn to be called, outside the simulator's lock, each time an Update
