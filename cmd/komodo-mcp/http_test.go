@@ -19,6 +19,7 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/komodo-mcp/komodo-mcp/internal/eventually"
 	"github.com/komodo-mcp/komodo-mcp/internal/sim"
 )
 
@@ -238,12 +239,8 @@ func TestStdio_AuditAndConfirmation(t *testing.T) {
 		!strings.Contains(lines[0], `"outcome":"confirmation_required"`) || !strings.Contains(lines[1], `"outcome":"ok"`) {
 		t.Errorf("audit file:\n%s", file)
 	}
-	for _, l := range lines {
-		deadline := time.Now().Add(10 * time.Second) // stderr is copied from a pipe: let it catch up
-		for !strings.Contains(p.stderr.String(), l) && time.Now().Before(deadline) {
-			time.Sleep(20 * time.Millisecond)
-		}
-		if !strings.Contains(p.stderr.String(), l) {
+	for _, l := range lines { // stderr is copied from a pipe by another goroutine: it may trail
+		if !eventually.Within(eventually.Bound, func() bool { return strings.Contains(p.stderr.String(), l) }) {
 			t.Errorf("audit line not on stderr: %s", l)
 		}
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/komodo-mcp/komodo-mcp/internal/audit"
 	"github.com/komodo-mcp/komodo-mcp/internal/auth"
 	"github.com/komodo-mcp/komodo-mcp/internal/config"
+	"github.com/komodo-mcp/komodo-mcp/internal/eventually"
 	"github.com/komodo-mcp/komodo-mcp/internal/httpserve"
 	"github.com/komodo-mcp/komodo-mcp/internal/rpc"
 	"github.com/komodo-mcp/komodo-mcp/internal/server"
@@ -426,10 +427,7 @@ func TestSessions_IdleEndedAnswer404(t *testing.T) {
 	if id == "" {
 		t.Fatal("no session id")
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for e.sessions() > 0 && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
+	eventually.True(t, "the idle session reaped", func() bool { return e.sessions() == 0 })
 	resp, body := e.post(t, `{"jsonrpc":"2.0","id":2,"method":"tools/list"}`, map[string]string{"Mcp-Session-Id": id, "Mcp-Protocol-Version": "2025-06-18"})
 	if resp.StatusCode != http.StatusNotFound {
 		t.Errorf("ended session: %d %q; want 404", resp.StatusCode, body)
@@ -507,12 +505,7 @@ func TestServe_GracefulShutdown(t *testing.T) {
 		got <- res
 	}()
 	// Shut down once the call is under way: it is waiting for the deploy (reading its Update).
-	for deadline := time.Now().Add(20 * time.Second); e.sim.Count("GetUpdate") == 0 && time.Now().Before(deadline); {
-		time.Sleep(5 * time.Millisecond)
-	}
-	if e.sim.Count("GetUpdate") == 0 {
-		t.Fatal("the call never started waiting for its deploy")
-	}
+	eventually.True(t, "the call waiting for its deploy (reading its Update)", func() bool { return e.sim.Count("GetUpdate") > 0 })
 	if err := e.stop(); err != nil {
 		t.Fatalf("Serve: %v", err)
 	}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/komodo-mcp/komodo-mcp/gen/komodo"
+	"github.com/komodo-mcp/komodo-mcp/internal/eventually"
 	"github.com/komodo-mcp/komodo-mcp/internal/sim"
 	"github.com/komodo-mcp/komodo-mcp/internal/sim/simtest"
 )
@@ -212,19 +213,15 @@ func TestFaults(t *testing.T) {
 func waitUpdate(t testing.TB, c *komodo.ClientWithResponses, id string) (komodo.Update, []string) {
 	t.Helper()
 	var seen []string
-	deadline := time.Now().Add(5 * time.Second)
-	for time.Now().Before(deadline) {
-		u := must(c.GetUpdateWithResponse(context.Background(), komodo.GetUpdate{Id: id})).JSON200
-		if len(seen) == 0 || seen[len(seen)-1] != string(u.Status) {
-			seen = append(seen, string(u.Status))
+	var last komodo.Update
+	eventually.True(t, "update "+id+" complete", func() bool {
+		last = *must(c.GetUpdateWithResponse(context.Background(), komodo.GetUpdate{Id: id})).JSON200
+		if len(seen) == 0 || seen[len(seen)-1] != string(last.Status) {
+			seen = append(seen, string(last.Status))
 		}
-		if u.Status == "Complete" {
-			return *u, seen
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	t.Fatalf("update %s never completed (%v)", id, seen)
-	return komodo.Update{}, nil
+		return last.Status == "Complete"
+	})
+	return last, seen
 }
 
 func TestExecutionLifecycle(t *testing.T) {
