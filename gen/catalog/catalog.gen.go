@@ -80,7 +80,7 @@ var Tools = []Tool{
 		Effect:      EffectConfigure,
 		Idempotent:  false,
 		Params:      []string{"wait"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"wait":{"description":"Wait for the outcome (up to the wait cap) instead of answering at once.","type":"boolean"}},"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"wait":{"description":"Wait for the outcome, up to the wait cap.","type":"boolean"}},"type":"object"}`),
 	},
 	{
 		Name:        "komodo_execute_BatchBuildRepo",
@@ -95,7 +95,7 @@ var Tools = []Tool{
 		Idempotent:  false,
 		ResultWrap:  "items",
 		Params:      []string{"wait"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"pattern":{"description":"Id or name or wildcard pattern or regex. Supports multiline and comma delineated combinations of the above.","type":"string"},"tags":{"description":"Filter matches by tag. If empty, skips tag filtering.","items":{"type":"string"},"type":"array"},"wait":{"description":"Wait for the outcome (up to the wait cap) instead of answering at once.","type":"boolean"}},"required":["pattern"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"pattern":{"description":"Id or name or wildcard pattern or regex. Supports multiline and comma delineated combinations of the above.","type":"string"},"tags":{"description":"Filter matches by tag. If empty, skips tag filtering.","items":{"type":"string"},"type":"array"},"wait":{"description":"Wait for the outcome, up to the wait cap.","type":"boolean"}},"required":["pattern"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_execute_BatchCloneRepo",
@@ -110,7 +110,7 @@ var Tools = []Tool{
 		Idempotent:  false,
 		ResultWrap:  "items",
 		Params:      []string{"wait"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"pattern":{"description":"Id or name or wildcard pattern or regex. Supports multiline and comma delineated combinations of the above.","type":"string"},"tags":{"description":"Filter matches by tag. If empty, skips tag filtering.","items":{"type":"string"},"type":"array"},"wait":{"description":"Wait for the outcome (up to the wait cap) instead of answering at once.","type":"boolean"}},"required":["pattern"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"pattern":{"description":"Id or name or wildcard pattern or regex. Supports multiline and comma delineated combinations of the above.","type":"string"},"tags":{"description":"Filter matches by tag. If empty, skips tag filtering.","items":{"type":"string"},"type":"array"},"wait":{"description":"Wait for the outcome, up to the wait cap.","type":"boolean"}},"required":["pattern"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_execute_BatchDeploy",
@@ -125,7 +125,7 @@ var Tools = []Tool{
 		Idempotent:  false,
 		ResultWrap:  "items",
 		Params:      []string{"wait"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"pattern":{"description":"Id or name or wildcard pattern or regex. Supports multiline and comma delineated combinations of the above.","type":"string"},"tags":{"description":"Filter matches by tag. If empty, skips tag filtering.","items":{"type":"string"},"type":"array"},"wait":{"description":"Wait for the outcome (up to the wait cap) instead of answering at once.","type":"boolean"}},"required":["pattern"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"pattern":{"description":"Id or name or wildcard pattern or regex. Supports multiline and comma delineated combinations of the above.","type":"string"},"tags":{"description":"Filter matches by tag. If empty, skips tag filtering.","items":{"type":"string"},"type":"array"},"wait":{"description":"Wait for the outcome, up to the wait cap.","type":"boolean"}},"required":["pattern"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_execute_BatchDeployStack",
@@ -140,7 +140,7 @@ var Tools = []Tool{
 		Idempotent:  false,
 		ResultWrap:  "items",
 		Params:      []string{"wait"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"pattern":{"description":"Id or name or wildcard pattern or regex. Supports multiline and comma delineated combinations of the above.","type":"string"},"tags":{"description":"Filter matches by tag. If empty, skips tag filtering.","items":{"type":"string"},"type":"array"},"wait":{"description":"Wait for the outcome (up to the wait cap) instead of answering at once.","type":"boolean"}},"required":["pattern"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"pattern":{"description":"Id or name or wildcard pattern or regex. Supports multiline and comma delineated combinations of the above.","type":"string"},"tags":{"description":"Filter matches by tag. If empty, skips tag filtering.","items":{"type":"string"},"type":"array"},"wait":{"description":"Wait for the outcome, up to the wait cap.","type":"boolean"}},"required":["pattern"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_execute_BatchDeployStackIfChanged",
@@ -155,7 +155,7 @@ var Tools = []Tool{
 		Idempotent:  false,
 		ResultWrap:  "items",
 		Params:      []string{"wait"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"pattern":{"description":"Id or name or wildcard pattern or regex. Supports multiline and comma delineated combinations of the above.","type":"string"},"tags":{"description":"Filter matches by tag. If empty, skips tag filtering.","items":{"type":"string"},"type":"array"},"wait":{"description":"Wait for the outcome (up to the wait cap) instead of answering at once.","type":"boolean"}},"required":["pattern"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"pattern":{"description":"Id or name or wildcard pattern or regex. Supports multiline and comma delineated combinations of the above.","type":"string"},"tags":{"description":"Filter matches by tag. If empty, skips tag filtering.","items":{"type":"string"},"type":"array"},"wait":{"description":"Wait for the outcome, up to the wait cap.","type":"boolean"}},"required":["pattern"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_execute_BatchDestroyDeployment",
@@ -170,7 +170,7 @@ var Tools = []Tool{
 		Idempotent:  false,
 		ResultWrap:  "items",
 		Params:      []string{"wait"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"pattern":{"description":"Id or name or wildcard pattern or regex. Supports multiline and comma delineated combinations of the above.","type":"string"},"tags":{"description":"Filter matches by tag. If empty, skips tag filtering.","items":{"type":"string"},"type":"array"},"wait":{"description":"Wait for the outcome (up to the wait cap) instead of answering at once.","type":"boolean"}},"required":["pattern"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"pattern":{"description":"Id or name or wildcard pattern or regex. Supports multiline and comma delineated combinations of the above.","type":"string"},"tags":{"description":"Filter matches by tag. If empty, skips tag filtering.","items":{"type":"string"},"type":"array"},"wait":{"description":"Wait for the outcome, up to the wait cap.","type":"boolean"}},"required":["pattern"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_execute_BatchDestroyStack",
@@ -185,7 +185,7 @@ var Tools = []Tool{
 		Idempotent:  false,
 		ResultWrap:  "items",
 		Params:      []string{"wait"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"pattern":{"description":"Id or name or wildcard pattern or regex. Supports multiline and comma delineated combinations of the above.","type":"string"},"tags":{"description":"Filter matches by tag. If empty, skips tag filtering.","items":{"type":"string"},"type":"array"},"wait":{"description":"Wait for the outcome (up to the wait cap) instead of answering at once.","type":"boolean"}},"required":["pattern"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"pattern":{"description":"Id or name or wildcard pattern or regex. Supports multiline and comma delineated combinations of the above.","type":"string"},"tags":{"description":"Filter matches by tag. If empty, skips tag filtering.","items":{"type":"string"},"type":"array"},"wait":{"description":"Wait for the outcome, up to the wait cap.","type":"boolean"}},"required":["pattern"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_execute_BatchPullRepo",
@@ -200,7 +200,7 @@ var Tools = []Tool{
 		Idempotent:  false,
 		ResultWrap:  "items",
 		Params:      []string{"wait"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"pattern":{"description":"Id or name or wildcard pattern or regex. Supports multiline and comma delineated combinations of the above.","type":"string"},"tags":{"description":"Filter matches by tag. If empty, skips tag filtering.","items":{"type":"string"},"type":"array"},"wait":{"description":"Wait for the outcome (up to the wait cap) instead of answering at once.","type":"boolean"}},"required":["pattern"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"pattern":{"description":"Id or name or wildcard pattern or regex. Supports multiline and comma delineated combinations of the above.","type":"string"},"tags":{"description":"Filter matches by tag. If empty, skips tag filtering.","items":{"type":"string"},"type":"array"},"wait":{"description":"Wait for the outcome, up to the wait cap.","type":"boolean"}},"required":["pattern"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_execute_BatchPullStack",
@@ -215,7 +215,7 @@ var Tools = []Tool{
 		Idempotent:  false,
 		ResultWrap:  "items",
 		Params:      []string{"wait"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"pattern":{"description":"Id or name or wildcard pattern or regex. Supports multiline and comma delineated combinations of the above.","type":"string"},"tags":{"description":"Filter matches by tag. If empty, skips tag filtering.","items":{"type":"string"},"type":"array"},"wait":{"description":"Wait for the outcome (up to the wait cap) instead of answering at once.","type":"boolean"}},"required":["pattern"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"pattern":{"description":"Id or name or wildcard pattern or regex. Supports multiline and comma delineated combinations of the above.","type":"string"},"tags":{"description":"Filter matches by tag. If empty, skips tag filtering.","items":{"type":"string"},"type":"array"},"wait":{"description":"Wait for the outcome, up to the wait cap.","type":"boolean"}},"required":["pattern"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_execute_BatchRunAction",
@@ -230,7 +230,7 @@ var Tools = []Tool{
 		Idempotent:  false,
 		ResultWrap:  "items",
 		Params:      []string{"wait"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"pattern":{"description":"Id or name or wildcard pattern or regex. Supports multiline and comma delineated combinations of the above.","type":"string"},"tags":{"description":"Filter matches by tag. If empty, skips tag filtering.","items":{"type":"string"},"type":"array"},"wait":{"description":"Wait for the outcome (up to the wait cap) instead of answering at once.","type":"boolean"}},"required":["pattern"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"pattern":{"description":"Id or name or wildcard pattern or regex. Supports multiline and comma delineated combinations of the above.","type":"string"},"tags":{"description":"Filter matches by tag. If empty, skips tag filtering.","items":{"type":"string"},"type":"array"},"wait":{"description":"Wait for the outcome, up to the wait cap.","type":"boolean"}},"required":["pattern"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_execute_BatchRunBuild",
@@ -245,7 +245,7 @@ var Tools = []Tool{
 		Idempotent:  false,
 		ResultWrap:  "items",
 		Params:      []string{"wait"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"pattern":{"description":"Id or name or wildcard pattern or regex. Supports multiline and comma delineated combinations of the above.","type":"string"},"tags":{"description":"Filter matches by tag. If empty, skips tag filtering.","items":{"type":"string"},"type":"array"},"wait":{"description":"Wait for the outcome (up to the wait cap) instead of answering at once.","type":"boolean"}},"required":["pattern"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"pattern":{"description":"Id or name or wildcard pattern or regex. Supports multiline and comma delineated combinations of the above.","type":"string"},"tags":{"description":"Filter matches by tag. If empty, skips tag filtering.","items":{"type":"string"},"type":"array"},"wait":{"description":"Wait for the outcome, up to the wait cap.","type":"boolean"}},"required":["pattern"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_execute_BatchRunProcedure",
@@ -260,7 +260,7 @@ var Tools = []Tool{
 		Idempotent:  false,
 		ResultWrap:  "items",
 		Params:      []string{"wait"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"pattern":{"description":"Id or name or wildcard pattern or regex. Supports multiline and comma delineated combinations of the above.","type":"string"},"tags":{"description":"Filter matches by tag. If empty, skips tag filtering.","items":{"type":"string"},"type":"array"},"wait":{"description":"Wait for the outcome (up to the wait cap) instead of answering at once.","type":"boolean"}},"required":["pattern"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"pattern":{"description":"Id or name or wildcard pattern or regex. Supports multiline and comma delineated combinations of the above.","type":"string"},"tags":{"description":"Filter matches by tag. If empty, skips tag filtering.","items":{"type":"string"},"type":"array"},"wait":{"description":"Wait for the outcome, up to the wait cap.","type":"boolean"}},"required":["pattern"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_execute_Build",
@@ -275,7 +275,7 @@ var Tools = []Tool{
 		Idempotent:  false,
 		TargetField: "build",
 		Params:      []string{"id", "wait", "options"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The build's name or id.","type":"string"},"options":{"additionalProperties":false,"description":"Build options.","properties":{"forceBuild":{"description":"Komodo always builds.","enum":[true],"type":"boolean"},"skipCache":{"description":"To skip the cache, add --no-cache to the build's extra_args.","enum":[false],"type":"boolean"},"skipPull":{"description":"Komodo always pulls the latest commit.","enum":[false],"type":"boolean"}},"type":"object"},"wait":{"description":"Wait for the outcome (up to the wait cap) instead of answering at once.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The build's name or id.","type":"string"},"options":{"additionalProperties":false,"description":"Build options.","properties":{"forceBuild":{"description":"Komodo always builds.","enum":[true],"type":"boolean"},"skipCache":{"description":"To skip the cache, add --no-cache to the build's extra_args.","enum":[false],"type":"boolean"},"skipPull":{"description":"Komodo always pulls the latest commit.","enum":[false],"type":"boolean"}},"type":"object"},"wait":{"description":"Wait for the outcome, up to the wait cap.","type":"boolean"}},"required":["id"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_execute_BuildRepo",
@@ -290,7 +290,7 @@ var Tools = []Tool{
 		Idempotent:  false,
 		TargetField: "repo",
 		Params:      []string{"id", "wait"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The repo's name or id.","type":"string"},"wait":{"description":"Wait for the outcome (up to the wait cap) instead of answering at once.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The repo's name or id.","type":"string"},"wait":{"description":"Wait for the outcome, up to the wait cap.","type":"boolean"}},"required":["id"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_execute_CancelAction",
@@ -305,7 +305,7 @@ var Tools = []Tool{
 		Idempotent:  false,
 		TargetField: "action",
 		Params:      []string{"id", "wait"},
-		InputSchema: []byte("{\"additionalProperties\":false,\"properties\":{\"id\":{\"description\":\"The action's name or id.\",\"type\":\"string\"},\"update_id\":{\"description\":\"The update id associated with the specific run to cancel Must provide either `action` or `update_id`\",\"type\":\"string\"},\"wait\":{\"description\":\"Wait for the outcome (up to the wait cap) instead of answering at once.\",\"type\":\"boolean\"}},\"required\":[\"id\"],\"type\":\"object\"}"),
+		InputSchema: []byte("{\"additionalProperties\":false,\"properties\":{\"id\":{\"description\":\"The action's name or id.\",\"type\":\"string\"},\"update_id\":{\"description\":\"The update id associated with the specific run to cancel Must provide either `action` or `update_id`\",\"type\":\"string\"},\"wait\":{\"description\":\"Wait for the outcome, up to the wait cap.\",\"type\":\"boolean\"}},\"required\":[\"id\"],\"type\":\"object\"}"),
 	},
 	{
 		Name:        "komodo_execute_CancelBuild",
@@ -320,7 +320,7 @@ var Tools = []Tool{
 		Idempotent:  false,
 		TargetField: "build",
 		Params:      []string{"id", "wait"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The build's name or id.","type":"string"},"wait":{"description":"Wait for the outcome (up to the wait cap) instead of answering at once.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The build's name or id.","type":"string"},"wait":{"description":"Wait for the outcome, up to the wait cap.","type":"boolean"}},"required":["id"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_execute_CancelProcedure",
@@ -335,7 +335,7 @@ var Tools = []Tool{
 		Idempotent:  false,
 		TargetField: "procedure",
 		Params:      []string{"id", "wait"},
-		InputSchema: []byte("{\"additionalProperties\":false,\"properties\":{\"id\":{\"description\":\"The procedure's name or id.\",\"type\":\"string\"},\"update_id\":{\"description\":\"The update id associated with the specific run to cancel Must provide either `action` or `update_id`\",\"type\":\"string\"},\"wait\":{\"description\":\"Wait for the outcome (up to the wait cap) instead of answering at once.\",\"type\":\"boolean\"}},\"required\":[\"id\"],\"type\":\"object\"}"),
+		InputSchema: []byte("{\"additionalProperties\":false,\"properties\":{\"id\":{\"description\":\"The procedure's name or id.\",\"type\":\"string\"},\"update_id\":{\"description\":\"The update id associated with the specific run to cancel Must provide either `action` or `update_id`\",\"type\":\"string\"},\"wait\":{\"description\":\"Wait for the outcome, up to the wait cap.\",\"type\":\"boolean\"}},\"required\":[\"id\"],\"type\":\"object\"}"),
 	},
 	{
 		Name:        "komodo_execute_CancelRepoBuild",
@@ -350,7 +350,7 @@ var Tools = []Tool{
 		Idempotent:  false,
 		TargetField: "repo",
 		Params:      []string{"id", "wait"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The repo's name or id.","type":"string"},"wait":{"description":"Wait for the outcome (up to the wait cap) instead of answering at once.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The repo's name or id.","type":"string"},"wait":{"description":"Wait for the outcome, up to the wait cap.","type":"boolean"}},"required":["id"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_execute_ClearRepoCache",
@@ -364,7 +364,7 @@ var Tools = []Tool{
 		Effect:      EffectDestroy,
 		Idempotent:  false,
 		Params:      []string{"wait"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"wait":{"description":"Wait for the outcome (up to the wait cap) instead of answering at once.","type":"boolean"}},"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"wait":{"description":"Wait for the outcome, up to the wait cap.","type":"boolean"}},"type":"object"}`),
 	},
 	{
 		Name:        "komodo_execute_CloneRepo",
@@ -379,7 +379,7 @@ var Tools = []Tool{
 		Idempotent:  false,
 		TargetField: "repo",
 		Params:      []string{"id", "wait", "options"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The repo's name or id.","type":"string"},"options":{"additionalProperties":false,"properties":{"branch":{"description":"Komodo clones the repo's configured branch: naming it is accepted; another branch is refused (change config.branch with komodo_write_UpdateRepo first).","maxLength":200,"type":"string"},"overwrite":{"description":"Komodo's CloneRepo always replaces an existing clone.","enum":[true],"type":"boolean"},"submodules":{"description":"Komodo does not clone submodules.","enum":[false],"type":"boolean"}},"type":"object"},"wait":{"description":"Wait for the outcome (up to the wait cap) instead of answering at once.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The repo's name or id.","type":"string"},"options":{"additionalProperties":false,"properties":{"branch":{"description":"Komodo clones the repo's configured branch: naming it is accepted; another branch is refused (change config.branch with komodo_write_UpdateRepo first).","maxLength":200,"type":"string"},"overwrite":{"description":"Komodo's CloneRepo always replaces an existing clone.","enum":[true],"type":"boolean"},"submodules":{"description":"Komodo does not clone submodules.","enum":[false],"type":"boolean"}},"type":"object"},"wait":{"description":"Wait for the outcome, up to the wait cap.","type":"boolean"}},"required":["id"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_execute_CreateSwarmConfig",
@@ -394,7 +394,7 @@ var Tools = []Tool{
 		Idempotent:  false,
 		TargetField: "swarm",
 		Params:      []string{"id", "wait"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"data":{"description":"The data to store in the config","type":"string"},"id":{"description":"The swarm's name or id.","type":"string"},"labels":{"description":"Docker labels to give the config","items":{"type":"string"},"type":"array"},"name":{"description":"The name of the config to create","type":"string"},"template_driver":{"description":"Optional custom template driver","type":"string"},"wait":{"description":"Wait for the outcome (up to the wait cap) instead of answering at once.","type":"boolean"}},"required":["id","data","name"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"data":{"description":"The data to store in the config","type":"string"},"id":{"description":"The swarm's name or id.","type":"string"},"labels":{"description":"Docker labels to give the config","items":{"type":"string"},"type":"array"},"name":{"description":"The name of the config to create","type":"string"},"template_driver":{"description":"Optional custom template driver","type":"string"},"wait":{"description":"Wait for the outcome, up to the wait cap.","type":"boolean"}},"required":["id","data","name"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_execute_CreateSwarmSecret",
@@ -409,7 +409,7 @@ var Tools = []Tool{
 		Idempotent:  false,
 		TargetField: "swarm",
 		Params:      []string{"id", "wait"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"data":{"description":"The data to store in the secret","type":"string"},"driver":{"description":"Optional custom secret driver","type":"string"},"id":{"description":"The swarm's name or id.","type":"string"},"labels":{"description":"Docker labels to give the secret","items":{"type":"string"},"type":"array"},"name":{"description":"The name of the secret to create","type":"string"},"template_driver":{"description":"Optional custom template driver","type":"string"},"wait":{"description":"Wait for the outcome (up to the wait cap) instead of answering at once.","type":"boolean"}},"required":["id","data","name"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"data":{"description":"The data to store in the secret","type":"string"},"driver":{"description":"Optional custom secret driver","type":"string"},"id":{"description":"The swarm's name or id.","type":"string"},"labels":{"description":"Docker labels to give the secret","items":{"type":"string"},"type":"array"},"name":{"description":"The name of the secret to create","type":"string"},"template_driver":{"description":"Optional custom template driver","type":"string"},"wait":{"description":"Wait for the outcome, up to the wait cap.","type":"boolean"}},"required":["id","data","name"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_execute_DeleteImage",
@@ -424,7 +424,7 @@ var Tools = []Tool{
 		Idempotent:  true,
 		TargetField: "server",
 		Params:      []string{"id", "wait"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The server's name or id.","type":"string"},"name":{"description":"The name of the image to delete.","type":"string"},"wait":{"description":"Wait for the outcome (up to the wait cap) instead of answering at once.","type":"boolean"}},"required":["id","name"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The server's name or id.","type":"string"},"name":{"description":"The name of the image to delete.","type":"string"},"wait":{"description":"Wait for the outcome, up to the wait cap.","type":"boolean"}},"required":["id","name"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_execute_DeleteNetwork",
@@ -439,7 +439,7 @@ var Tools = []Tool{
 		Idempotent:  true,
 		TargetField: "server",
 		Params:      []string{"id", "wait"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The server's name or id.","type":"string"},"name":{"description":"The name of the network to delete.","type":"string"},"wait":{"description":"Wait for the outcome (up to the wait cap) instead of answering at once.","type":"boolean"}},"required":["id","name"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The server's name or id.","type":"string"},"name":{"description":"The name of the network to delete.","type":"string"},"wait":{"description":"Wait for the outcome, up to the wait cap.","type":"boolean"}},"required":["id","name"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_execute_DeleteVolume",
@@ -454,7 +454,7 @@ var Tools = []Tool{
 		Idempotent:  true,
 		TargetField: "server",
 		Params:      []string{"id", "wait"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The server's name or id.","type":"string"},"name":{"description":"The name of the volume to delete.","type":"string"},"wait":{"description":"Wait for the outcome (up to the wait cap) instead of answering at once.","type":"boolean"}},"required":["id","name"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The server's name or id.","type":"string"},"name":{"description":"The name of the volume to delete.","type":"string"},"wait":{"description":"Wait for the outcome, up to the wait cap.","type":"boolean"}},"required":["id","name"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_execute_Deploy",
@@ -469,7 +469,7 @@ var Tools = []Tool{
 		Idempotent:  false,
 		TargetField: "deployment",
 		Params:      []string{"id", "wait", "options"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The deployment's name or id.","type":"string"},"options":{"additionalProperties":false,"description":"Deploy options. Komodo always pulls the image and stops the old container first.","properties":{"force":{"description":"Komodo always redeploys, changed or not.","enum":[true],"type":"boolean"},"skipPull":{"description":"Komodo always pulls the image.","enum":[false],"type":"boolean"},"stopBeforeStart":{"description":"Komodo always stops the old container first.","enum":[true],"type":"boolean"}},"type":"object"},"stop_signal":{"description":"Override the default termination signal specified in the deployment.","enum":["SIGHUP","SIGINT","SIGQUIT","SIGTERM"],"type":"string"},"stop_time":{"description":"Override the default termination max time. Only used when deployment needs to be taken down before redeploy.","maximum":2147483647,"minimum":-2147483648,"type":"integer"},"wait":{"description":"Wait for the outcome (up to the wait cap) instead of answering at once.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The deployment's name or id.","type":"string"},"options":{"additionalProperties":false,"description":"Deploy options. Komodo always pulls the image and stops the old container first.","properties":{"force":{"description":"Komodo always redeploys, changed or not.","enum":[true],"type":"boolean"},"skipPull":{"description":"Komodo always pulls the image.","enum":[false],"type":"boolean"},"stopBeforeStart":{"description":"Komodo always stops the old container first.","enum":[true],"type":"boolean"}},"type":"object"},"stop_signal":{"description":"Override the default termination signal specified in the deployment.","enum":["SIGHUP","SIGINT","SIGQUIT","SIGTERM"],"type":"string"},"stop_time":{"description":"Override the default termination max time. Only used when deployment needs to be taken down before redeploy.","maximum":2147483647,"minimum":-2147483648,"type":"integer"},"wait":{"description":"Wait for the outcome, up to the wait cap.","type":"boolean"}},"required":["id"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_execute_DeployStack",
@@ -484,7 +484,7 @@ var Tools = []Tool{
 		Idempotent:  false,
 		TargetField: "stack",
 		Params:      []string{"id", "wait"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The stack's name or id.","type":"string"},"services":{"description":"Filter to only deploy specific services. If empty, will deploy all services.","items":{"type":"string"},"type":"array"},"stop_time":{"description":"Override the default termination max time. Only used if the stack needs to be taken down first.","maximum":2147483647,"minimum":-2147483648,"type":"integer"},"wait":{"description":"Wait for the outcome (up to the wait cap) instead of answering at once.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The stack's name or id.","type":"string"},"services":{"description":"Filter to only deploy specific services. If empty, will deploy all services.","items":{"type":"string"},"type":"array"},"stop_time":{"description":"Override the default termination max time. Only used if the stack needs to be taken down first.","maximum":2147483647,"minimum":-2147483648,"type":"integer"},"wait":{"description":"Wait for the outcome, up to the wait cap.","type":"boolean"}},"required":["id"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_execute_DeployStackIfChanged",
@@ -499,7 +499,7 @@ var Tools = []Tool{
 		Idempotent:  false,
 		TargetField: "stack",
 		Params:      []string{"id", "wait"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The stack's name or id.","type":"string"},"stop_time":{"description":"Override the default termination max time. Only used if the stack needs to be taken down first.","maximum":2147483647,"minimum":-2147483648,"type":"integer"},"wait":{"description":"Wait for the outcome (up to the wait cap) instead of answering at once.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The stack's name or id.","type":"string"},"stop_time":{"description":"Override the default termination max time. Only used if the stack needs to be taken down first.","maximum":2147483647,"minimum":-2147483648,"type":"integer"},"wait":{"description":"Wait for the outcome, up to the wait cap.","type":"boolean"}},"required":["id"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_execute_DestroyContainer",
@@ -514,7 +514,7 @@ var Tools = []Tool{
 		Idempotent:  true,
 		TargetField: "server",
 		Params:      []string{"id", "wait"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"container":{"description":"The container name","type":"string"},"id":{"description":"The server's name or id.","type":"string"},"signal":{"description":"Override the default termination signal.","enum":["SIGHUP","SIGINT","SIGQUIT","SIGTERM"],"type":"string"},"time":{"description":"Override the default termination max time.","maximum":2147483647,"minimum":-2147483648,"type":"integer"},"wait":{"description":"Wait for the outcome (up to the wait cap) instead of answering at once.","type":"boolean"}},"required":["id","container"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"container":{"description":"The container name","type":"string"},"id":{"description":"The server's name or id.","type":"string"},"signal":{"description":"Override the default termination signal.","enum":["SIGHUP","SIGINT","SIGQUIT","SIGTERM"],"type":"string"},"time":{"description":"Override the default termination max time.","maximum":2147483647,"minimum":-2147483648,"type":"integer"},"wait":{"description":"Wait for the outcome, up to the wait cap.","type":"boolean"}},"required":["id","container"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_execute_DestroyDeployment",
@@ -529,7 +529,7 @@ var Tools = []Tool{
 		Idempotent:  true,
 		TargetField: "deployment",
 		Params:      []string{"id", "wait"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The deployment's name or id.","type":"string"},"signal":{"description":"Override the default termination signal specified in the deployment.","enum":["SIGHUP","SIGINT","SIGQUIT","SIGTERM"],"type":"string"},"time":{"description":"Override the default termination max time.","maximum":2147483647,"minimum":-2147483648,"type":"integer"},"wait":{"description":"Wait for the outcome (up to the wait cap) instead of answering at once.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The deployment's name or id.","type":"string"},"signal":{"description":"Override the default termination signal specified in the deployment.","enum":["SIGHUP","SIGINT","SIGQUIT","SIGTERM"],"type":"string"},"time":{"description":"Override the default termination max time.","maximum":2147483647,"minimum":-2147483648,"type":"integer"},"wait":{"description":"Wait for the outcome, up to the wait cap.","type":"boolean"}},"required":["id"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_execute_DestroyStack",
@@ -544,7 +544,7 @@ var Tools = []Tool{
 		Idempotent:  true,
 		TargetField: "stack",
 		Params:      []string{"id", "wait"},
-		InputSchema: []byte("{\"additionalProperties\":false,\"properties\":{\"id\":{\"description\":\"The stack's name or id.\",\"type\":\"string\"},\"remove_orphans\":{\"description\":\"Pass `--remove-orphans`\",\"type\":\"boolean\"},\"services\":{\"description\":\"Filter to only destroy specific services. If empty, will destroy all services.\",\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"stop_time\":{\"description\":\"Override the default termination max time.\",\"maximum\":2147483647,\"minimum\":-2147483648,\"type\":\"integer\"},\"wait\":{\"description\":\"Wait for the outcome (up to the wait cap) instead of answering at once.\",\"type\":\"boolean\"}},\"required\":[\"id\"],\"type\":\"object\"}"),
+		InputSchema: []byte("{\"additionalProperties\":false,\"properties\":{\"id\":{\"description\":\"The stack's name or id.\",\"type\":\"string\"},\"remove_orphans\":{\"description\":\"Pass `--remove-orphans`\",\"type\":\"boolean\"},\"services\":{\"description\":\"Filter to only destroy specific services. If empty, will destroy all services.\",\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"stop_time\":{\"description\":\"Override the default termination max time.\",\"maximum\":2147483647,\"minimum\":-2147483648,\"type\":\"integer\"},\"wait\":{\"description\":\"Wait for the outcome, up to the wait cap.\",\"type\":\"boolean\"}},\"required\":[\"id\"],\"type\":\"object\"}"),
 	},
 	{
 		Name:        "komodo_execute_GlobalAutoUpdate",
@@ -558,7 +558,7 @@ var Tools = []Tool{
 		Effect:      EffectDisrupt,
 		Idempotent:  false,
 		Params:      []string{"wait"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"skip_auto_update":{"description":"Normally resources with 'auto_update' will be redeployed immediately if updates are found.","type":"boolean"},"wait":{"description":"Wait for the outcome (up to the wait cap) instead of answering at once.","type":"boolean"}},"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"skip_auto_update":{"description":"Normally resources with 'auto_update' will be redeployed immediately if updates are found.","type":"boolean"},"wait":{"description":"Wait for the outcome, up to the wait cap.","type":"boolean"}},"type":"object"}`),
 	},
 	{
 		Name:        "komodo_execute_PauseAllContainers",
@@ -573,7 +573,7 @@ var Tools = []Tool{
 		Idempotent:  true,
 		TargetField: "server",
 		Params:      []string{"id", "wait"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The server's name or id.","type":"string"},"wait":{"description":"Wait for the outcome (up to the wait cap) instead of answering at once.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The server's name or id.","type":"string"},"wait":{"description":"Wait for the outcome, up to the wait cap.","type":"boolean"}},"required":["id"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_execute_PauseContainer",
@@ -588,7 +588,7 @@ var Tools = []Tool{
 		Idempotent:  true,
 		TargetField: "server",
 		Params:      []string{"id", "wait"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"container":{"description":"The container name","type":"string"},"id":{"description":"The server's name or id.","type":"string"},"wait":{"description":"Wait for the outcome (up to the wait cap) instead of answering at once.","type":"boolean"}},"required":["id","container"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"container":{"description":"The container name","type":"string"},"id":{"description":"The server's name or id.","type":"string"},"wait":{"description":"Wait for the outcome, up to the wait cap.","type":"boolean"}},"required":["id","container"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_execute_PauseDeployment",
@@ -603,7 +603,7 @@ var Tools = []Tool{
 		Idempotent:  true,
 		TargetField: "deployment",
 		Params:      []string{"id", "wait"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The deployment's name or id.","type":"string"},"wait":{"description":"Wait for the outcome (up to the wait cap) instead of answering at once.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The deployment's name or id.","type":"string"},"wait":{"description":"Wait for the outcome, up to the wait cap.","type":"boolean"}},"required":["id"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_execute_PauseStack",
@@ -618,7 +618,7 @@ var Tools = []Tool{
 		Idempotent:  true,
 		TargetField: "stack",
 		Params:      []string{"id", "wait"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The stack's name or id.","type":"string"},"services":{"description":"Filter to only pause specific services. If empty, will pause all services.","items":{"type":"string"},"type":"array"},"wait":{"description":"Wait for the outcome (up to the wait cap) instead of answering at once.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The stack's name or id.","type":"string"},"services":{"description":"Filter to only pause specific services. If empty, will pause all services.","items":{"type":"string"},"type":"array"},"wait":{"description":"Wait for the outcome, up to the wait cap.","type":"boolean"}},"required":["id"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_execute_PruneBuildx",
@@ -633,7 +633,7 @@ var Tools = []Tool{
 		Idempotent:  false,
 		TargetField: "server",
 		Params:      []string{"id", "wait"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The server's name or id.","type":"string"},"wait":{"description":"Wait for the outcome (up to the wait cap) instead of answering at once.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The server's name or id.","type":"string"},"wait":{"description":"Wait for the outcome, up to the wait cap.","type":"boolean"}},"required":["id"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_execute_PruneContainers",
@@ -648,7 +648,7 @@ var Tools = []Tool{
 		Idempotent:  false,
 		TargetField: "server",
 		Params:      []string{"id", "wait"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The server's name or id.","type":"string"},"wait":{"description":"Wait for the outcome (up to the wait cap) instead of answering at once.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The server's name or id.","type":"string"},"wait":{"description":"Wait for the outcome, up to the wait cap.","type":"boolean"}},"required":["id"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_execute_PruneDockerBuilders",
@@ -663,7 +663,7 @@ var Tools = []Tool{
 		Idempotent:  false,
 		TargetField: "server",
 		Params:      []string{"id", "wait"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The server's name or id.","type":"string"},"wait":{"description":"Wait for the outcome (up to the wait cap) instead of answering at once.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The server's name or id.","type":"string"},"wait":{"description":"Wait for the outcome, up to the wait cap.","type":"boolean"}},"required":["id"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_execute_PruneImages",
@@ -678,7 +678,7 @@ var Tools = []Tool{
 		Idempotent:  false,
 		TargetField: "server",
 		Params:      []string{"id", "wait"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The server's name or id.","type":"string"},"wait":{"description":"Wait for the outcome (up to the wait cap) instead of answering at once.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The server's name or id.","type":"string"},"wait":{"description":"Wait for the outcome, up to the wait cap.","type":"boolean"}},"required":["id"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_execute_PruneNetworks",
@@ -693,7 +693,7 @@ var Tools = []Tool{
 		Idempotent:  false,
 		TargetField: "server",
 		Params:      []string{"id", "wait"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The server's name or id.","type":"string"},"wait":{"description":"Wait for the outcome (up to the wait cap) instead of answering at once.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The server's name or id.","type":"string"},"wait":{"description":"Wait for the outcome, up to the wait cap.","type":"boolean"}},"required":["id"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_execute_PruneSystem",
@@ -708,7 +708,7 @@ var Tools = []Tool{
 		Idempotent:  false,
 		TargetField: "server",
 		Params:      []string{"id", "wait"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The server's name or id.","type":"string"},"wait":{"description":"Wait for the outcome (up to the wait cap) instead of answering at once.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The server's name or id.","type":"string"},"wait":{"description":"Wait for the outcome, up to the wait cap.","type":"boolean"}},"required":["id"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_execute_PruneVolumes",
@@ -723,7 +723,7 @@ var Tools = []Tool{
 		Idempotent:  false,
 		TargetField: "server",
 		Params:      []string{"id", "wait"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The server's name or id.","type":"string"},"wait":{"description":"Wait for the outcome (up to the wait cap) instead of answering at once.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The server's name or id.","type":"string"},"wait":{"description":"Wait for the outcome, up to the wait cap.","type":"boolean"}},"required":["id"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_execute_PullDeployment",
@@ -738,7 +738,7 @@ var Tools = []Tool{
 		Idempotent:  false,
 		TargetField: "deployment",
 		Params:      []string{"id", "wait"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The deployment's name or id.","type":"string"},"wait":{"description":"Wait for the outcome (up to the wait cap) instead of answering at once.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The deployment's name or id.","type":"string"},"wait":{"description":"Wait for the outcome, up to the wait cap.","type":"boolean"}},"required":["id"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_execute_PullRepo",
@@ -753,7 +753,7 @@ var Tools = []Tool{
 		Idempotent:  false,
 		TargetField: "repo",
 		Params:      []string{"id", "wait", "options"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The repo's name or id.","type":"string"},"options":{"additionalProperties":false,"properties":{"branch":{"description":"Komodo pulls the repo's configured branch: naming it is accepted; another branch is refused (change config.branch with komodo_write_UpdateRepo first).","maxLength":200,"type":"string"},"force":{"description":"PullRepo keeps local changes; use komodo_execute_CloneRepo to re-clone.","enum":[false],"type":"boolean"},"submodules":{"description":"Komodo does not update submodules.","enum":[false],"type":"boolean"}},"type":"object"},"wait":{"description":"Wait for the outcome (up to the wait cap) instead of answering at once.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The repo's name or id.","type":"string"},"options":{"additionalProperties":false,"properties":{"branch":{"description":"Komodo pulls the repo's configured branch: naming it is accepted; another branch is refused (change config.branch with komodo_write_UpdateRepo first).","maxLength":200,"type":"string"},"force":{"description":"PullRepo keeps local changes; use komodo_execute_CloneRepo to re-clone.","enum":[false],"type":"boolean"},"submodules":{"description":"Komodo does not update submodules.","enum":[false],"type":"boolean"}},"type":"object"},"wait":{"description":"Wait for the outcome, up to the wait cap.","type":"boolean"}},"required":["id"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_execute_PullStack",
@@ -768,7 +768,7 @@ var Tools = []Tool{
 		Idempotent:  false,
 		TargetField: "stack",
 		Params:      []string{"id", "wait"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The stack's name or id.","type":"string"},"services":{"description":"Filter to only pull specific services. If empty, will pull all services.","items":{"type":"string"},"type":"array"},"wait":{"description":"Wait for the outcome (up to the wait cap) instead of answering at once.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The stack's name or id.","type":"string"},"services":{"description":"Filter to only pull specific services. If empty, will pull all services.","items":{"type":"string"},"type":"array"},"wait":{"description":"Wait for the outcome, up to the wait cap.","type":"boolean"}},"required":["id"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_execute_RemoveSwarmConfigs",
@@ -783,7 +783,7 @@ var Tools = []Tool{
 		Idempotent:  true,
 		TargetField: "swarm",
 		Params:      []string{"id", "wait"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"configs":{"description":"Config names or ids","items":{"type":"string"},"type":"array"},"id":{"description":"The swarm's name or id.","type":"string"},"wait":{"description":"Wait for the outcome (up to the wait cap) instead of answering at once.","type":"boolean"}},"required":["id","configs"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"configs":{"description":"Config names or ids","items":{"type":"string"},"type":"array"},"id":{"description":"The swarm's name or id.","type":"string"},"wait":{"description":"Wait for the outcome, up to the wait cap.","type":"boolean"}},"required":["id","configs"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_execute_RemoveSwarmNodes",
@@ -798,7 +798,7 @@ var Tools = []Tool{
 		Idempotent:  true,
 		TargetField: "swarm",
 		Params:      []string{"id", "wait"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"force":{"description":"Force remove a node from the swarm","type":"boolean"},"id":{"description":"The swarm's name or id.","type":"string"},"nodes":{"description":"Node names or ids to remove","items":{"type":"string"},"type":"array"},"wait":{"description":"Wait for the outcome (up to the wait cap) instead of answering at once.","type":"boolean"}},"required":["id","nodes"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"force":{"description":"Force remove a node from the swarm","type":"boolean"},"id":{"description":"The swarm's name or id.","type":"string"},"nodes":{"description":"Node names or ids to remove","items":{"type":"string"},"type":"array"},"wait":{"description":"Wait for the outcome, up to the wait cap.","type":"boolean"}},"required":["id","nodes"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_execute_RemoveSwarmSecrets",
@@ -813,7 +813,7 @@ var Tools = []Tool{
 		Idempotent:  true,
 		TargetField: "swarm",
 		Params:      []string{"id", "wait"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The swarm's name or id.","type":"string"},"secrets":{"description":"Secret names or ids","items":{"type":"string"},"type":"array"},"wait":{"description":"Wait for the outcome (up to the wait cap) instead of answering at once.","type":"boolean"}},"required":["id","secrets"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The swarm's name or id.","type":"string"},"secrets":{"description":"Secret names or ids","items":{"type":"string"},"type":"array"},"wait":{"description":"Wait for the outcome, up to the wait cap.","type":"boolean"}},"required":["id","secrets"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_execute_RemoveSwarmServices",
@@ -828,7 +828,7 @@ var Tools = []Tool{
 		Idempotent:  true,
 		TargetField: "swarm",
 		Params:      []string{"id", "wait"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The swarm's name or id.","type":"string"},"services":{"description":"Service names or ids","items":{"type":"string"},"type":"array"},"wait":{"description":"Wait for the outcome (up to the wait cap) instead of answering at once.","type":"boolean"}},"required":["id","services"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The swarm's name or id.","type":"string"},"services":{"description":"Service names or ids","items":{"type":"string"},"type":"array"},"wait":{"description":"Wait for the outcome, up to the wait cap.","type":"boolean"}},"required":["id","services"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_execute_RemoveSwarmStacks",
@@ -843,7 +843,7 @@ var Tools = []Tool{
 		Idempotent:  true,
 		TargetField: "swarm",
 		Params:      []string{"id", "wait"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"detach":{"description":"Do not wait for stack removal","type":"boolean"},"id":{"description":"The swarm's name or id.","type":"string"},"stacks":{"description":"Node names to remove","items":{"type":"string"},"type":"array"},"wait":{"description":"Wait for the outcome (up to the wait cap) instead of answering at once.","type":"boolean"}},"required":["id","stacks"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"detach":{"description":"Do not wait for stack removal","type":"boolean"},"id":{"description":"The swarm's name or id.","type":"string"},"stacks":{"description":"Node names to remove","items":{"type":"string"},"type":"array"},"wait":{"description":"Wait for the outcome, up to the wait cap.","type":"boolean"}},"required":["id","stacks"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_execute_RestartAllContainers",
@@ -858,7 +858,7 @@ var Tools = []Tool{
 		Idempotent:  false,
 		TargetField: "server",
 		Params:      []string{"id", "wait"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The server's name or id.","type":"string"},"wait":{"description":"Wait for the outcome (up to the wait cap) instead of answering at once.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The server's name or id.","type":"string"},"wait":{"description":"Wait for the outcome, up to the wait cap.","type":"boolean"}},"required":["id"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_execute_RestartContainer",
@@ -873,7 +873,7 @@ var Tools = []Tool{
 		Idempotent:  false,
 		TargetField: "server",
 		Params:      []string{"id", "wait"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"container":{"description":"The container name","type":"string"},"id":{"description":"The server's name or id.","type":"string"},"wait":{"description":"Wait for the outcome (up to the wait cap) instead of answering at once.","type":"boolean"}},"required":["id","container"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"container":{"description":"The container name","type":"string"},"id":{"description":"The server's name or id.","type":"string"},"wait":{"description":"Wait for the outcome, up to the wait cap.","type":"boolean"}},"required":["id","container"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_execute_RestartDeployment",
@@ -888,7 +888,7 @@ var Tools = []Tool{
 		Idempotent:  false,
 		TargetField: "deployment",
 		Params:      []string{"id", "wait"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The deployment's name or id.","type":"string"},"wait":{"description":"Wait for the outcome (up to the wait cap) instead of answering at once.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The deployment's name or id.","type":"string"},"wait":{"description":"Wait for the outcome, up to the wait cap.","type":"boolean"}},"required":["id"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_execute_RestartServer",
@@ -903,7 +903,7 @@ var Tools = []Tool{
 		Idempotent:  false,
 		TargetField: "server",
 		Params:      []string{"id", "wait", "options"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The server's name or id.","type":"string"},"options":{"additionalProperties":false,"properties":{"force":{"description":"Komodo restarts gracefully.","enum":[false],"type":"boolean"},"timeout":{"description":"Seconds to wait for the restart to complete (implies waiting).","maximum":3600,"minimum":1,"type":"number"},"waitForHealthy":{"description":"Also wait until the server reports Ok.","type":"boolean"}},"type":"object"},"wait":{"description":"Wait for the outcome (up to the wait cap) instead of answering at once.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The server's name or id.","type":"string"},"options":{"additionalProperties":false,"properties":{"force":{"description":"Komodo restarts gracefully.","enum":[false],"type":"boolean"},"timeout":{"description":"Seconds to wait for the restart to complete (implies waiting).","maximum":3600,"minimum":1,"type":"number"},"waitForHealthy":{"description":"Also wait until the server reports Ok.","type":"boolean"}},"type":"object"},"wait":{"description":"Wait for the outcome, up to the wait cap.","type":"boolean"}},"required":["id"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_execute_RestartStack",
@@ -918,7 +918,7 @@ var Tools = []Tool{
 		Idempotent:  false,
 		TargetField: "stack",
 		Params:      []string{"id", "wait"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The stack's name or id.","type":"string"},"services":{"description":"Filter to only restart specific services. If empty, will restart all services.","items":{"type":"string"},"type":"array"},"wait":{"description":"Wait for the outcome (up to the wait cap) instead of answering at once.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The stack's name or id.","type":"string"},"services":{"description":"Filter to only restart specific services. If empty, will restart all services.","items":{"type":"string"},"type":"array"},"wait":{"description":"Wait for the outcome, up to the wait cap.","type":"boolean"}},"required":["id"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_execute_RotateAllServerKeys",
@@ -932,7 +932,7 @@ var Tools = []Tool{
 		Effect:      EffectDestroy,
 		Idempotent:  false,
 		Params:      []string{"wait"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"wait":{"description":"Wait for the outcome (up to the wait cap) instead of answering at once.","type":"boolean"}},"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"wait":{"description":"Wait for the outcome, up to the wait cap.","type":"boolean"}},"type":"object"}`),
 	},
 	{
 		Name:        "komodo_execute_RotateCoreKeys",
@@ -946,7 +946,7 @@ var Tools = []Tool{
 		Effect:      EffectDestroy,
 		Idempotent:  false,
 		Params:      []string{"wait"},
-		InputSchema: []byte("{\"additionalProperties\":false,\"properties\":{\"force\":{\"description\":\"Force the rotation to proceed even if a Server is `NotOk`.\",\"type\":\"boolean\"},\"wait\":{\"description\":\"Wait for the outcome (up to the wait cap) instead of answering at once.\",\"type\":\"boolean\"}},\"type\":\"object\"}"),
+		InputSchema: []byte("{\"additionalProperties\":false,\"properties\":{\"force\":{\"description\":\"Force the rotation to proceed even if a Server is `NotOk`.\",\"type\":\"boolean\"},\"wait\":{\"description\":\"Wait for the outcome, up to the wait cap.\",\"type\":\"boolean\"}},\"type\":\"object\"}"),
 	},
 	{
 		Name:        "komodo_execute_RotateSwarmConfig",
@@ -961,7 +961,7 @@ var Tools = []Tool{
 		Idempotent:  false,
 		TargetField: "swarm",
 		Params:      []string{"id", "wait"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"config":{"description":"Config name","type":"string"},"data":{"description":"The new config data as a string","type":"string"},"id":{"description":"The swarm's name or id.","type":"string"},"wait":{"description":"Wait for the outcome (up to the wait cap) instead of answering at once.","type":"boolean"}},"required":["id","config","data"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"config":{"description":"Config name","type":"string"},"data":{"description":"The new config data as a string","type":"string"},"id":{"description":"The swarm's name or id.","type":"string"},"wait":{"description":"Wait for the outcome, up to the wait cap.","type":"boolean"}},"required":["id","config","data"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_execute_RotateSwarmSecret",
@@ -976,7 +976,7 @@ var Tools = []Tool{
 		Idempotent:  false,
 		TargetField: "swarm",
 		Params:      []string{"id", "wait"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"data":{"description":"The new secret data as a string","type":"string"},"id":{"description":"The swarm's name or id.","type":"string"},"secret":{"description":"Secret name","type":"string"},"wait":{"description":"Wait for the outcome (up to the wait cap) instead of answering at once.","type":"boolean"}},"required":["id","data","secret"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"data":{"description":"The new secret data as a string","type":"string"},"id":{"description":"The swarm's name or id.","type":"string"},"secret":{"description":"Secret name","type":"string"},"wait":{"description":"Wait for the outcome, up to the wait cap.","type":"boolean"}},"required":["id","data","secret"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_execute_RunAction",
@@ -991,7 +991,7 @@ var Tools = []Tool{
 		Idempotent:  false,
 		TargetField: "action",
 		Params:      []string{"id", "wait"},
-		InputSchema: []byte("{\"additionalProperties\":false,\"properties\":{\"args\":{\"description\":\"Custom arguments which are merged on top of the default arguments. CLI Format: `\\\"VAR1=val1&VAR2=val2\\\"`\"},\"id\":{\"description\":\"The action's name or id.\",\"type\":\"string\"},\"wait\":{\"description\":\"Wait for the outcome (up to the wait cap) instead of answering at once.\",\"type\":\"boolean\"}},\"required\":[\"id\"],\"type\":\"object\"}"),
+		InputSchema: []byte("{\"additionalProperties\":false,\"properties\":{\"args\":{\"description\":\"Custom arguments which are merged on top of the default arguments. CLI Format: `\\\"VAR1=val1&VAR2=val2\\\"`\"},\"id\":{\"description\":\"The action's name or id.\",\"type\":\"string\"},\"wait\":{\"description\":\"Wait for the outcome, up to the wait cap.\",\"type\":\"boolean\"}},\"required\":[\"id\"],\"type\":\"object\"}"),
 	},
 	{
 		Name:        "komodo_execute_RunBuild",
@@ -1006,7 +1006,7 @@ var Tools = []Tool{
 		Idempotent:  false,
 		TargetField: "build",
 		Params:      []string{"id", "wait"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The build's name or id.","type":"string"},"wait":{"description":"Wait for the outcome (up to the wait cap) instead of answering at once.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The build's name or id.","type":"string"},"wait":{"description":"Wait for the outcome, up to the wait cap.","type":"boolean"}},"required":["id"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_execute_RunProcedure",
@@ -1021,7 +1021,7 @@ var Tools = []Tool{
 		Idempotent:  false,
 		TargetField: "procedure",
 		Params:      []string{"id", "wait", "options", "variables"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The procedure's name or id.","type":"string"},"options":{"additionalProperties":false,"properties":{"async":{"description":"true (default): answer at once with the Update; false: wait for the procedure to finish.","type":"boolean"},"timeout":{"description":"Seconds to wait when not async.","maximum":3600,"minimum":1,"type":"number"}},"type":"object"},"variables":{"description":"Komodo procedures take no run-time variables: set Komodo variables first with komodo_write_UpdateVariableValue.","maxProperties":0,"type":"object"},"wait":{"description":"Wait for the outcome (up to the wait cap) instead of answering at once.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The procedure's name or id.","type":"string"},"options":{"additionalProperties":false,"properties":{"async":{"description":"true (default): answer at once with the Update; false: wait for the procedure to finish.","type":"boolean"},"timeout":{"description":"Seconds to wait when not async.","maximum":3600,"minimum":1,"type":"number"}},"type":"object"},"variables":{"description":"Komodo procedures take no run-time variables: set Komodo variables first with komodo_write_UpdateVariableValue.","maxProperties":0,"type":"object"},"wait":{"description":"Wait for the outcome, up to the wait cap.","type":"boolean"}},"required":["id"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_execute_RunStackService",
@@ -1036,7 +1036,7 @@ var Tools = []Tool{
 		Idempotent:  false,
 		TargetField: "stack",
 		Params:      []string{"id", "wait"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"command":{"description":"Command and args to pass to the service container","items":{"type":"string"},"type":"array"},"detach":{"description":"Detach container on run","type":"boolean"},"entrypoint":{"description":"Override the default entrypoint","type":"string"},"env":{"additionalProperties":{"type":"string"},"description":"Extra environment variables for the run","type":"object"},"id":{"description":"The stack's name or id.","type":"string"},"no_deps":{"description":"Do not start linked services","type":"boolean"},"no_tty":{"description":"Do not allocate TTY","type":"boolean"},"pull":{"description":"Pull the image before running","type":"boolean"},"service":{"description":"Service to run","type":"string"},"service_ports":{"description":"Map service ports to the host","type":"boolean"},"user":{"description":"User to run as inside the container","type":"string"},"wait":{"description":"Wait for the outcome (up to the wait cap) instead of answering at once.","type":"boolean"},"workdir":{"description":"Working directory inside the container","type":"string"}},"required":["id","service"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"command":{"description":"Command and args to pass to the service container","items":{"type":"string"},"type":"array"},"detach":{"description":"Detach container on run","type":"boolean"},"entrypoint":{"description":"Override the default entrypoint","type":"string"},"env":{"additionalProperties":{"type":"string"},"description":"Extra environment variables for the run","type":"object"},"id":{"description":"The stack's name or id.","type":"string"},"no_deps":{"description":"Do not start linked services","type":"boolean"},"no_tty":{"description":"Do not allocate TTY","type":"boolean"},"pull":{"description":"Pull the image before running","type":"boolean"},"service":{"description":"Service to run","type":"string"},"service_ports":{"description":"Map service ports to the host","type":"boolean"},"user":{"description":"User to run as inside the container","type":"string"},"wait":{"description":"Wait for the outcome, up to the wait cap.","type":"boolean"},"workdir":{"description":"Working directory inside the container","type":"string"}},"required":["id","service"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_execute_RunSync",
@@ -1051,7 +1051,7 @@ var Tools = []Tool{
 		Idempotent:  false,
 		TargetField: "sync",
 		Params:      []string{"id", "wait"},
-		InputSchema: []byte("{\"additionalProperties\":false,\"properties\":{\"id\":{\"description\":\"The sync's name or id.\",\"type\":\"string\"},\"resource_type\":{\"description\":\"Only execute sync on a specific resource type. Combine with `resource_id` to specify resource.\",\"enum\":[\"System\",\"Swarm\",\"Server\",\"Stack\",\"Deployment\",\"Build\",\"Repo\",\"Procedure\",\"Action\",\"Builder\",\"Alerter\",\"ResourceSync\"],\"type\":\"string\"},\"resources\":{\"description\":\"Only execute sync on a specific resources. Combine with `resource_type` to specify resources. Supports name or id.\",\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"wait\":{\"description\":\"Wait for the outcome (up to the wait cap) instead of answering at once.\",\"type\":\"boolean\"}},\"required\":[\"id\"],\"type\":\"object\"}"),
+		InputSchema: []byte("{\"additionalProperties\":false,\"properties\":{\"id\":{\"description\":\"The sync's name or id.\",\"type\":\"string\"},\"resource_type\":{\"description\":\"Only execute sync on a specific resource type. Combine with `resource_id` to specify resource.\",\"enum\":[\"System\",\"Swarm\",\"Server\",\"Stack\",\"Deployment\",\"Build\",\"Repo\",\"Procedure\",\"Action\",\"Builder\",\"Alerter\",\"ResourceSync\"],\"type\":\"string\"},\"resources\":{\"description\":\"Only execute sync on a specific resources. Combine with `resource_type` to specify resources. Supports name or id.\",\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"wait\":{\"description\":\"Wait for the outcome, up to the wait cap.\",\"type\":\"boolean\"}},\"required\":[\"id\"],\"type\":\"object\"}"),
 	},
 	{
 		Name:        "komodo_execute_SendAlert",
@@ -1065,7 +1065,7 @@ var Tools = []Tool{
 		Effect:      EffectConfigure,
 		Idempotent:  false,
 		Params:      []string{"wait"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"alerters":{"description":"Specific alerter names or ids.","items":{"type":"string"},"type":"array"},"details":{"description":"The alert details. Optional.","type":"string"},"level":{"description":"The alert level.","enum":["OK","WARNING","CRITICAL"],"type":"string"},"message":{"description":"The alert message. Required.","type":"string"},"wait":{"description":"Wait for the outcome (up to the wait cap) instead of answering at once.","type":"boolean"}},"required":["message"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"alerters":{"description":"Specific alerter names or ids.","items":{"type":"string"},"type":"array"},"details":{"description":"The alert details. Optional.","type":"string"},"level":{"description":"The alert level.","enum":["OK","WARNING","CRITICAL"],"type":"string"},"message":{"description":"The alert message. Required.","type":"string"},"wait":{"description":"Wait for the outcome, up to the wait cap.","type":"boolean"}},"required":["message"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_execute_StartAllContainers",
@@ -1080,7 +1080,7 @@ var Tools = []Tool{
 		Idempotent:  true,
 		TargetField: "server",
 		Params:      []string{"id", "wait"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The server's name or id.","type":"string"},"wait":{"description":"Wait for the outcome (up to the wait cap) instead of answering at once.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The server's name or id.","type":"string"},"wait":{"description":"Wait for the outcome, up to the wait cap.","type":"boolean"}},"required":["id"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_execute_StartContainer",
@@ -1095,7 +1095,7 @@ var Tools = []Tool{
 		Idempotent:  true,
 		TargetField: "server",
 		Params:      []string{"id", "wait"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"container":{"description":"The container name","type":"string"},"id":{"description":"The server's name or id.","type":"string"},"wait":{"description":"Wait for the outcome (up to the wait cap) instead of answering at once.","type":"boolean"}},"required":["id","container"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"container":{"description":"The container name","type":"string"},"id":{"description":"The server's name or id.","type":"string"},"wait":{"description":"Wait for the outcome, up to the wait cap.","type":"boolean"}},"required":["id","container"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_execute_StartDeployment",
@@ -1110,7 +1110,7 @@ var Tools = []Tool{
 		Idempotent:  true,
 		TargetField: "deployment",
 		Params:      []string{"id", "wait"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The deployment's name or id.","type":"string"},"wait":{"description":"Wait for the outcome (up to the wait cap) instead of answering at once.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The deployment's name or id.","type":"string"},"wait":{"description":"Wait for the outcome, up to the wait cap.","type":"boolean"}},"required":["id"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_execute_StartServer",
@@ -1125,7 +1125,7 @@ var Tools = []Tool{
 		Idempotent:  true,
 		TargetField: "server",
 		Params:      []string{"id", "wait", "options"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The server's name or id.","type":"string"},"options":{"additionalProperties":false,"properties":{"timeout":{"description":"Seconds to wait for the start to complete (implies waiting).","maximum":3600,"minimum":1,"type":"number"},"waitForHealthy":{"description":"Also wait until the server reports Ok.","type":"boolean"}},"type":"object"},"wait":{"description":"Wait for the outcome (up to the wait cap) instead of answering at once.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The server's name or id.","type":"string"},"options":{"additionalProperties":false,"properties":{"timeout":{"description":"Seconds to wait for the start to complete (implies waiting).","maximum":3600,"minimum":1,"type":"number"},"waitForHealthy":{"description":"Also wait until the server reports Ok.","type":"boolean"}},"type":"object"},"wait":{"description":"Wait for the outcome, up to the wait cap.","type":"boolean"}},"required":["id"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_execute_StartStack",
@@ -1140,7 +1140,7 @@ var Tools = []Tool{
 		Idempotent:  true,
 		TargetField: "stack",
 		Params:      []string{"id", "wait"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The stack's name or id.","type":"string"},"services":{"description":"Filter to only start specific services. If empty, will start all services.","items":{"type":"string"},"type":"array"},"wait":{"description":"Wait for the outcome (up to the wait cap) instead of answering at once.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The stack's name or id.","type":"string"},"services":{"description":"Filter to only start specific services. If empty, will start all services.","items":{"type":"string"},"type":"array"},"wait":{"description":"Wait for the outcome, up to the wait cap.","type":"boolean"}},"required":["id"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_execute_StopAllContainers",
@@ -1155,7 +1155,7 @@ var Tools = []Tool{
 		Idempotent:  true,
 		TargetField: "server",
 		Params:      []string{"id", "wait"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The server's name or id.","type":"string"},"wait":{"description":"Wait for the outcome (up to the wait cap) instead of answering at once.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The server's name or id.","type":"string"},"wait":{"description":"Wait for the outcome, up to the wait cap.","type":"boolean"}},"required":["id"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_execute_StopContainer",
@@ -1170,7 +1170,7 @@ var Tools = []Tool{
 		Idempotent:  true,
 		TargetField: "server",
 		Params:      []string{"id", "wait"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"container":{"description":"The container name","type":"string"},"id":{"description":"The server's name or id.","type":"string"},"signal":{"description":"Override the default termination signal.","enum":["SIGHUP","SIGINT","SIGQUIT","SIGTERM"],"type":"string"},"time":{"description":"Override the default termination max time.","maximum":2147483647,"minimum":-2147483648,"type":"integer"},"wait":{"description":"Wait for the outcome (up to the wait cap) instead of answering at once.","type":"boolean"}},"required":["id","container"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"container":{"description":"The container name","type":"string"},"id":{"description":"The server's name or id.","type":"string"},"signal":{"description":"Override the default termination signal.","enum":["SIGHUP","SIGINT","SIGQUIT","SIGTERM"],"type":"string"},"time":{"description":"Override the default termination max time.","maximum":2147483647,"minimum":-2147483648,"type":"integer"},"wait":{"description":"Wait for the outcome, up to the wait cap.","type":"boolean"}},"required":["id","container"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_execute_StopDeployment",
@@ -1185,7 +1185,7 @@ var Tools = []Tool{
 		Idempotent:  true,
 		TargetField: "deployment",
 		Params:      []string{"id", "wait"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The deployment's name or id.","type":"string"},"signal":{"description":"Override the default termination signal specified in the deployment.","enum":["SIGHUP","SIGINT","SIGQUIT","SIGTERM"],"type":"string"},"time":{"description":"Override the default termination max time.","maximum":2147483647,"minimum":-2147483648,"type":"integer"},"wait":{"description":"Wait for the outcome (up to the wait cap) instead of answering at once.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The deployment's name or id.","type":"string"},"signal":{"description":"Override the default termination signal specified in the deployment.","enum":["SIGHUP","SIGINT","SIGQUIT","SIGTERM"],"type":"string"},"time":{"description":"Override the default termination max time.","maximum":2147483647,"minimum":-2147483648,"type":"integer"},"wait":{"description":"Wait for the outcome, up to the wait cap.","type":"boolean"}},"required":["id"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_execute_StopServer",
@@ -1200,7 +1200,7 @@ var Tools = []Tool{
 		Idempotent:  true,
 		TargetField: "server",
 		Params:      []string{"id", "wait", "options"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The server's name or id.","type":"string"},"options":{"additionalProperties":false,"properties":{"force":{"description":"Komodo stops gracefully; to kill one container use komodo_execute_StopContainer with signal SIGKILL.","enum":[false],"type":"boolean"},"removeContainer":{"description":"Stopping does not remove containers; use komodo_execute_PruneContainers or DestroyDeployment / DestroyStack.","enum":[false],"type":"boolean"},"timeout":{"description":"Seconds to wait for the stop to complete (implies waiting).","maximum":3600,"minimum":1,"type":"number"}},"type":"object"},"wait":{"description":"Wait for the outcome (up to the wait cap) instead of answering at once.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The server's name or id.","type":"string"},"options":{"additionalProperties":false,"properties":{"force":{"description":"Komodo stops gracefully; to kill one container use komodo_execute_StopContainer with signal SIGKILL.","enum":[false],"type":"boolean"},"removeContainer":{"description":"Stopping does not remove containers; use komodo_execute_PruneContainers or DestroyDeployment / DestroyStack.","enum":[false],"type":"boolean"},"timeout":{"description":"Seconds to wait for the stop to complete (implies waiting).","maximum":3600,"minimum":1,"type":"number"}},"type":"object"},"wait":{"description":"Wait for the outcome, up to the wait cap.","type":"boolean"}},"required":["id"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_execute_StopStack",
@@ -1215,7 +1215,7 @@ var Tools = []Tool{
 		Idempotent:  true,
 		TargetField: "stack",
 		Params:      []string{"id", "wait"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The stack's name or id.","type":"string"},"services":{"description":"Filter to only stop specific services. If empty, will stop all services.","items":{"type":"string"},"type":"array"},"stop_time":{"description":"Override the default termination max time.","maximum":2147483647,"minimum":-2147483648,"type":"integer"},"wait":{"description":"Wait for the outcome (up to the wait cap) instead of answering at once.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The stack's name or id.","type":"string"},"services":{"description":"Filter to only stop specific services. If empty, will stop all services.","items":{"type":"string"},"type":"array"},"stop_time":{"description":"Override the default termination max time.","maximum":2147483647,"minimum":-2147483648,"type":"integer"},"wait":{"description":"Wait for the outcome, up to the wait cap.","type":"boolean"}},"required":["id"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_execute_TestAlerter",
@@ -1230,7 +1230,7 @@ var Tools = []Tool{
 		Idempotent:  false,
 		TargetField: "alerter",
 		Params:      []string{"id", "wait"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The alerter's name or id.","type":"string"},"wait":{"description":"Wait for the outcome (up to the wait cap) instead of answering at once.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The alerter's name or id.","type":"string"},"wait":{"description":"Wait for the outcome, up to the wait cap.","type":"boolean"}},"required":["id"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_execute_TriggerAction",
@@ -1245,7 +1245,7 @@ var Tools = []Tool{
 		Idempotent:  false,
 		TargetField: "action",
 		Params:      []string{"id", "wait", "options", "payload"},
-		InputSchema: []byte("{\"additionalProperties\":false,\"properties\":{\"args\":{\"description\":\"Custom arguments which are merged on top of the default arguments. CLI Format: `\\\"VAR1=val1&VAR2=val2\\\"`\"},\"id\":{\"description\":\"The action's name or id.\",\"type\":\"string\"},\"options\":{\"additionalProperties\":false,\"properties\":{\"async\":{\"description\":\"true (default): answer at once with the Update; false: wait for the action to finish.\",\"type\":\"boolean\"},\"retryOnFailure\":{\"description\":\"An execution is never repeated automatically: it may already have changed something.\",\"enum\":[false],\"type\":\"boolean\"}},\"type\":\"object\"},\"payload\":{\"description\":\"Data passed to the action as its ARGS (Komodo's RunAction args).\",\"type\":\"object\"},\"wait\":{\"description\":\"Wait for the outcome (up to the wait cap) instead of answering at once.\",\"type\":\"boolean\"}},\"required\":[\"id\"],\"type\":\"object\"}"),
+		InputSchema: []byte("{\"additionalProperties\":false,\"properties\":{\"args\":{\"description\":\"Custom arguments which are merged on top of the default arguments. CLI Format: `\\\"VAR1=val1&VAR2=val2\\\"`\"},\"id\":{\"description\":\"The action's name or id.\",\"type\":\"string\"},\"options\":{\"additionalProperties\":false,\"properties\":{\"async\":{\"description\":\"true (default): answer at once with the Update; false: wait for the action to finish.\",\"type\":\"boolean\"},\"retryOnFailure\":{\"description\":\"An execution is never repeated automatically: it may already have changed something.\",\"enum\":[false],\"type\":\"boolean\"}},\"type\":\"object\"},\"payload\":{\"description\":\"Data passed to the action as its ARGS (Komodo's RunAction args).\",\"type\":\"object\"},\"wait\":{\"description\":\"Wait for the outcome, up to the wait cap.\",\"type\":\"boolean\"}},\"required\":[\"id\"],\"type\":\"object\"}"),
 	},
 	{
 		Name:        "komodo_execute_UnpauseAllContainers",
@@ -1260,7 +1260,7 @@ var Tools = []Tool{
 		Idempotent:  true,
 		TargetField: "server",
 		Params:      []string{"id", "wait"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The server's name or id.","type":"string"},"wait":{"description":"Wait for the outcome (up to the wait cap) instead of answering at once.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The server's name or id.","type":"string"},"wait":{"description":"Wait for the outcome, up to the wait cap.","type":"boolean"}},"required":["id"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_execute_UnpauseContainer",
@@ -1275,7 +1275,7 @@ var Tools = []Tool{
 		Idempotent:  true,
 		TargetField: "server",
 		Params:      []string{"id", "wait"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"container":{"description":"The container name","type":"string"},"id":{"description":"The server's name or id.","type":"string"},"wait":{"description":"Wait for the outcome (up to the wait cap) instead of answering at once.","type":"boolean"}},"required":["id","container"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"container":{"description":"The container name","type":"string"},"id":{"description":"The server's name or id.","type":"string"},"wait":{"description":"Wait for the outcome, up to the wait cap.","type":"boolean"}},"required":["id","container"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_execute_UnpauseDeployment",
@@ -1290,7 +1290,7 @@ var Tools = []Tool{
 		Idempotent:  true,
 		TargetField: "deployment",
 		Params:      []string{"id", "wait"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The deployment's name or id.","type":"string"},"wait":{"description":"Wait for the outcome (up to the wait cap) instead of answering at once.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The deployment's name or id.","type":"string"},"wait":{"description":"Wait for the outcome, up to the wait cap.","type":"boolean"}},"required":["id"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_execute_UnpauseStack",
@@ -1305,7 +1305,7 @@ var Tools = []Tool{
 		Idempotent:  true,
 		TargetField: "stack",
 		Params:      []string{"id", "wait"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The stack's name or id.","type":"string"},"services":{"description":"Filter to only unpause specific services. If empty, will unpause all services.","items":{"type":"string"},"type":"array"},"wait":{"description":"Wait for the outcome (up to the wait cap) instead of answering at once.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"id":{"description":"The stack's name or id.","type":"string"},"services":{"description":"Filter to only unpause specific services. If empty, will unpause all services.","items":{"type":"string"},"type":"array"},"wait":{"description":"Wait for the outcome, up to the wait cap.","type":"boolean"}},"required":["id"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_execute_UpdateSwarmNode",
@@ -1320,7 +1320,7 @@ var Tools = []Tool{
 		Idempotent:  true,
 		TargetField: "swarm",
 		Params:      []string{"id", "wait"},
-		InputSchema: []byte("{\"additionalProperties\":false,\"properties\":{\"availability\":{\"description\":\"Update the node's availability: 'active', 'pause', or 'drain'\",\"enum\":[\"\",\"active\",\"pause\",\"drain\"],\"type\":\"string\"},\"id\":{\"description\":\"The swarm's name or id.\",\"type\":\"string\"},\"label_add\":{\"description\":\"Add labels to node (`key=value`).\",\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"label_rm\":{\"description\":\"Add labels to node (`key=value`). (alias: `lr`)\",\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"node\":{\"description\":\"Node hostname or id\",\"type\":\"string\"},\"role\":{\"description\":\"Update the node's role: 'worker' or 'manager'\",\"enum\":[\"\",\"worker\",\"manager\"],\"type\":\"string\"},\"wait\":{\"description\":\"Wait for the outcome (up to the wait cap) instead of answering at once.\",\"type\":\"boolean\"}},\"required\":[\"id\",\"node\"],\"type\":\"object\"}"),
+		InputSchema: []byte("{\"additionalProperties\":false,\"properties\":{\"availability\":{\"description\":\"Update the node's availability: 'active', 'pause', or 'drain'\",\"enum\":[\"\",\"active\",\"pause\",\"drain\"],\"type\":\"string\"},\"id\":{\"description\":\"The swarm's name or id.\",\"type\":\"string\"},\"label_add\":{\"description\":\"Add labels to node (`key=value`).\",\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"label_rm\":{\"description\":\"Add labels to node (`key=value`). (alias: `lr`)\",\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"node\":{\"description\":\"Node hostname or id\",\"type\":\"string\"},\"role\":{\"description\":\"Update the node's role: 'worker' or 'manager'\",\"enum\":[\"\",\"worker\",\"manager\"],\"type\":\"string\"},\"wait\":{\"description\":\"Wait for the outcome, up to the wait cap.\",\"type\":\"boolean\"}},\"required\":[\"id\",\"node\"],\"type\":\"object\"}"),
 	},
 	{
 		Name:         "komodo_read_ExportAllResourcesToToml",
@@ -1334,7 +1334,7 @@ var Tools = []Tool{
 		Effect:       EffectRead,
 		Idempotent:   true,
 		Params:       []string{"fields", "raw"},
-		InputSchema:  []byte("{\"additionalProperties\":false,\"properties\":{\"existing\":{\"description\":\"Pass an existing ResourcesToml to preserve the meta configuration. Fields: actions, alerters, builders, builds, deployments, procedures, repos, resource_syncs, servers, stacks, swarms, user_groups, variables.\",\"type\":\"object\"},\"fields\":{\"description\":\"Only these fields, e.g. name, info.state.\",\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"include_resources\":{\"description\":\"Whether to include any resources (servers, stacks, etc.) in the exported contents. Default: `true`\",\"type\":\"boolean\"},\"include_user_groups\":{\"description\":\"Whether to include user groups in the exported contents. Default: false\",\"type\":\"boolean\"},\"include_variables\":{\"description\":\"Whether to include variables in the exported contents. Default: false\",\"type\":\"boolean\"},\"raw\":{\"description\":\"Komodo's full answer.\",\"type\":\"boolean\"},\"tags\":{\"description\":\"Filter resources by tag. Accepts tag name or id. Empty array will not filter by tag.\",\"items\":{\"type\":\"string\"},\"type\":\"array\"}},\"type\":\"object\"}"),
+		InputSchema:  []byte("{\"additionalProperties\":false,\"properties\":{\"existing\":{\"description\":\"Pass an existing ResourcesToml to preserve the meta configuration. Fields: actions, alerters, builders, builds, deployments, procedures, repos, resource_syncs, servers, stacks, swarms, user_groups, variables.\",\"type\":\"object\"},\"fields\":{\"description\":\"Only these fields, e.g. name, state.\",\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"include_resources\":{\"description\":\"Whether to include any resources (servers, stacks, etc.) in the exported contents. Default: `true`\",\"type\":\"boolean\"},\"include_user_groups\":{\"description\":\"Whether to include user groups in the exported contents. Default: false\",\"type\":\"boolean\"},\"include_variables\":{\"description\":\"Whether to include variables in the exported contents. Default: false\",\"type\":\"boolean\"},\"raw\":{\"description\":\"Komodo's full answer.\",\"type\":\"boolean\"},\"tags\":{\"description\":\"Filter resources by tag. Accepts tag name or id. Empty array will not filter by tag.\",\"items\":{\"type\":\"string\"},\"type\":\"array\"}},\"type\":\"object\"}"),
 		OutputSchema: []byte(`{"properties":{"toml":{"type":"string"}},"type":"object"}`),
 	},
 	{
@@ -1349,7 +1349,7 @@ var Tools = []Tool{
 		Effect:       EffectRead,
 		Idempotent:   true,
 		Params:       []string{"fields", "raw"},
-		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"existing":{"description":"Pass an existing ResourcesToml to preserve the meta configuration. Fields: actions, alerters, builders, builds, deployments, procedures, repos, resource_syncs, servers, stacks, swarms, user_groups, variables.","type":"object"},"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"include_variables":{"description":"Whether to include variables","type":"boolean"},"raw":{"description":"Komodo's full answer.","type":"boolean"},"targets":{"description":"The targets to include in the export.","items":{"anyOf":[{"description":"The System variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["System"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Swarm variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Swarm"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Server variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Server"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Stack variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Stack"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Deployment variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Deployment"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Build variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Build"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Repo variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Repo"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Procedure variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Procedure"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Action variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Action"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Builder variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Builder"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Alerter variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Alerter"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The ResourceSync variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["ResourceSync"],"type":"string"}},"required":["id","type"],"type":"object"}],"description":"Used to reference a specific resource across all resource types"},"type":"array"},"user_groups":{"description":"The user group names or ids to include in the export.","items":{"type":"string"},"type":"array"}},"type":"object"}`),
+		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"existing":{"description":"Pass an existing ResourcesToml to preserve the meta configuration. Fields: actions, alerters, builders, builds, deployments, procedures, repos, resource_syncs, servers, stacks, swarms, user_groups, variables.","type":"object"},"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"include_variables":{"description":"Whether to include variables","type":"boolean"},"raw":{"description":"Komodo's full answer.","type":"boolean"},"targets":{"description":"The targets to include in the export.","items":{"anyOf":[{"description":"The System variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["System"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Swarm variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Swarm"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Server variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Server"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Stack variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Stack"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Deployment variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Deployment"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Build variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Build"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Repo variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Repo"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Procedure variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Procedure"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Action variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Action"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Builder variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Builder"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Alerter variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Alerter"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The ResourceSync variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["ResourceSync"],"type":"string"}},"required":["id","type"],"type":"object"}],"description":"Used to reference a specific resource across all resource types"},"type":"array"},"user_groups":{"description":"The user group names or ids to include in the export.","items":{"type":"string"},"type":"array"}},"type":"object"}`),
 		OutputSchema: []byte(`{"properties":{"toml":{"type":"string"}},"type":"object"}`),
 	},
 	{
@@ -1364,7 +1364,7 @@ var Tools = []Tool{
 		Effect:      EffectRead,
 		Idempotent:  true,
 		Params:      []string{"fields", "raw"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"raw":{"description":"Komodo's full answer.","type":"boolean"},"user":{"description":"Id or username","type":"string"}},"required":["user"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"raw":{"description":"Komodo's full answer.","type":"boolean"},"user":{"description":"Id or username","type":"string"}},"required":["user"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_read_GetAction",
@@ -1379,7 +1379,7 @@ var Tools = []Tool{
 		Idempotent:  true,
 		TargetField: "action",
 		Params:      []string{"id", "fields", "raw"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"id":{"description":"The action's name or id.","type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"id":{"description":"The action's name or id.","type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
 	},
 	{
 		Name:         "komodo_read_GetActionActionState",
@@ -1394,7 +1394,7 @@ var Tools = []Tool{
 		Idempotent:   true,
 		TargetField:  "action",
 		Params:       []string{"id", "fields", "raw"},
-		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"id":{"description":"The action's name or id.","type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"id":{"description":"The action's name or id.","type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
 		OutputSchema: []byte(`{"properties":{"running":{"type":"integer"}},"type":"object"}`),
 	},
 	{
@@ -1409,7 +1409,7 @@ var Tools = []Tool{
 		Effect:       EffectRead,
 		Idempotent:   true,
 		Params:       []string{"fields", "raw"},
-		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"type":"object"}`),
+		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"type":"object"}`),
 		OutputSchema: []byte(`{"properties":{"failed":{"type":"integer"},"ok":{"type":"integer"},"running":{"type":"integer"},"total":{"type":"integer"},"unknown":{"type":"integer"}},"type":"object"}`),
 	},
 	{
@@ -1424,7 +1424,7 @@ var Tools = []Tool{
 		Effect:      EffectRead,
 		Idempotent:  true,
 		Params:      []string{"fields", "raw"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"id":{"type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"id":{"type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_read_GetAlerter",
@@ -1439,7 +1439,7 @@ var Tools = []Tool{
 		Idempotent:  true,
 		TargetField: "alerter",
 		Params:      []string{"id", "fields", "raw"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"id":{"description":"The alerter's name or id.","type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"id":{"description":"The alerter's name or id.","type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
 	},
 	{
 		Name:         "komodo_read_GetAlertersSummary",
@@ -1453,7 +1453,7 @@ var Tools = []Tool{
 		Effect:       EffectRead,
 		Idempotent:   true,
 		Params:       []string{"fields", "raw"},
-		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"type":"object"}`),
+		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"type":"object"}`),
 		OutputSchema: []byte(`{"properties":{"total":{"type":"integer"}},"type":"object"}`),
 	},
 	{
@@ -1469,7 +1469,7 @@ var Tools = []Tool{
 		Idempotent:  true,
 		TargetField: "build",
 		Params:      []string{"id", "fields", "raw"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"id":{"description":"The build's name or id.","type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"id":{"description":"The build's name or id.","type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
 	},
 	{
 		Name:         "komodo_read_GetBuildActionState",
@@ -1484,7 +1484,7 @@ var Tools = []Tool{
 		Idempotent:   true,
 		TargetField:  "build",
 		Params:       []string{"id", "fields", "raw"},
-		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"id":{"description":"The build's name or id.","type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"id":{"description":"The build's name or id.","type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
 		OutputSchema: []byte(`{"properties":{"building":{"type":"boolean"}},"type":"object"}`),
 	},
 	{
@@ -1499,7 +1499,7 @@ var Tools = []Tool{
 		Effect:       EffectRead,
 		Idempotent:   true,
 		Params:       []string{"fields", "raw"},
-		InputSchema:  []byte("{\"additionalProperties\":false,\"properties\":{\"fields\":{\"description\":\"Only these fields, e.g. name, info.state.\",\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"page\":{\"description\":\"Query for older data by incrementing the page. `page: 0` is the default, and will return the most recent data.\",\"maximum\":4294967295,\"minimum\":0,\"type\":\"integer\"},\"raw\":{\"description\":\"Komodo's full answer.\",\"type\":\"boolean\"}},\"type\":\"object\"}"),
+		InputSchema:  []byte("{\"additionalProperties\":false,\"properties\":{\"fields\":{\"description\":\"Only these fields, e.g. name, state.\",\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"page\":{\"description\":\"Query for older data by incrementing the page. `page: 0` is the default, and will return the most recent data.\",\"maximum\":4294967295,\"minimum\":0,\"type\":\"integer\"},\"raw\":{\"description\":\"Komodo's full answer.\",\"type\":\"boolean\"}},\"type\":\"object\"}"),
 		OutputSchema: []byte(`{"properties":{"days":{"items":{"properties":{"count":{"type":"number"},"time":{"type":"number"},"ts":{"type":["string","number"]}},"type":"object"},"type":"array"},"total_count":{"type":"number"},"total_time":{"type":"number"}},"type":"object"}`),
 	},
 	{
@@ -1515,7 +1515,7 @@ var Tools = []Tool{
 		Idempotent:  true,
 		TargetField: "builder",
 		Params:      []string{"id", "fields", "raw"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"id":{"description":"The builder's name or id.","type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"id":{"description":"The builder's name or id.","type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
 	},
 	{
 		Name:         "komodo_read_GetBuildersSummary",
@@ -1529,7 +1529,7 @@ var Tools = []Tool{
 		Effect:       EffectRead,
 		Idempotent:   true,
 		Params:       []string{"fields", "raw"},
-		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"type":"object"}`),
+		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"type":"object"}`),
 		OutputSchema: []byte(`{"properties":{"total":{"type":"integer"}},"type":"object"}`),
 	},
 	{
@@ -1544,7 +1544,7 @@ var Tools = []Tool{
 		Effect:       EffectRead,
 		Idempotent:   true,
 		Params:       []string{"fields", "raw"},
-		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"type":"object"}`),
+		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"type":"object"}`),
 		OutputSchema: []byte(`{"properties":{"building":{"type":"integer"},"failed":{"type":"integer"},"ok":{"type":"integer"},"total":{"type":"integer"},"unknown":{"type":"integer"}},"type":"object"}`),
 	},
 	{
@@ -1561,7 +1561,7 @@ var Tools = []Tool{
 		TargetField:  "server",
 		Params:       []string{"id", "fields", "raw"},
 		Defaults:     []byte(`{"tail":100}`),
-		InputSchema:  []byte("{\"additionalProperties\":false,\"properties\":{\"container\":{\"description\":\"The container name\",\"type\":\"string\"},\"fields\":{\"description\":\"Only these fields, e.g. name, info.state.\",\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"id\":{\"description\":\"The server's name or id.\",\"type\":\"string\"},\"raw\":{\"description\":\"Komodo's full answer.\",\"type\":\"boolean\"},\"tail\":{\"default\":100,\"description\":\"The number of lines of the log tail to include. Default: 100. Max: 5000.\",\"maximum\":9007199254740991,\"minimum\":0,\"type\":\"integer\"},\"timestamps\":{\"description\":\"Enable `--timestamps`\",\"type\":\"boolean\"}},\"required\":[\"id\",\"container\"],\"type\":\"object\"}"),
+		InputSchema:  []byte("{\"additionalProperties\":false,\"properties\":{\"container\":{\"description\":\"The container name\",\"type\":\"string\"},\"fields\":{\"description\":\"Only these fields, e.g. name, state.\",\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"id\":{\"description\":\"The server's name or id.\",\"type\":\"string\"},\"raw\":{\"description\":\"Komodo's full answer.\",\"type\":\"boolean\"},\"tail\":{\"default\":100,\"description\":\"The number of lines of the log tail to include. Default: 100. Max: 5000.\",\"maximum\":9007199254740991,\"minimum\":0,\"type\":\"integer\"},\"timestamps\":{\"description\":\"Enable `--timestamps`\",\"type\":\"boolean\"}},\"required\":[\"id\",\"container\"],\"type\":\"object\"}"),
 		OutputSchema: []byte(`{"properties":{"command":{"type":"string"},"end_ts":{"type":["string","integer"]},"stage":{"type":"string"},"start_ts":{"type":["string","integer"]},"stderr":{"type":"string"},"stdout":{"type":"string"},"success":{"type":"boolean"}},"type":"object"}`),
 	},
 	{
@@ -1576,7 +1576,7 @@ var Tools = []Tool{
 		Effect:       EffectRead,
 		Idempotent:   true,
 		Params:       []string{"fields", "raw"},
-		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"type":"object"}`),
+		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"type":"object"}`),
 		OutputSchema: []byte(`{"properties":{"running":{"type":"integer"},"stopped":{"type":"integer"},"total":{"type":"integer"},"unhealthy":{"type":"integer"},"unknown":{"type":"integer"}},"type":"object"}`),
 	},
 	{
@@ -1591,7 +1591,7 @@ var Tools = []Tool{
 		Effect:       EffectRead,
 		Idempotent:   true,
 		Params:       []string{"fields", "raw"},
-		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"type":"object"}`),
+		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"type":"object"}`),
 		OutputSchema: []byte(`{"properties":{"default_pagination_limit":{"type":"integer"},"disable_confirm_dialog":{"type":"boolean"},"disable_non_admin_create":{"type":"boolean"},"disable_websocket_reconnect":{"type":"boolean"},"enable_fancy_toml":{"type":"boolean"},"monitoring_interval":{"type":"string"},"public_key":{"type":"string"},"timezone":{"type":"string"},"title":{"type":"string"},"transparent_mode":{"type":"boolean"},"ui_write_disabled":{"type":"boolean"},"webhook_base_url":{"type":"string"}},"type":"object"}`),
 	},
 	{
@@ -1607,7 +1607,7 @@ var Tools = []Tool{
 		Idempotent:  true,
 		TargetField: "deployment",
 		Params:      []string{"id", "fields", "raw"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"id":{"description":"The deployment's name or id.","type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"id":{"description":"The deployment's name or id.","type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
 	},
 	{
 		Name:         "komodo_read_GetDeploymentActionState",
@@ -1622,7 +1622,7 @@ var Tools = []Tool{
 		Idempotent:   true,
 		TargetField:  "deployment",
 		Params:       []string{"id", "fields", "raw"},
-		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"id":{"description":"The deployment's name or id.","type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"id":{"description":"The deployment's name or id.","type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
 		OutputSchema: []byte(`{"properties":{"deploying":{"type":"boolean"},"destroying":{"type":"boolean"},"pausing":{"type":"boolean"},"pulling":{"type":"boolean"},"renaming":{"type":"boolean"},"restarting":{"type":"boolean"},"starting":{"type":"boolean"},"stopping":{"type":"boolean"},"unpausing":{"type":"boolean"},"updating":{"type":"boolean"}},"type":"object"}`),
 	},
 	{
@@ -1638,7 +1638,7 @@ var Tools = []Tool{
 		Idempotent:  true,
 		TargetField: "deployment",
 		Params:      []string{"id", "fields", "raw"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"id":{"description":"The deployment's name or id.","type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"id":{"description":"The deployment's name or id.","type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
 	},
 	{
 		Name:         "komodo_read_GetDeploymentLog",
@@ -1654,7 +1654,7 @@ var Tools = []Tool{
 		TargetField:  "deployment",
 		Params:       []string{"id", "fields", "raw"},
 		Defaults:     []byte(`{"tail":100}`),
-		InputSchema:  []byte("{\"additionalProperties\":false,\"properties\":{\"fields\":{\"description\":\"Only these fields, e.g. name, info.state.\",\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"id\":{\"description\":\"The deployment's name or id.\",\"type\":\"string\"},\"raw\":{\"description\":\"Komodo's full answer.\",\"type\":\"boolean\"},\"tail\":{\"default\":100,\"description\":\"The number of lines of the log tail to include. Default: 100. Max: 5000.\",\"maximum\":9007199254740991,\"minimum\":0,\"type\":\"integer\"},\"timestamps\":{\"description\":\"Enable `--timestamps`\",\"type\":\"boolean\"}},\"required\":[\"id\"],\"type\":\"object\"}"),
+		InputSchema:  []byte("{\"additionalProperties\":false,\"properties\":{\"fields\":{\"description\":\"Only these fields, e.g. name, state.\",\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"id\":{\"description\":\"The deployment's name or id.\",\"type\":\"string\"},\"raw\":{\"description\":\"Komodo's full answer.\",\"type\":\"boolean\"},\"tail\":{\"default\":100,\"description\":\"The number of lines of the log tail to include. Default: 100. Max: 5000.\",\"maximum\":9007199254740991,\"minimum\":0,\"type\":\"integer\"},\"timestamps\":{\"description\":\"Enable `--timestamps`\",\"type\":\"boolean\"}},\"required\":[\"id\"],\"type\":\"object\"}"),
 		OutputSchema: []byte(`{"properties":{"command":{"type":"string"},"end_ts":{"type":["string","integer"]},"stage":{"type":"string"},"start_ts":{"type":["string","integer"]},"stderr":{"type":"string"},"stdout":{"type":"string"},"success":{"type":"boolean"}},"type":"object"}`),
 	},
 	{
@@ -1670,7 +1670,7 @@ var Tools = []Tool{
 		Idempotent:   true,
 		TargetField:  "deployment",
 		Params:       []string{"id", "fields", "raw"},
-		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"id":{"description":"The deployment's name or id.","type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"id":{"description":"The deployment's name or id.","type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
 		OutputSchema: []byte(`{"properties":{"block_io":{"type":"string"},"cpu_perc":{"type":"string"},"mem_perc":{"type":"string"},"mem_usage":{"type":"string"},"name":{"type":"string"},"net_io":{"type":"string"},"pids":{"type":"string"}},"type":"object"}`),
 	},
 	{
@@ -1685,7 +1685,7 @@ var Tools = []Tool{
 		Effect:       EffectRead,
 		Idempotent:   true,
 		Params:       []string{"fields", "raw"},
-		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"type":"object"}`),
+		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"type":"object"}`),
 		OutputSchema: []byte(`{"properties":{"not_deployed":{"type":"integer"},"running":{"type":"integer"},"stopped":{"type":"integer"},"total":{"type":"integer"},"unhealthy":{"type":"integer"},"unknown":{"type":"integer"}},"type":"object"}`),
 	},
 	{
@@ -1700,7 +1700,7 @@ var Tools = []Tool{
 		Effect:       EffectRead,
 		Idempotent:   true,
 		Params:       []string{"fields", "raw"},
-		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"id":{"type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"id":{"type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
 		OutputSchema: []byte(`{"properties":{"_id":{"properties":{"$oid":{"type":"string"}},"type":["object","null"]},"domain":{"type":"string"},"https":{"type":"boolean"},"token":{"type":["string","null"]},"username":{"type":["string","null"]}},"type":"object"}`),
 	},
 	{
@@ -1716,7 +1716,7 @@ var Tools = []Tool{
 		Idempotent:  true,
 		TargetField: "server",
 		Params:      []string{"id", "fields", "raw"},
-		InputSchema: []byte("{\"additionalProperties\":false,\"properties\":{\"fields\":{\"description\":\"Only these fields, e.g. name, info.state.\",\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"granularity\":{\"description\":\"The granularity of the data.\",\"enum\":[\"1-sec\",\"2-sec\",\"3-sec\",\"5-sec\",\"10-sec\",\"15-sec\",\"30-sec\",\"1-min\",\"2-min\",\"3-min\",\"5-min\",\"10-min\",\"15-min\",\"30-min\",\"1-hr\",\"2-hr\",\"3-hr\",\"6-hr\",\"8-hr\",\"12-hr\",\"1-day\",\"2-day\",\"3-day\",\"1-wk\",\"2-wk\",\"30-day\"],\"type\":\"string\"},\"id\":{\"description\":\"The server's name or id.\",\"type\":\"string\"},\"page\":{\"description\":\"Page of historical data. Default is 0, which is the most recent data. Use with the `next_page` field of the response.\",\"maximum\":4294967295,\"minimum\":0,\"type\":\"integer\"},\"raw\":{\"description\":\"Komodo's full answer.\",\"type\":\"boolean\"}},\"required\":[\"id\",\"granularity\"],\"type\":\"object\"}"),
+		InputSchema: []byte("{\"additionalProperties\":false,\"properties\":{\"fields\":{\"description\":\"Only these fields, e.g. name, state.\",\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"granularity\":{\"description\":\"The granularity of the data.\",\"enum\":[\"1-sec\",\"2-sec\",\"3-sec\",\"5-sec\",\"10-sec\",\"15-sec\",\"30-sec\",\"1-min\",\"2-min\",\"3-min\",\"5-min\",\"10-min\",\"15-min\",\"30-min\",\"1-hr\",\"2-hr\",\"3-hr\",\"6-hr\",\"8-hr\",\"12-hr\",\"1-day\",\"2-day\",\"3-day\",\"1-wk\",\"2-wk\",\"30-day\"],\"type\":\"string\"},\"id\":{\"description\":\"The server's name or id.\",\"type\":\"string\"},\"page\":{\"description\":\"Page of historical data. Default is 0, which is the most recent data. Use with the `next_page` field of the response.\",\"maximum\":4294967295,\"minimum\":0,\"type\":\"integer\"},\"raw\":{\"description\":\"Komodo's full answer.\",\"type\":\"boolean\"}},\"required\":[\"id\",\"granularity\"],\"type\":\"object\"}"),
 	},
 	{
 		Name:         "komodo_read_GetImageRegistryAccount",
@@ -1730,7 +1730,7 @@ var Tools = []Tool{
 		Effect:       EffectRead,
 		Idempotent:   true,
 		Params:       []string{"fields", "raw"},
-		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"id":{"type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"id":{"type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
 		OutputSchema: []byte(`{"properties":{"_id":{"properties":{"$oid":{"type":"string"}},"type":["object","null"]},"domain":{"type":"string"},"token":{"type":["string","null"]},"username":{"type":["string","null"]}},"type":"object"}`),
 	},
 	{
@@ -1746,7 +1746,7 @@ var Tools = []Tool{
 		Idempotent:   true,
 		TargetField:  "server",
 		Params:       []string{"id", "fields", "raw"},
-		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"id":{"description":"The server's name or id.","type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"id":{"description":"The server's name or id.","type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
 		OutputSchema: []byte(`{"properties":{"container_terminals_disabled":{"type":"boolean"},"docker_connected":{"type":"boolean"},"public_ip":{"type":["string","null"]},"public_key":{"type":"string"},"stats_polling_rate":{"type":"string"},"terminals_disabled":{"type":"boolean"},"version":{"type":"string"}},"type":"object"}`),
 	},
 	{
@@ -1761,7 +1761,7 @@ var Tools = []Tool{
 		Effect:       EffectRead,
 		Idempotent:   true,
 		Params:       []string{"fields", "raw"},
-		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"raw":{"description":"Komodo's full answer.","type":"boolean"},"target":{"anyOf":[{"description":"The System variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["System"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Swarm variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Swarm"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Server variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Server"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Stack variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Stack"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Deployment variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Deployment"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Build variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Build"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Repo variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Repo"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Procedure variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Procedure"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Action variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Action"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Builder variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Builder"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Alerter variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Alerter"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The ResourceSync variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["ResourceSync"],"type":"string"}},"required":["id","type"],"type":"object"}],"description":"The target to get user permission on."}},"required":["target"],"type":"object"}`),
+		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"raw":{"description":"Komodo's full answer.","type":"boolean"},"target":{"anyOf":[{"description":"The System variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["System"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Swarm variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Swarm"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Server variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Server"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Stack variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Stack"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Deployment variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Deployment"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Build variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Build"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Repo variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Repo"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Procedure variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Procedure"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Action variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Action"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Builder variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Builder"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Alerter variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Alerter"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The ResourceSync variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["ResourceSync"],"type":"string"}},"required":["id","type"],"type":"object"}],"description":"The target to get user permission on."}},"required":["target"],"type":"object"}`),
 		OutputSchema: []byte(`{"properties":{"level":{"enum":["None","Read","Execute","Write"],"type":"string"},"specific":{"items":{"enum":["Terminal","Attach","Inspect","Logs","Processes"],"type":"string"},"type":"array"}},"type":"object"}`),
 	},
 	{
@@ -1777,7 +1777,7 @@ var Tools = []Tool{
 		Idempotent:  true,
 		TargetField: "procedure",
 		Params:      []string{"id", "fields", "raw"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"id":{"description":"The procedure's name or id.","type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"id":{"description":"The procedure's name or id.","type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
 	},
 	{
 		Name:         "komodo_read_GetProcedureActionState",
@@ -1792,7 +1792,7 @@ var Tools = []Tool{
 		Idempotent:   true,
 		TargetField:  "procedure",
 		Params:       []string{"id", "fields", "raw"},
-		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"id":{"description":"The procedure's name or id.","type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"id":{"description":"The procedure's name or id.","type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
 		OutputSchema: []byte(`{"properties":{"running":{"type":"boolean"}},"type":"object"}`),
 	},
 	{
@@ -1807,7 +1807,7 @@ var Tools = []Tool{
 		Effect:       EffectRead,
 		Idempotent:   true,
 		Params:       []string{"fields", "raw"},
-		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"type":"object"}`),
+		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"type":"object"}`),
 		OutputSchema: []byte(`{"properties":{"failed":{"type":"integer"},"ok":{"type":"integer"},"running":{"type":"integer"},"total":{"type":"integer"},"unknown":{"type":"integer"}},"type":"object"}`),
 	},
 	{
@@ -1823,7 +1823,7 @@ var Tools = []Tool{
 		Idempotent:  true,
 		TargetField: "repo",
 		Params:      []string{"id", "fields", "raw"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"id":{"description":"The repo's name or id.","type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"id":{"description":"The repo's name or id.","type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
 	},
 	{
 		Name:         "komodo_read_GetRepoActionState",
@@ -1838,7 +1838,7 @@ var Tools = []Tool{
 		Idempotent:   true,
 		TargetField:  "repo",
 		Params:       []string{"id", "fields", "raw"},
-		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"id":{"description":"The repo's name or id.","type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"id":{"description":"The repo's name or id.","type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
 		OutputSchema: []byte(`{"properties":{"building":{"type":"boolean"},"cloning":{"type":"boolean"},"pulling":{"type":"boolean"},"renaming":{"type":"boolean"}},"type":"object"}`),
 	},
 	{
@@ -1853,7 +1853,7 @@ var Tools = []Tool{
 		Effect:       EffectRead,
 		Idempotent:   true,
 		Params:       []string{"fields", "raw"},
-		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"type":"object"}`),
+		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"type":"object"}`),
 		OutputSchema: []byte(`{"properties":{"building":{"type":"integer"},"cloning":{"type":"integer"},"failed":{"type":"integer"},"ok":{"type":"integer"},"pulling":{"type":"integer"},"total":{"type":"integer"},"unknown":{"type":"integer"}},"type":"object"}`),
 	},
 	{
@@ -1869,7 +1869,7 @@ var Tools = []Tool{
 		Idempotent:  true,
 		TargetField: "server",
 		Params:      []string{"id", "fields", "raw"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"container":{"description":"The container name","type":"string"},"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"id":{"description":"The server's name or id.","type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id","container"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"container":{"description":"The container name","type":"string"},"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"id":{"description":"The server's name or id.","type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id","container"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_read_GetResourceSync",
@@ -1884,7 +1884,7 @@ var Tools = []Tool{
 		Idempotent:  true,
 		TargetField: "sync",
 		Params:      []string{"id", "fields", "raw"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"id":{"description":"The sync's name or id.","type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"id":{"description":"The sync's name or id.","type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
 	},
 	{
 		Name:         "komodo_read_GetResourceSyncActionState",
@@ -1899,7 +1899,7 @@ var Tools = []Tool{
 		Idempotent:   true,
 		TargetField:  "sync",
 		Params:       []string{"id", "fields", "raw"},
-		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"id":{"description":"The sync's name or id.","type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"id":{"description":"The sync's name or id.","type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
 		OutputSchema: []byte(`{"properties":{"syncing":{"type":"boolean"}},"type":"object"}`),
 	},
 	{
@@ -1914,7 +1914,7 @@ var Tools = []Tool{
 		Effect:       EffectRead,
 		Idempotent:   true,
 		Params:       []string{"fields", "raw"},
-		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"type":"object"}`),
+		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"type":"object"}`),
 		OutputSchema: []byte(`{"properties":{"failed":{"type":"integer"},"ok":{"type":"integer"},"pending":{"type":"integer"},"syncing":{"type":"integer"},"total":{"type":"integer"},"unknown":{"type":"integer"}},"type":"object"}`),
 	},
 	{
@@ -1930,7 +1930,7 @@ var Tools = []Tool{
 		Idempotent:  true,
 		TargetField: "server",
 		Params:      []string{"id", "fields", "raw"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"id":{"description":"The server's name or id.","type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"id":{"description":"The server's name or id.","type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
 	},
 	{
 		Name:         "komodo_read_GetServerActionState",
@@ -1945,7 +1945,7 @@ var Tools = []Tool{
 		Idempotent:   true,
 		TargetField:  "server",
 		Params:       []string{"id", "fields", "raw"},
-		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"id":{"description":"The server's name or id.","type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"id":{"description":"The server's name or id.","type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
 		OutputSchema: []byte(`{"properties":{"destroying_containers":{"type":"integer"},"pausing_containers":{"type":"integer"},"pruning_builders":{"type":"boolean"},"pruning_buildx":{"type":"boolean"},"pruning_containers":{"type":"boolean"},"pruning_images":{"type":"boolean"},"pruning_networks":{"type":"boolean"},"pruning_system":{"type":"boolean"},"pruning_volumes":{"type":"boolean"},"restarting_containers":{"type":"integer"},"starting_containers":{"type":"integer"},"stopping_containers":{"type":"integer"},"unpausing_containers":{"type":"integer"}},"type":"object"}`),
 	},
 	{
@@ -1961,7 +1961,7 @@ var Tools = []Tool{
 		Idempotent:   true,
 		TargetField:  "server",
 		Params:       []string{"id", "fields", "raw"},
-		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"id":{"description":"The server's name or id.","type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"id":{"description":"The server's name or id.","type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
 		OutputSchema: []byte(`{"properties":{"status":{"enum":["Ok","NotOk","Disabled"],"type":"string"}},"type":"object"}`),
 	},
 	{
@@ -1976,7 +1976,7 @@ var Tools = []Tool{
 		Effect:       EffectRead,
 		Idempotent:   true,
 		Params:       []string{"fields", "raw"},
-		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"type":"object"}`),
+		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"type":"object"}`),
 		OutputSchema: []byte(`{"properties":{"disabled":{"type":"integer"},"healthy":{"type":"integer"},"total":{"type":"integer"},"unhealthy":{"type":"integer"},"warning":{"type":"integer"}},"type":"object"}`),
 	},
 	{
@@ -1992,7 +1992,7 @@ var Tools = []Tool{
 		Idempotent:  true,
 		TargetField: "stack",
 		Params:      []string{"id", "fields", "raw"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"id":{"description":"The stack's name or id.","type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"id":{"description":"The stack's name or id.","type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
 	},
 	{
 		Name:         "komodo_read_GetStackActionState",
@@ -2007,7 +2007,7 @@ var Tools = []Tool{
 		Idempotent:   true,
 		TargetField:  "stack",
 		Params:       []string{"id", "fields", "raw"},
-		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"id":{"description":"The stack's name or id.","type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"id":{"description":"The stack's name or id.","type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
 		OutputSchema: []byte(`{"properties":{"deploying":{"type":"boolean"},"destroying":{"type":"boolean"},"pausing":{"type":"boolean"},"pulling":{"type":"boolean"},"restarting":{"type":"boolean"},"starting":{"type":"boolean"},"stopping":{"type":"boolean"},"unpausing":{"type":"boolean"}},"type":"object"}`),
 	},
 	{
@@ -2024,7 +2024,7 @@ var Tools = []Tool{
 		TargetField:  "stack",
 		Params:       []string{"id", "fields", "raw"},
 		Defaults:     []byte(`{"services":[],"tail":100}`),
-		InputSchema:  []byte("{\"additionalProperties\":false,\"properties\":{\"fields\":{\"description\":\"Only these fields, e.g. name, info.state.\",\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"id\":{\"description\":\"The stack's name or id.\",\"type\":\"string\"},\"raw\":{\"description\":\"Komodo's full answer.\",\"type\":\"boolean\"},\"services\":{\"default\":[],\"description\":\"Filter the logs to only ones from specific services. If empty, will include logs from all services.\",\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"tail\":{\"default\":100,\"description\":\"The number of lines of the log tail to include. Default: 100. Max: 5000.\",\"maximum\":9007199254740991,\"minimum\":0,\"type\":\"integer\"},\"timestamps\":{\"description\":\"Enable `--timestamps`\",\"type\":\"boolean\"}},\"required\":[\"id\"],\"type\":\"object\"}"),
+		InputSchema:  []byte("{\"additionalProperties\":false,\"properties\":{\"fields\":{\"description\":\"Only these fields, e.g. name, state.\",\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"id\":{\"description\":\"The stack's name or id.\",\"type\":\"string\"},\"raw\":{\"description\":\"Komodo's full answer.\",\"type\":\"boolean\"},\"services\":{\"default\":[],\"description\":\"Filter the logs to only ones from specific services. If empty, will include logs from all services.\",\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"tail\":{\"default\":100,\"description\":\"The number of lines of the log tail to include. Default: 100. Max: 5000.\",\"maximum\":9007199254740991,\"minimum\":0,\"type\":\"integer\"},\"timestamps\":{\"description\":\"Enable `--timestamps`\",\"type\":\"boolean\"}},\"required\":[\"id\"],\"type\":\"object\"}"),
 		OutputSchema: []byte(`{"properties":{"command":{"type":"string"},"end_ts":{"type":["string","integer"]},"stage":{"type":"string"},"start_ts":{"type":["string","integer"]},"stderr":{"type":"string"},"stdout":{"type":"string"},"success":{"type":"boolean"}},"type":"object"}`),
 	},
 	{
@@ -2039,7 +2039,7 @@ var Tools = []Tool{
 		Effect:       EffectRead,
 		Idempotent:   true,
 		Params:       []string{"fields", "raw"},
-		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"type":"object"}`),
+		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"type":"object"}`),
 		OutputSchema: []byte(`{"properties":{"down":{"type":"integer"},"running":{"type":"integer"},"stopped":{"type":"integer"},"total":{"type":"integer"},"unhealthy":{"type":"integer"},"unknown":{"type":"integer"}},"type":"object"}`),
 	},
 	{
@@ -2055,7 +2055,7 @@ var Tools = []Tool{
 		Idempotent:  true,
 		TargetField: "swarm",
 		Params:      []string{"id", "fields", "raw"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"id":{"description":"The swarm's name or id.","type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"id":{"description":"The swarm's name or id.","type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
 	},
 	{
 		Name:         "komodo_read_GetSwarmActionState",
@@ -2070,7 +2070,7 @@ var Tools = []Tool{
 		Idempotent:   true,
 		TargetField:  "swarm",
 		Params:       []string{"id", "fields", "raw"},
-		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"id":{"description":"The swarm's name or id.","type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"id":{"description":"The swarm's name or id.","type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
 		OutputSchema: []byte(`{"type":"object"}`),
 	},
 	{
@@ -2087,7 +2087,7 @@ var Tools = []Tool{
 		TargetField:  "swarm",
 		Params:       []string{"id", "fields", "raw"},
 		Defaults:     []byte(`{"tail":100}`),
-		InputSchema:  []byte("{\"additionalProperties\":false,\"properties\":{\"details\":{\"description\":\"Enable `--details`\",\"type\":\"boolean\"},\"fields\":{\"description\":\"Only these fields, e.g. name, info.state.\",\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"id\":{\"description\":\"The swarm's name or id.\",\"type\":\"string\"},\"no_resolve\":{\"description\":\"Enable `--no-resolve`\",\"type\":\"boolean\"},\"no_task_ids\":{\"description\":\"Enable `--no-task-ids`\",\"type\":\"boolean\"},\"raw\":{\"description\":\"Komodo's full answer.\",\"type\":\"boolean\"},\"service\":{\"description\":\"Select the swarm service to get logs for.\",\"type\":\"string\"},\"tail\":{\"default\":100,\"description\":\"The number of lines of the log tail to include. Default: 100. Max: 5000.\",\"maximum\":9007199254740991,\"minimum\":0,\"type\":\"integer\"},\"timestamps\":{\"description\":\"Enable `--timestamps`\",\"type\":\"boolean\"}},\"required\":[\"id\",\"service\"],\"type\":\"object\"}"),
+		InputSchema:  []byte("{\"additionalProperties\":false,\"properties\":{\"details\":{\"description\":\"Enable `--details`\",\"type\":\"boolean\"},\"fields\":{\"description\":\"Only these fields, e.g. name, state.\",\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"id\":{\"description\":\"The swarm's name or id.\",\"type\":\"string\"},\"no_resolve\":{\"description\":\"Enable `--no-resolve`\",\"type\":\"boolean\"},\"no_task_ids\":{\"description\":\"Enable `--no-task-ids`\",\"type\":\"boolean\"},\"raw\":{\"description\":\"Komodo's full answer.\",\"type\":\"boolean\"},\"service\":{\"description\":\"Select the swarm service to get logs for.\",\"type\":\"string\"},\"tail\":{\"default\":100,\"description\":\"The number of lines of the log tail to include. Default: 100. Max: 5000.\",\"maximum\":9007199254740991,\"minimum\":0,\"type\":\"integer\"},\"timestamps\":{\"description\":\"Enable `--timestamps`\",\"type\":\"boolean\"}},\"required\":[\"id\",\"service\"],\"type\":\"object\"}"),
 		OutputSchema: []byte(`{"properties":{"command":{"type":"string"},"end_ts":{"type":["string","integer"]},"stage":{"type":"string"},"start_ts":{"type":["string","integer"]},"stderr":{"type":"string"},"stdout":{"type":"string"},"success":{"type":"boolean"}},"type":"object"}`),
 	},
 	{
@@ -2102,7 +2102,7 @@ var Tools = []Tool{
 		Effect:       EffectRead,
 		Idempotent:   true,
 		Params:       []string{"fields", "raw"},
-		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"type":"object"}`),
+		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"type":"object"}`),
 		OutputSchema: []byte(`{"properties":{"down":{"type":"integer"},"healthy":{"type":"integer"},"total":{"type":"integer"},"unhealthy":{"type":"integer"},"unknown":{"type":"integer"}},"type":"object"}`),
 	},
 	{
@@ -2118,7 +2118,7 @@ var Tools = []Tool{
 		Idempotent:   true,
 		TargetField:  "server",
 		Params:       []string{"id", "fields", "raw"},
-		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"id":{"description":"The server's name or id.","type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"id":{"description":"The server's name or id.","type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
 		OutputSchema: []byte(`{"properties":{"core_count":{"type":["integer","null"]},"cpu_arch":{"type":["string","null"]},"cpu_brand":{"type":["string","null"]},"host_name":{"type":["string","null"]},"kernel":{"type":["string","null"]},"logical_core_count":{"type":["integer","null"]},"name":{"type":["string","null"]},"os":{"type":["string","null"]}},"type":"object"}`),
 	},
 	{
@@ -2134,7 +2134,7 @@ var Tools = []Tool{
 		Idempotent:  true,
 		TargetField: "server",
 		Params:      []string{"id", "fields", "raw"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"id":{"description":"The server's name or id.","type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"id":{"description":"The server's name or id.","type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
 	},
 	{
 		Name:         "komodo_read_GetTag",
@@ -2148,7 +2148,7 @@ var Tools = []Tool{
 		Effect:       EffectRead,
 		Idempotent:   true,
 		Params:       []string{"fields", "raw"},
-		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"raw":{"description":"Komodo's full answer.","type":"boolean"},"tag":{"description":"Id or name","type":"string"}},"required":["tag"],"type":"object"}`),
+		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"raw":{"description":"Komodo's full answer.","type":"boolean"},"tag":{"description":"Id or name","type":"string"}},"required":["tag"],"type":"object"}`),
 		OutputSchema: []byte(`{"properties":{"_id":{"properties":{"$oid":{"type":"string"}},"type":["object","null"]},"color":{"type":["string","null"]},"name":{"type":"string"},"owner":{"type":["string","null"]}},"type":"object"}`),
 	},
 	{
@@ -2163,7 +2163,7 @@ var Tools = []Tool{
 		Effect:      EffectRead,
 		Idempotent:  true,
 		Params:      []string{"fields", "raw"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"id":{"description":"The update id.","type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"id":{"description":"The update id.","type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
 	},
 	{
 		Name:         "komodo_read_GetUserGroup",
@@ -2177,7 +2177,7 @@ var Tools = []Tool{
 		Effect:       EffectRead,
 		Idempotent:   true,
 		Params:       []string{"fields", "raw"},
-		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"raw":{"description":"Komodo's full answer.","type":"boolean"},"user_group":{"description":"Name or Id","type":"string"}},"required":["user_group"],"type":"object"}`),
+		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"raw":{"description":"Komodo's full answer.","type":"boolean"},"user_group":{"description":"Name or Id","type":"string"}},"required":["user_group"],"type":"object"}`),
 		OutputSchema: []byte(`{"properties":{"_id":{"properties":{"$oid":{"type":"string"}},"type":["object","null"]},"all":{"additionalProperties":{"anyOf":[{"properties":{"level":{"enum":["None","Read","Execute","Write"],"type":"string"},"specific":{"items":{"enum":["Terminal","Attach","Inspect","Logs","Processes"],"type":"string"},"type":"array"}},"type":"object"},{"enum":["None","Read","Execute","Write"],"type":"string"}]},"type":["object","null"]},"everyone":{"type":["boolean","null"]},"name":{"type":"string"},"updated_at":{"type":["string","integer","null"]},"users":{"items":{"type":"string"},"type":["array","null"]}},"type":"object"}`),
 	},
 	{
@@ -2192,7 +2192,7 @@ var Tools = []Tool{
 		Effect:       EffectRead,
 		Idempotent:   true,
 		Params:       []string{"fields", "raw"},
-		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"raw":{"description":"Komodo's full answer.","type":"boolean"},"user_id":{"description":"The id of the user.","type":"string"}},"required":["user_id"],"type":"object"}`),
+		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"raw":{"description":"Komodo's full answer.","type":"boolean"},"user_id":{"description":"The id of the user.","type":"string"}},"required":["user_id"],"type":"object"}`),
 		OutputSchema: []byte(`{"properties":{"avatar":{"type":["string","null"]},"username":{"type":"string"}},"type":"object"}`),
 	},
 	{
@@ -2207,7 +2207,7 @@ var Tools = []Tool{
 		Effect:       EffectRead,
 		Idempotent:   true,
 		Params:       []string{"fields", "raw"},
-		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"name":{"description":"The name of the variable to get.","type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["name"],"type":"object"}`),
+		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"name":{"description":"The name of the variable to get.","type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["name"],"type":"object"}`),
 		OutputSchema: []byte(`{"properties":{"description":{"type":["string","null"]},"is_secret":{"type":["boolean","null"]},"name":{"type":"string"},"value":{"type":["string","null"]}},"type":"object"}`),
 	},
 	{
@@ -2222,7 +2222,7 @@ var Tools = []Tool{
 		Effect:       EffectRead,
 		Idempotent:   true,
 		Params:       []string{"fields", "raw"},
-		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"type":"object"}`),
+		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"type":"object"}`),
 		OutputSchema: []byte(`{"properties":{"version":{"type":"string"}},"type":"object"}`),
 	},
 	{
@@ -2238,7 +2238,7 @@ var Tools = []Tool{
 		Idempotent:  true,
 		TargetField: "server",
 		Params:      []string{"id", "fields", "raw"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"container":{"description":"The container name","type":"string"},"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"id":{"description":"The server's name or id.","type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id","container"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"container":{"description":"The container name","type":"string"},"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"id":{"description":"The server's name or id.","type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id","container"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_read_InspectDeploymentContainer",
@@ -2253,7 +2253,7 @@ var Tools = []Tool{
 		Idempotent:  true,
 		TargetField: "deployment",
 		Params:      []string{"id", "fields", "raw"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"id":{"description":"The deployment's name or id.","type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"id":{"description":"The deployment's name or id.","type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_read_InspectDeploymentSwarmService",
@@ -2268,7 +2268,7 @@ var Tools = []Tool{
 		Idempotent:  true,
 		TargetField: "deployment",
 		Params:      []string{"id", "fields", "raw"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"id":{"description":"The deployment's name or id.","type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"id":{"description":"The deployment's name or id.","type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_read_InspectImage",
@@ -2283,7 +2283,7 @@ var Tools = []Tool{
 		Idempotent:  true,
 		TargetField: "server",
 		Params:      []string{"id", "fields", "raw"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"id":{"description":"The server's name or id.","type":"string"},"image":{"description":"The image name","type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id","image"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"id":{"description":"The server's name or id.","type":"string"},"image":{"description":"The image name","type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id","image"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_read_InspectNetwork",
@@ -2298,7 +2298,7 @@ var Tools = []Tool{
 		Idempotent:  true,
 		TargetField: "server",
 		Params:      []string{"id", "fields", "raw"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"id":{"description":"The server's name or id.","type":"string"},"network":{"description":"The network name","type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id","network"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"id":{"description":"The server's name or id.","type":"string"},"network":{"description":"The network name","type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id","network"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_read_InspectStackContainer",
@@ -2313,7 +2313,7 @@ var Tools = []Tool{
 		Idempotent:  true,
 		TargetField: "stack",
 		Params:      []string{"id", "fields", "raw"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"id":{"description":"The stack's name or id.","type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"},"service":{"description":"The service name to inspect","type":"string"}},"required":["id","service"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"id":{"description":"The stack's name or id.","type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"},"service":{"description":"The service name to inspect","type":"string"}},"required":["id","service"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_read_InspectStackSwarmService",
@@ -2328,7 +2328,7 @@ var Tools = []Tool{
 		Idempotent:  true,
 		TargetField: "stack",
 		Params:      []string{"id", "fields", "raw"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"id":{"description":"The stack's name or id.","type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"},"service":{"description":"The service name to inspect","type":"string"}},"required":["id","service"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"id":{"description":"The stack's name or id.","type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"},"service":{"description":"The service name to inspect","type":"string"}},"required":["id","service"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_read_InspectSwarm",
@@ -2343,7 +2343,7 @@ var Tools = []Tool{
 		Idempotent:  true,
 		TargetField: "swarm",
 		Params:      []string{"id", "fields", "raw"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"id":{"description":"The swarm's name or id.","type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"id":{"description":"The swarm's name or id.","type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
 	},
 	{
 		Name:         "komodo_read_InspectSwarmConfig",
@@ -2358,7 +2358,7 @@ var Tools = []Tool{
 		Idempotent:   true,
 		TargetField:  "swarm",
 		Params:       []string{"id", "fields", "raw"},
-		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"config":{"description":"Swarm config ID or Name","type":"string"},"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"id":{"description":"The swarm's name or id.","type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id","config"],"type":"object"}`),
+		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"config":{"description":"Swarm config ID or Name","type":"string"},"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"id":{"description":"The swarm's name or id.","type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id","config"],"type":"object"}`),
 		OutputSchema: []byte(`{"properties":{"CreatedAt":{"type":["string","null"]},"ID":{"type":["string","null"]},"Spec":{"properties":{"Data":{"type":["string","null"]},"Labels":{"additionalProperties":{"type":"string"},"type":["object","null"]},"Name":{"type":["string","null"]},"Templating":{"properties":{"Name":{"type":"string"},"Options":{"additionalProperties":{"type":"string"},"type":["object","null"]}},"type":["object","null"]}},"type":["object","null"]},"UpdatedAt":{"type":["string","null"]},"Version":{"properties":{"Index":{"type":["integer","null"]}},"type":["object","null"]}},"type":"object"}`),
 	},
 	{
@@ -2374,7 +2374,7 @@ var Tools = []Tool{
 		Idempotent:  true,
 		TargetField: "swarm",
 		Params:      []string{"id", "fields", "raw"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"id":{"description":"The swarm's name or id.","type":"string"},"node":{"description":"Node id","type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id","node"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"id":{"description":"The swarm's name or id.","type":"string"},"node":{"description":"Node id","type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id","node"],"type":"object"}`),
 	},
 	{
 		Name:         "komodo_read_InspectSwarmSecret",
@@ -2389,7 +2389,7 @@ var Tools = []Tool{
 		Idempotent:   true,
 		TargetField:  "swarm",
 		Params:       []string{"id", "fields", "raw"},
-		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"id":{"description":"The swarm's name or id.","type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"},"secret":{"description":"Secret id","type":"string"}},"required":["id","secret"],"type":"object"}`),
+		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"id":{"description":"The swarm's name or id.","type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"},"secret":{"description":"Secret id","type":"string"}},"required":["id","secret"],"type":"object"}`),
 		OutputSchema: []byte(`{"properties":{"CreatedAt":{"type":["string","null"]},"ID":{"type":["string","null"]},"Spec":{"properties":{"Data":{"type":["string","null"]},"Driver":{"properties":{"Name":{"type":"string"},"Options":{"additionalProperties":{"type":"string"},"type":["object","null"]}},"type":["object","null"]},"Labels":{"additionalProperties":{"type":"string"},"type":["object","null"]},"Name":{"type":["string","null"]},"Templating":{"properties":{"Name":{"type":"string"},"Options":{"additionalProperties":{"type":"string"},"type":["object","null"]}},"type":["object","null"]}},"type":["object","null"]},"UpdatedAt":{"type":["string","null"]},"Version":{"properties":{"Index":{"type":["integer","null"]}},"type":["object","null"]}},"type":"object"}`),
 	},
 	{
@@ -2405,7 +2405,7 @@ var Tools = []Tool{
 		Idempotent:  true,
 		TargetField: "swarm",
 		Params:      []string{"id", "fields", "raw"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"id":{"description":"The swarm's name or id.","type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"},"service":{"description":"Service id","type":"string"}},"required":["id","service"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"id":{"description":"The swarm's name or id.","type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"},"service":{"description":"Service id","type":"string"}},"required":["id","service"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_read_InspectSwarmStack",
@@ -2419,7 +2419,7 @@ var Tools = []Tool{
 		Effect:      EffectRead,
 		Idempotent:  true,
 		Params:      []string{"fields", "raw"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"raw":{"description":"Komodo's full answer.","type":"boolean"},"stack":{"description":"Swarm stack name","type":"string"},"swarm":{"description":"Id or name","type":"string"}},"required":["stack","swarm"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"raw":{"description":"Komodo's full answer.","type":"boolean"},"stack":{"description":"Swarm stack name","type":"string"},"swarm":{"description":"Id or name","type":"string"}},"required":["stack","swarm"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_read_InspectSwarmTask",
@@ -2434,7 +2434,7 @@ var Tools = []Tool{
 		Idempotent:  true,
 		TargetField: "swarm",
 		Params:      []string{"id", "fields", "raw"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"id":{"description":"The swarm's name or id.","type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"},"task":{"description":"Task id","type":"string"}},"required":["id","task"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"id":{"description":"The swarm's name or id.","type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"},"task":{"description":"Task id","type":"string"}},"required":["id","task"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_read_InspectVolume",
@@ -2449,7 +2449,7 @@ var Tools = []Tool{
 		Idempotent:  true,
 		TargetField: "server",
 		Params:      []string{"id", "fields", "raw"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"id":{"description":"The server's name or id.","type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"},"volume":{"description":"The volume name","type":"string"}},"required":["id","volume"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"id":{"description":"The server's name or id.","type":"string"},"raw":{"description":"Komodo's full answer.","type":"boolean"},"volume":{"description":"The volume name","type":"string"}},"required":["id","volume"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_read_ListActions",
@@ -2465,7 +2465,7 @@ var Tools = []Tool{
 		Paged:       true,
 		ResultWrap:  "envelope",
 		Params:      []string{"page", "page_size", "fields", "raw", "enabled", "type"},
-		InputSchema: []byte("{\"additionalProperties\":false,\"properties\":{\"enabled\":{\"description\":\"Komodo actions are always enabled: `true` matches every action.\",\"enum\":[true],\"type\":\"boolean\"},\"fields\":{\"description\":\"Only these fields, e.g. name, info.state.\",\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"page\":{\"default\":1,\"description\":\"1-based.\",\"maximum\":1000000,\"minimum\":1,\"type\":\"integer\"},\"page_size\":{\"default\":50,\"description\":\"Items per page.\",\"maximum\":1000,\"minimum\":1,\"type\":\"integer\"},\"query\":{\"description\":\"Komodo's filter: {\\\"names\\\": [exact names], \\\"terms\\\": [words the name contains], \\\"tags\\\": [tag names], \\\"tag_behavior\\\": \\\"All\\\" or \\\"Any\\\", \\\"specific\\\": {type-specific filters, e.g.\",\"type\":\"object\"},\"raw\":{\"description\":\"Komodo's full answer.\",\"type\":\"boolean\"},\"sort_by\":{\"description\":\"Sort the results by this field.\",\"enum\":[\"Name\",\"State\",\"NextRun\"],\"type\":\"string\"},\"sort_desc\":{\"description\":\"Reverse the sort direction.\",\"type\":\"boolean\"},\"type\":{\"description\":\"Komodo actions are all TypeScript scripts: `script` matches every action.\",\"enum\":[\"script\"],\"type\":\"string\"}},\"type\":\"object\"}"),
+		InputSchema: []byte("{\"additionalProperties\":false,\"properties\":{\"enabled\":{\"description\":\"Komodo actions are always enabled: `true` matches every action.\",\"enum\":[true],\"type\":\"boolean\"},\"fields\":{\"description\":\"Only these fields, e.g. name, state.\",\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"page\":{\"default\":1,\"description\":\"1-based.\",\"maximum\":1000000,\"minimum\":1,\"type\":\"integer\"},\"page_size\":{\"default\":50,\"description\":\"Items per page.\",\"maximum\":1000,\"minimum\":1,\"type\":\"integer\"},\"query\":{\"description\":\"Komodo's filter: {\\\"names\\\": [...], \\\"terms\\\": [words in names], \\\"tags\\\": [...], \\\"tag_behavior\\\": \\\"All\\\"|\\\"Any\\\", \\\"specific\\\": {per-kind filters}}\",\"type\":\"object\"},\"raw\":{\"description\":\"Komodo's full answer.\",\"type\":\"boolean\"},\"sort_by\":{\"description\":\"Sort the results by this field.\",\"enum\":[\"Name\",\"State\",\"NextRun\"],\"type\":\"string\"},\"sort_desc\":{\"description\":\"Reverse the sort direction.\",\"type\":\"boolean\"},\"type\":{\"description\":\"Komodo actions are all TypeScript scripts: `script` matches every action.\",\"enum\":[\"script\"],\"type\":\"string\"}},\"type\":\"object\"}"),
 	},
 	{
 		Name:         "komodo_read_ListAlerters",
@@ -2481,7 +2481,7 @@ var Tools = []Tool{
 		Paged:        true,
 		ResultWrap:   "envelope",
 		Params:       []string{"page", "page_size", "fields", "raw"},
-		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"query":{"description":"Komodo's filter: {\"names\": [exact names], \"terms\": [words the name contains], \"tags\": [tag names], \"tag_behavior\": \"All\" or \"Any\", \"specific\": {type-specific filters, e.g.","type":"object"},"raw":{"description":"Komodo's full answer.","type":"boolean"},"sort_by":{"description":"Sort the results by this field.","enum":["Name","Type","Enabled"],"type":"string"},"sort_desc":{"description":"Reverse the sort direction.","type":"boolean"}},"type":"object"}`),
+		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"query":{"description":"Komodo's filter: {\"names\": [...], \"terms\": [words in names], \"tags\": [...], \"tag_behavior\": \"All\"|\"Any\", \"specific\": {per-kind filters}}","type":"object"},"raw":{"description":"Komodo's full answer.","type":"boolean"},"sort_by":{"description":"Sort the results by this field.","enum":["Name","Type","Enabled"],"type":"string"},"sort_desc":{"description":"Reverse the sort direction.","type":"boolean"}},"type":"object"}`),
 		OutputSchema: []byte(`{"properties":{"items":{"items":{"properties":{"id":{"type":"string"},"info":{"properties":{"enabled":{"type":"boolean"},"endpoint_type":{"enum":["Custom","Slack","Discord","Ntfy","Pushover"],"type":"string"}},"type":"object"},"name":{"type":"string"},"tags":{"items":{"type":"string"},"type":"array"},"template":{"type":"boolean"},"type":{"enum":["System","Swarm","Server","Stack","Deployment","Build","Repo","Procedure","Action","Builder","Alerter","ResourceSync"],"type":"string"}},"type":"object"},"type":"array"},"page":{"type":"integer"},"pageSize":{"type":"integer"},"total":{"description":"Number of items matching, over all pages.","type":"integer"}},"required":["items","total","page","pageSize"],"type":"object"}`),
 	},
 	{
@@ -2498,7 +2498,7 @@ var Tools = []Tool{
 		ResultWrap:  "envelope",
 		ListKey:     "alerts",
 		Params:      []string{"page", "page_size", "fields", "raw", "resolved", "resource_type", "severity"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"query":{"description":"Pass a custom mongo query to filter the alerts."},"raw":{"description":"Komodo's full answer.","type":"boolean"},"resolved":{"description":"Only resolved (true) or open (false) alerts.","type":"boolean"},"resource_type":{"description":"Only alerts about this type of resource: server, stack, deployment, build, repo, procedure, action...","type":"string"},"severity":{"description":"Only alerts of this level: info (Komodo OK), warning (WARNING), error and critical (CRITICAL).","enum":["info","warning","error","critical"],"type":"string"}},"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"query":{"description":"Pass a custom mongo query to filter the alerts."},"raw":{"description":"Komodo's full answer.","type":"boolean"},"resolved":{"description":"Only resolved (true) or open (false) alerts.","type":"boolean"},"resource_type":{"description":"Only alerts about this type of resource: server, stack, deployment, build, repo, procedure, action...","type":"string"},"severity":{"description":"Only alerts of this level: info (Komodo OK), warning (WARNING), error and critical (CRITICAL).","enum":["info","warning","error","critical"],"type":"string"}},"type":"object"}`),
 	},
 	{
 		Name:        "komodo_read_ListAllContainers",
@@ -2514,7 +2514,7 @@ var Tools = []Tool{
 		Paged:       true,
 		ResultWrap:  "envelope",
 		Params:      []string{"page", "page_size", "fields", "raw"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"raw":{"description":"Komodo's full answer.","type":"boolean"},"servers":{"description":"Filter by server id or name.","items":{"type":"string"},"type":"array"},"sort_by":{"description":"Sort the results by this field. Defaults to Name.","enum":["Name","Server","State","Image","Networks","Ports","Volumes"],"type":"string"},"sort_desc":{"description":"Reverse the sort direction.","type":"boolean"},"state":{"description":"Filter by container state.","items":{"enum":["running","created","restarting","stopping","removing","paused","exited","dead",""],"type":"string"},"type":"array"},"tags":{"description":"Filter servers by tag.","items":{"type":"string"},"type":"array"},"terms":{"description":"Filter by container name. Returned containers have names which contain all terms.","items":{"type":"string"},"type":"array"}},"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"raw":{"description":"Komodo's full answer.","type":"boolean"},"servers":{"description":"Filter by server id or name.","items":{"type":"string"},"type":"array"},"sort_by":{"description":"Sort the results by this field. Defaults to Name.","enum":["Name","Server","State","Image","Networks","Ports","Volumes"],"type":"string"},"sort_desc":{"description":"Reverse the sort direction.","type":"boolean"},"state":{"description":"Filter by container state.","items":{"enum":["running","created","restarting","stopping","removing","paused","exited","dead",""],"type":"string"},"type":"array"},"tags":{"description":"Filter servers by tag.","items":{"type":"string"},"type":"array"},"terms":{"description":"Filter by container name. Returned containers have names which contain all terms.","items":{"type":"string"},"type":"array"}},"type":"object"}`),
 	},
 	{
 		Name:        "komodo_read_ListAllStackServices",
@@ -2530,7 +2530,7 @@ var Tools = []Tool{
 		Paged:       true,
 		ResultWrap:  "envelope",
 		Params:      []string{"page", "page_size", "fields", "raw"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"raw":{"description":"Komodo's full answer.","type":"boolean"},"stacks":{"description":"Filter by stack name.","items":{"type":"string"},"type":"array"},"state":{"description":"Filter by service state.","items":{"description":"Combined state options for both Server and Swarm based Stacks.","enum":["Healthy","Unhealthy","Down","Running","Created","Paused","Restarting","Exited","Stopping","Removing","Dead","Unknown"],"type":"string"},"type":"array"},"tags":{"description":"Filter stacks by tag.","items":{"type":"string"},"type":"array"},"terms":{"description":"Filter by service name. Returned services have names which contain all terms.","items":{"type":"string"},"type":"array"}},"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"raw":{"description":"Komodo's full answer.","type":"boolean"},"stacks":{"description":"Filter by stack name.","items":{"type":"string"},"type":"array"},"state":{"description":"Filter by service state.","items":{"description":"Combined state options for both Server and Swarm based Stacks.","enum":["Healthy","Unhealthy","Down","Running","Created","Paused","Restarting","Exited","Stopping","Removing","Dead","Unknown"],"type":"string"},"type":"array"},"tags":{"description":"Filter stacks by tag.","items":{"type":"string"},"type":"array"},"terms":{"description":"Filter by service name. Returned services have names which contain all terms.","items":{"type":"string"},"type":"array"}},"type":"object"}`),
 	},
 	{
 		Name:         "komodo_read_ListApiKeys",
@@ -2545,7 +2545,7 @@ var Tools = []Tool{
 		Idempotent:   true,
 		ResultWrap:   "envelope",
 		Params:       []string{"page", "page_size", "fields", "raw"},
-		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"type":"object"}`),
+		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"type":"object"}`),
 		OutputSchema: []byte(`{"properties":{"items":{"items":{"properties":{"created_at":{"type":["string","integer"]},"expires":{"type":"integer"},"key":{"type":"string"},"name":{"type":"string"},"secret":{"type":"string"},"user_id":{"type":"string"}},"type":"object"},"type":"array"},"page":{"type":"integer"},"pageSize":{"type":"integer"},"total":{"description":"Number of items matching, over all pages.","type":"integer"}},"required":["items","total","page","pageSize"],"type":"object"}`),
 	},
 	{
@@ -2561,7 +2561,7 @@ var Tools = []Tool{
 		Idempotent:   true,
 		ResultWrap:   "envelope",
 		Params:       []string{"page", "page_size", "fields", "raw"},
-		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"raw":{"description":"Komodo's full answer.","type":"boolean"},"user":{"description":"Id or username","type":"string"}},"required":["user"],"type":"object"}`),
+		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"raw":{"description":"Komodo's full answer.","type":"boolean"},"user":{"description":"Id or username","type":"string"}},"required":["user"],"type":"object"}`),
 		OutputSchema: []byte(`{"properties":{"items":{"items":{"properties":{"created_at":{"type":["string","integer"]},"expires":{"type":"integer"},"key":{"type":"string"},"name":{"type":"string"},"secret":{"type":"string"},"user_id":{"type":"string"}},"type":"object"},"type":"array"},"page":{"type":"integer"},"pageSize":{"type":"integer"},"total":{"description":"Number of items matching, over all pages.","type":"integer"}},"required":["items","total","page","pageSize"],"type":"object"}`),
 	},
 	{
@@ -2578,7 +2578,7 @@ var Tools = []Tool{
 		ResultWrap:   "envelope",
 		TargetField:  "build",
 		Params:       []string{"id", "page", "page_size", "fields", "raw"},
-		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"id":{"description":"The build's name or id.","type":"string"},"limit":{"description":"Limit the number of included results. Default is no limit.","maximum":9007199254740991,"minimum":-9007199254740991,"type":"integer"},"major":{"description":"Filter to only include versions matching this major version.","maximum":2147483647,"minimum":-2147483648,"type":"integer"},"minor":{"description":"Filter to only include versions matching this minor version.","maximum":2147483647,"minimum":-2147483648,"type":"integer"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"patch":{"description":"Filter to only include versions matching this patch version.","maximum":2147483647,"minimum":-2147483648,"type":"integer"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"id":{"description":"The build's name or id.","type":"string"},"limit":{"description":"Limit the number of included results. Default is no limit.","maximum":9007199254740991,"minimum":-9007199254740991,"type":"integer"},"major":{"description":"Filter to only include versions matching this major version.","maximum":2147483647,"minimum":-2147483648,"type":"integer"},"minor":{"description":"Filter to only include versions matching this minor version.","maximum":2147483647,"minimum":-2147483648,"type":"integer"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"patch":{"description":"Filter to only include versions matching this patch version.","maximum":2147483647,"minimum":-2147483648,"type":"integer"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
 		OutputSchema: []byte(`{"properties":{"items":{"items":{"properties":{"ts":{"type":["string","integer"]},"version":{"properties":{"major":{"type":"integer"},"minor":{"type":"integer"},"patch":{"type":"integer"}},"type":"object"}},"type":"object"},"type":"array"},"page":{"type":"integer"},"pageSize":{"type":"integer"},"total":{"description":"Number of items matching, over all pages.","type":"integer"}},"required":["items","total","page","pageSize"],"type":"object"}`),
 	},
 	{
@@ -2595,7 +2595,7 @@ var Tools = []Tool{
 		Paged:        true,
 		ResultWrap:   "envelope",
 		Params:       []string{"page", "page_size", "fields", "raw"},
-		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"query":{"description":"Komodo's filter: {\"names\": [exact names], \"terms\": [words the name contains], \"tags\": [tag names], \"tag_behavior\": \"All\" or \"Any\", \"specific\": {type-specific filters, e.g.","type":"object"},"raw":{"description":"Komodo's full answer.","type":"boolean"},"sort_by":{"description":"Sort the results by this field.","enum":["Name","Provider","InstanceType"],"type":"string"},"sort_desc":{"description":"Reverse the sort direction.","type":"boolean"}},"type":"object"}`),
+		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"query":{"description":"Komodo's filter: {\"names\": [...], \"terms\": [words in names], \"tags\": [...], \"tag_behavior\": \"All\"|\"Any\", \"specific\": {per-kind filters}}","type":"object"},"raw":{"description":"Komodo's full answer.","type":"boolean"},"sort_by":{"description":"Sort the results by this field.","enum":["Name","Provider","InstanceType"],"type":"string"},"sort_desc":{"description":"Reverse the sort direction.","type":"boolean"}},"type":"object"}`),
 		OutputSchema: []byte(`{"properties":{"items":{"items":{"properties":{"id":{"type":"string"},"info":{"properties":{"builder_type":{"type":"string"},"instance_type":{"type":["string","null"]}},"type":"object"},"name":{"type":"string"},"tags":{"items":{"type":"string"},"type":"array"},"template":{"type":"boolean"},"type":{"enum":["System","Swarm","Server","Stack","Deployment","Build","Repo","Procedure","Action","Builder","Alerter","ResourceSync"],"type":"string"}},"type":"object"},"type":"array"},"page":{"type":"integer"},"pageSize":{"type":"integer"},"total":{"description":"Number of items matching, over all pages.","type":"integer"}},"required":["items","total","page","pageSize"],"type":"object"}`),
 	},
 	{
@@ -2612,7 +2612,7 @@ var Tools = []Tool{
 		Paged:       true,
 		ResultWrap:  "envelope",
 		Params:      []string{"page", "page_size", "fields", "raw", "repo_id", "status"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"query":{"description":"Komodo's filter: {\"names\": [exact names], \"terms\": [words the name contains], \"tags\": [tag names], \"tag_behavior\": \"All\" or \"Any\", \"specific\": {type-specific filters, e.g.","type":"object"},"raw":{"description":"Komodo's full answer.","type":"boolean"},"repo_id":{"description":"Only builds of this Komodo Repo (name or id).","type":"string"},"sort_by":{"description":"Sort the results by this field.","enum":["Name","Source","State"],"type":"string"},"sort_desc":{"description":"Reverse the sort direction.","type":"boolean"},"status":{"description":"Only builds in this state: building, success (Ok), failed, pending (never built).","enum":["pending","building","success","failed"],"type":"string"}},"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"query":{"description":"Komodo's filter: {\"names\": [...], \"terms\": [words in names], \"tags\": [...], \"tag_behavior\": \"All\"|\"Any\", \"specific\": {per-kind filters}}","type":"object"},"raw":{"description":"Komodo's full answer.","type":"boolean"},"repo_id":{"description":"Only builds of this Komodo Repo (name or id).","type":"string"},"sort_by":{"description":"Sort the results by this field.","enum":["Name","Source","State"],"type":"string"},"sort_desc":{"description":"Reverse the sort direction.","type":"boolean"},"status":{"description":"Only builds in this state: building, success (Ok), failed, pending (never built).","enum":["pending","building","success","failed"],"type":"string"}},"type":"object"}`),
 	},
 	{
 		Name:         "komodo_read_ListCommonBuildExtraArgs",
@@ -2627,7 +2627,7 @@ var Tools = []Tool{
 		Idempotent:   true,
 		ResultWrap:   "envelope",
 		Params:       []string{"page", "page_size", "fields", "raw"},
-		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"query":{"description":"Komodo's filter: {\"names\": [exact names], \"terms\": [words the name contains], \"tags\": [tag names], \"tag_behavior\": \"All\" or \"Any\", \"specific\": {type-specific filters, e.g.","type":"object"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"type":"object"}`),
+		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"query":{"description":"Komodo's filter: {\"names\": [...], \"terms\": [words in names], \"tags\": [...], \"tag_behavior\": \"All\"|\"Any\", \"specific\": {per-kind filters}}","type":"object"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"type":"object"}`),
 		OutputSchema: []byte(`{"properties":{"items":{"items":{"type":"string"},"type":"array"},"page":{"type":"integer"},"pageSize":{"type":"integer"},"total":{"description":"Number of items matching, over all pages.","type":"integer"}},"required":["items","total","page","pageSize"],"type":"object"}`),
 	},
 	{
@@ -2643,7 +2643,7 @@ var Tools = []Tool{
 		Idempotent:   true,
 		ResultWrap:   "envelope",
 		Params:       []string{"page", "page_size", "fields", "raw"},
-		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"query":{"description":"Komodo's filter: {\"names\": [exact names], \"terms\": [words the name contains], \"tags\": [tag names], \"tag_behavior\": \"All\" or \"Any\", \"specific\": {type-specific filters, e.g.","type":"object"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"type":"object"}`),
+		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"query":{"description":"Komodo's filter: {\"names\": [...], \"terms\": [words in names], \"tags\": [...], \"tag_behavior\": \"All\"|\"Any\", \"specific\": {per-kind filters}}","type":"object"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"type":"object"}`),
 		OutputSchema: []byte(`{"properties":{"items":{"items":{"type":"string"},"type":"array"},"page":{"type":"integer"},"pageSize":{"type":"integer"},"total":{"description":"Number of items matching, over all pages.","type":"integer"}},"required":["items","total","page","pageSize"],"type":"object"}`),
 	},
 	{
@@ -2659,7 +2659,7 @@ var Tools = []Tool{
 		Idempotent:   true,
 		ResultWrap:   "envelope",
 		Params:       []string{"page", "page_size", "fields", "raw"},
-		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"query":{"description":"Komodo's filter: {\"names\": [exact names], \"terms\": [words the name contains], \"tags\": [tag names], \"tag_behavior\": \"All\" or \"Any\", \"specific\": {type-specific filters, e.g.","type":"object"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"type":"object"}`),
+		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"query":{"description":"Komodo's filter: {\"names\": [...], \"terms\": [words in names], \"tags\": [...], \"tag_behavior\": \"All\"|\"Any\", \"specific\": {per-kind filters}}","type":"object"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"type":"object"}`),
 		OutputSchema: []byte(`{"properties":{"items":{"items":{"type":"string"},"type":"array"},"page":{"type":"integer"},"pageSize":{"type":"integer"},"total":{"description":"Number of items matching, over all pages.","type":"integer"}},"required":["items","total","page","pageSize"],"type":"object"}`),
 	},
 	{
@@ -2675,7 +2675,7 @@ var Tools = []Tool{
 		Idempotent:   true,
 		ResultWrap:   "envelope",
 		Params:       []string{"page", "page_size", "fields", "raw"},
-		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"query":{"description":"Komodo's filter: {\"names\": [exact names], \"terms\": [words the name contains], \"tags\": [tag names], \"tag_behavior\": \"All\" or \"Any\", \"specific\": {type-specific filters, e.g.","type":"object"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"type":"object"}`),
+		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"query":{"description":"Komodo's filter: {\"names\": [...], \"terms\": [words in names], \"tags\": [...], \"tag_behavior\": \"All\"|\"Any\", \"specific\": {per-kind filters}}","type":"object"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"type":"object"}`),
 		OutputSchema: []byte(`{"properties":{"items":{"items":{"type":"string"},"type":"array"},"page":{"type":"integer"},"pageSize":{"type":"integer"},"total":{"description":"Number of items matching, over all pages.","type":"integer"}},"required":["items","total","page","pageSize"],"type":"object"}`),
 	},
 	{
@@ -2692,7 +2692,7 @@ var Tools = []Tool{
 		ResultWrap:   "envelope",
 		TargetField:  "server",
 		Params:       []string{"id", "page", "page_size", "fields", "raw"},
-		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"id":{"description":"The server's name or id.","type":"string"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"id":{"description":"The server's name or id.","type":"string"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
 		OutputSchema: []byte(`{"properties":{"items":{"items":{"properties":{"compose_files":{"items":{"type":"string"},"type":"array"},"name":{"type":"string"},"status":{"type":["string","null"]}},"type":"object"},"type":"array"},"page":{"type":"integer"},"pageSize":{"type":"integer"},"total":{"description":"Number of items matching, over all pages.","type":"integer"}},"required":["items","total","page","pageSize"],"type":"object"}`),
 	},
 	{
@@ -2709,7 +2709,7 @@ var Tools = []Tool{
 		ResultWrap:  "envelope",
 		TargetField: "server",
 		Params:      []string{"id", "page", "page_size", "fields", "raw"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"id":{"description":"The server's name or id.","type":"string"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"id":{"description":"The server's name or id.","type":"string"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_read_ListDeployments",
@@ -2725,7 +2725,7 @@ var Tools = []Tool{
 		Paged:       true,
 		ResultWrap:  "envelope",
 		Params:      []string{"page", "page_size", "fields", "raw", "server_id", "status"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"query":{"description":"Komodo's filter: {\"names\": [exact names], \"terms\": [words the name contains], \"tags\": [tag names], \"tag_behavior\": \"All\" or \"Any\", \"specific\": {type-specific filters, e.g.","type":"object"},"raw":{"description":"Komodo's full answer.","type":"boolean"},"server_id":{"description":"Only deployments on this server (name or id).","type":"string"},"sort_by":{"description":"Sort the results by this field.","enum":["Name","Image","Host","State"],"type":"string"},"sort_desc":{"description":"Reverse the sort direction.","type":"boolean"},"status":{"description":"running; stopped (exited, created, paused, not_deployed); deploying (deploying, removing, stopping); failed (restarting: crash loop, dead, unhealthy); unknown (server unreachable).","enum":["running","stopped","deploying","failed","unknown"],"type":"string"}},"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"query":{"description":"Komodo's filter: {\"names\": [...], \"terms\": [words in names], \"tags\": [...], \"tag_behavior\": \"All\"|\"Any\", \"specific\": {per-kind filters}}","type":"object"},"raw":{"description":"Komodo's full answer.","type":"boolean"},"server_id":{"description":"Only deployments on this server (name or id).","type":"string"},"sort_by":{"description":"Sort the results by this field.","enum":["Name","Image","Host","State"],"type":"string"},"sort_desc":{"description":"Reverse the sort direction.","type":"boolean"},"status":{"description":"running; stopped (exited, created, paused, not_deployed); deploying (deploying, removing, stopping); failed (restarting: crash loop, dead, unhealthy); unknown (server unreachable).","enum":["running","stopped","deploying","failed","unknown"],"type":"string"}},"type":"object"}`),
 	},
 	{
 		Name:        "komodo_read_ListFullActions",
@@ -2741,7 +2741,7 @@ var Tools = []Tool{
 		Paged:       true,
 		ResultWrap:  "envelope",
 		Params:      []string{"page", "page_size", "fields", "raw"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"query":{"description":"Komodo's filter: {\"names\": [exact names], \"terms\": [words the name contains], \"tags\": [tag names], \"tag_behavior\": \"All\" or \"Any\", \"specific\": {type-specific filters, e.g.","type":"object"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"query":{"description":"Komodo's filter: {\"names\": [...], \"terms\": [words in names], \"tags\": [...], \"tag_behavior\": \"All\"|\"Any\", \"specific\": {per-kind filters}}","type":"object"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"type":"object"}`),
 	},
 	{
 		Name:        "komodo_read_ListFullAlerters",
@@ -2757,7 +2757,7 @@ var Tools = []Tool{
 		Paged:       true,
 		ResultWrap:  "envelope",
 		Params:      []string{"page", "page_size", "fields", "raw"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"query":{"description":"Komodo's filter: {\"names\": [exact names], \"terms\": [words the name contains], \"tags\": [tag names], \"tag_behavior\": \"All\" or \"Any\", \"specific\": {type-specific filters, e.g.","type":"object"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"query":{"description":"Komodo's filter: {\"names\": [...], \"terms\": [words in names], \"tags\": [...], \"tag_behavior\": \"All\"|\"Any\", \"specific\": {per-kind filters}}","type":"object"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"type":"object"}`),
 	},
 	{
 		Name:        "komodo_read_ListFullBuilders",
@@ -2773,7 +2773,7 @@ var Tools = []Tool{
 		Paged:       true,
 		ResultWrap:  "envelope",
 		Params:      []string{"page", "page_size", "fields", "raw"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"query":{"description":"Komodo's filter: {\"names\": [exact names], \"terms\": [words the name contains], \"tags\": [tag names], \"tag_behavior\": \"All\" or \"Any\", \"specific\": {type-specific filters, e.g.","type":"object"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"query":{"description":"Komodo's filter: {\"names\": [...], \"terms\": [words in names], \"tags\": [...], \"tag_behavior\": \"All\"|\"Any\", \"specific\": {per-kind filters}}","type":"object"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"type":"object"}`),
 	},
 	{
 		Name:        "komodo_read_ListFullBuilds",
@@ -2789,7 +2789,7 @@ var Tools = []Tool{
 		Paged:       true,
 		ResultWrap:  "envelope",
 		Params:      []string{"page", "page_size", "fields", "raw"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"query":{"description":"Komodo's filter: {\"names\": [exact names], \"terms\": [words the name contains], \"tags\": [tag names], \"tag_behavior\": \"All\" or \"Any\", \"specific\": {type-specific filters, e.g.","type":"object"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"query":{"description":"Komodo's filter: {\"names\": [...], \"terms\": [words in names], \"tags\": [...], \"tag_behavior\": \"All\"|\"Any\", \"specific\": {per-kind filters}}","type":"object"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"type":"object"}`),
 	},
 	{
 		Name:        "komodo_read_ListFullDeployments",
@@ -2805,7 +2805,7 @@ var Tools = []Tool{
 		Paged:       true,
 		ResultWrap:  "envelope",
 		Params:      []string{"page", "page_size", "fields", "raw"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"query":{"description":"Komodo's filter: {\"names\": [exact names], \"terms\": [words the name contains], \"tags\": [tag names], \"tag_behavior\": \"All\" or \"Any\", \"specific\": {type-specific filters, e.g.","type":"object"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"query":{"description":"Komodo's filter: {\"names\": [...], \"terms\": [words in names], \"tags\": [...], \"tag_behavior\": \"All\"|\"Any\", \"specific\": {per-kind filters}}","type":"object"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"type":"object"}`),
 	},
 	{
 		Name:        "komodo_read_ListFullProcedures",
@@ -2821,7 +2821,7 @@ var Tools = []Tool{
 		Paged:       true,
 		ResultWrap:  "envelope",
 		Params:      []string{"page", "page_size", "fields", "raw"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"query":{"description":"Komodo's filter: {\"names\": [exact names], \"terms\": [words the name contains], \"tags\": [tag names], \"tag_behavior\": \"All\" or \"Any\", \"specific\": {type-specific filters, e.g.","type":"object"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"query":{"description":"Komodo's filter: {\"names\": [...], \"terms\": [words in names], \"tags\": [...], \"tag_behavior\": \"All\"|\"Any\", \"specific\": {per-kind filters}}","type":"object"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"type":"object"}`),
 	},
 	{
 		Name:        "komodo_read_ListFullRepos",
@@ -2837,7 +2837,7 @@ var Tools = []Tool{
 		Paged:       true,
 		ResultWrap:  "envelope",
 		Params:      []string{"page", "page_size", "fields", "raw"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"query":{"description":"Komodo's filter: {\"names\": [exact names], \"terms\": [words the name contains], \"tags\": [tag names], \"tag_behavior\": \"All\" or \"Any\", \"specific\": {type-specific filters, e.g.","type":"object"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"query":{"description":"Komodo's filter: {\"names\": [...], \"terms\": [words in names], \"tags\": [...], \"tag_behavior\": \"All\"|\"Any\", \"specific\": {per-kind filters}}","type":"object"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"type":"object"}`),
 	},
 	{
 		Name:        "komodo_read_ListFullResourceSyncs",
@@ -2853,7 +2853,7 @@ var Tools = []Tool{
 		Paged:       true,
 		ResultWrap:  "envelope",
 		Params:      []string{"page", "page_size", "fields", "raw"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"query":{"description":"Komodo's filter: {\"names\": [exact names], \"terms\": [words the name contains], \"tags\": [tag names], \"tag_behavior\": \"All\" or \"Any\", \"specific\": {type-specific filters, e.g.","type":"object"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"query":{"description":"Komodo's filter: {\"names\": [...], \"terms\": [words in names], \"tags\": [...], \"tag_behavior\": \"All\"|\"Any\", \"specific\": {per-kind filters}}","type":"object"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"type":"object"}`),
 	},
 	{
 		Name:        "komodo_read_ListFullServers",
@@ -2869,7 +2869,7 @@ var Tools = []Tool{
 		Paged:       true,
 		ResultWrap:  "envelope",
 		Params:      []string{"page", "page_size", "fields", "raw"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"query":{"description":"Komodo's filter: {\"names\": [exact names], \"terms\": [words the name contains], \"tags\": [tag names], \"tag_behavior\": \"All\" or \"Any\", \"specific\": {type-specific filters, e.g.","type":"object"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"query":{"description":"Komodo's filter: {\"names\": [...], \"terms\": [words in names], \"tags\": [...], \"tag_behavior\": \"All\"|\"Any\", \"specific\": {per-kind filters}}","type":"object"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"type":"object"}`),
 	},
 	{
 		Name:        "komodo_read_ListFullStacks",
@@ -2885,7 +2885,7 @@ var Tools = []Tool{
 		Paged:       true,
 		ResultWrap:  "envelope",
 		Params:      []string{"page", "page_size", "fields", "raw"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"query":{"description":"Komodo's filter: {\"names\": [exact names], \"terms\": [words the name contains], \"tags\": [tag names], \"tag_behavior\": \"All\" or \"Any\", \"specific\": {type-specific filters, e.g.","type":"object"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"query":{"description":"Komodo's filter: {\"names\": [...], \"terms\": [words in names], \"tags\": [...], \"tag_behavior\": \"All\"|\"Any\", \"specific\": {per-kind filters}}","type":"object"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"type":"object"}`),
 	},
 	{
 		Name:        "komodo_read_ListFullSwarms",
@@ -2901,7 +2901,7 @@ var Tools = []Tool{
 		Paged:       true,
 		ResultWrap:  "envelope",
 		Params:      []string{"page", "page_size", "fields", "raw"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"query":{"description":"Komodo's filter: {\"names\": [exact names], \"terms\": [words the name contains], \"tags\": [tag names], \"tag_behavior\": \"All\" or \"Any\", \"specific\": {type-specific filters, e.g.","type":"object"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"query":{"description":"Komodo's filter: {\"names\": [...], \"terms\": [words in names], \"tags\": [...], \"tag_behavior\": \"All\"|\"Any\", \"specific\": {per-kind filters}}","type":"object"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"type":"object"}`),
 	},
 	{
 		Name:         "komodo_read_ListGitProviderAccounts",
@@ -2916,7 +2916,7 @@ var Tools = []Tool{
 		Idempotent:   true,
 		ResultWrap:   "envelope",
 		Params:       []string{"page", "page_size", "fields", "raw"},
-		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"domain":{"description":"Optionally filter by accounts with a specific domain.","type":"string"},"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"raw":{"description":"Komodo's full answer.","type":"boolean"},"username":{"description":"Optionally filter by accounts with a specific username.","type":"string"}},"type":"object"}`),
+		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"domain":{"description":"Optionally filter by accounts with a specific domain.","type":"string"},"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"raw":{"description":"Komodo's full answer.","type":"boolean"},"username":{"description":"Optionally filter by accounts with a specific username.","type":"string"}},"type":"object"}`),
 		OutputSchema: []byte(`{"properties":{"items":{"items":{"properties":{"_id":{"properties":{"$oid":{"type":"string"}},"type":["object","null"]},"domain":{"type":"string"},"https":{"type":"boolean"},"token":{"type":["string","null"]},"username":{"type":["string","null"]}},"type":"object"},"type":"array"},"page":{"type":"integer"},"pageSize":{"type":"integer"},"total":{"description":"Number of items matching, over all pages.","type":"integer"}},"required":["items","total","page","pageSize"],"type":"object"}`),
 	},
 	{
@@ -2932,7 +2932,7 @@ var Tools = []Tool{
 		Idempotent:   true,
 		ResultWrap:   "envelope",
 		Params:       []string{"page", "page_size", "fields", "raw"},
-		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"raw":{"description":"Komodo's full answer.","type":"boolean"},"target":{"anyOf":[{"description":"The System variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["System"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Swarm variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Swarm"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Server variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Server"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Stack variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Stack"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Deployment variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Deployment"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Build variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Build"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Repo variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Repo"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Procedure variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Procedure"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Action variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Action"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Builder variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Builder"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Alerter variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Alerter"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The ResourceSync variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["ResourceSync"],"type":"string"}},"required":["id","type"],"type":"object"}],"description":"Accepts an optional Server or Builder target to expand the core list with providers available on that specific resource."}},"type":"object"}`),
+		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"raw":{"description":"Komodo's full answer.","type":"boolean"},"target":{"anyOf":[{"description":"The System variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["System"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Swarm variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Swarm"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Server variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Server"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Stack variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Stack"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Deployment variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Deployment"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Build variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Build"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Repo variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Repo"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Procedure variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Procedure"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Action variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Action"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Builder variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Builder"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Alerter variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Alerter"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The ResourceSync variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["ResourceSync"],"type":"string"}},"required":["id","type"],"type":"object"}],"description":"Accepts an optional Server or Builder target to expand the core list with providers available on that specific resource."}},"type":"object"}`),
 		OutputSchema: []byte(`{"properties":{"items":{"items":{"properties":{"accounts":{"items":{"properties":{"token":{"type":["string","null"]},"username":{"type":"string"}},"type":"object"},"type":"array"},"domain":{"type":"string"},"https":{"type":"boolean"}},"type":"object"},"type":"array"},"page":{"type":"integer"},"pageSize":{"type":"integer"},"total":{"description":"Number of items matching, over all pages.","type":"integer"}},"required":["items","total","page","pageSize"],"type":"object"}`),
 	},
 	{
@@ -2949,7 +2949,7 @@ var Tools = []Tool{
 		ResultWrap:   "envelope",
 		TargetField:  "server",
 		Params:       []string{"id", "page", "page_size", "fields", "raw"},
-		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"id":{"description":"The server's name or id.","type":"string"},"image":{"description":"The image name","type":"string"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id","image"],"type":"object"}`),
+		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"id":{"description":"The server's name or id.","type":"string"},"image":{"description":"The image name","type":"string"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id","image"],"type":"object"}`),
 		OutputSchema: []byte(`{"properties":{"items":{"items":{"properties":{"Comment":{"type":"string"},"Created":{"type":"integer"},"CreatedBy":{"type":"string"},"Id":{"type":"string"},"Size":{"type":"integer"},"Tags":{"items":{"type":"string"},"type":["array","null"]}},"type":"object"},"type":"array"},"page":{"type":"integer"},"pageSize":{"type":"integer"},"total":{"description":"Number of items matching, over all pages.","type":"integer"}},"required":["items","total","page","pageSize"],"type":"object"}`),
 	},
 	{
@@ -2965,7 +2965,7 @@ var Tools = []Tool{
 		Idempotent:   true,
 		ResultWrap:   "envelope",
 		Params:       []string{"page", "page_size", "fields", "raw"},
-		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"raw":{"description":"Komodo's full answer.","type":"boolean"},"target":{"anyOf":[{"description":"The System variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["System"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Swarm variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Swarm"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Server variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Server"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Stack variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Stack"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Deployment variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Deployment"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Build variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Build"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Repo variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Repo"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Procedure variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Procedure"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Action variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Action"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Builder variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Builder"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Alerter variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Alerter"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The ResourceSync variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["ResourceSync"],"type":"string"}},"required":["id","type"],"type":"object"}],"description":"Accepts an optional Server or Builder target to expand the core list with providers available on that specific resource."}},"type":"object"}`),
+		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"raw":{"description":"Komodo's full answer.","type":"boolean"},"target":{"anyOf":[{"description":"The System variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["System"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Swarm variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Swarm"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Server variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Server"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Stack variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Stack"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Deployment variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Deployment"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Build variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Build"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Repo variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Repo"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Procedure variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Procedure"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Action variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Action"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Builder variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Builder"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Alerter variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Alerter"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The ResourceSync variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["ResourceSync"],"type":"string"}},"required":["id","type"],"type":"object"}],"description":"Accepts an optional Server or Builder target to expand the core list with providers available on that specific resource."}},"type":"object"}`),
 		OutputSchema: []byte(`{"properties":{"items":{"items":{"properties":{"accounts":{"items":{"properties":{"token":{"type":["string","null"]},"username":{"type":"string"}},"type":"object"},"type":"array"},"domain":{"type":"string"},"organizations":{"items":{"type":"string"},"type":["array","null"]}},"type":"object"},"type":"array"},"page":{"type":"integer"},"pageSize":{"type":"integer"},"total":{"description":"Number of items matching, over all pages.","type":"integer"}},"required":["items","total","page","pageSize"],"type":"object"}`),
 	},
 	{
@@ -2981,7 +2981,7 @@ var Tools = []Tool{
 		Idempotent:   true,
 		ResultWrap:   "envelope",
 		Params:       []string{"page", "page_size", "fields", "raw"},
-		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"domain":{"description":"Optionally filter by accounts with a specific domain.","type":"string"},"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"raw":{"description":"Komodo's full answer.","type":"boolean"},"username":{"description":"Optionally filter by accounts with a specific username.","type":"string"}},"type":"object"}`),
+		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"domain":{"description":"Optionally filter by accounts with a specific domain.","type":"string"},"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"raw":{"description":"Komodo's full answer.","type":"boolean"},"username":{"description":"Optionally filter by accounts with a specific username.","type":"string"}},"type":"object"}`),
 		OutputSchema: []byte(`{"properties":{"items":{"items":{"properties":{"_id":{"properties":{"$oid":{"type":"string"}},"type":["object","null"]},"domain":{"type":"string"},"token":{"type":["string","null"]},"username":{"type":["string","null"]}},"type":"object"},"type":"array"},"page":{"type":"integer"},"pageSize":{"type":"integer"},"total":{"description":"Number of items matching, over all pages.","type":"integer"}},"required":["items","total","page","pageSize"],"type":"object"}`),
 	},
 	{
@@ -2998,7 +2998,7 @@ var Tools = []Tool{
 		ResultWrap:   "envelope",
 		TargetField:  "server",
 		Params:       []string{"id", "page", "page_size", "fields", "raw"},
-		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"id":{"description":"The server's name or id.","type":"string"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"id":{"description":"The server's name or id.","type":"string"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
 		OutputSchema: []byte(`{"properties":{"items":{"items":{"properties":{"created":{"type":"integer"},"digests":{"items":{"type":"string"},"type":["array","null"]},"id":{"type":"string"},"in_use":{"type":"boolean"},"name":{"type":"string"},"parent_id":{"type":"string"},"size":{"type":"integer"},"tags":{"items":{"type":"string"},"type":["array","null"]}},"type":"object"},"type":"array"},"page":{"type":"integer"},"pageSize":{"type":"integer"},"total":{"description":"Number of items matching, over all pages.","type":"integer"}},"required":["items","total","page","pageSize"],"type":"object"}`),
 	},
 	{
@@ -3015,7 +3015,7 @@ var Tools = []Tool{
 		ResultWrap:   "envelope",
 		TargetField:  "server",
 		Params:       []string{"id", "page", "page_size", "fields", "raw"},
-		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"id":{"description":"The server's name or id.","type":"string"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"id":{"description":"The server's name or id.","type":"string"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
 		OutputSchema: []byte(`{"properties":{"items":{"items":{"properties":{"attachable":{"type":["boolean","null"]},"created":{"type":["string","null"]},"driver":{"type":["string","null"]},"enable_ipv6":{"type":["boolean","null"]},"id":{"type":["string","null"]},"in_use":{"type":"boolean"},"ingress":{"type":["boolean","null"]},"internal":{"type":["boolean","null"]},"ipam_driver":{"type":["string","null"]},"ipam_gateway":{"type":["string","null"]},"ipam_subnet":{"type":["string","null"]},"name":{"type":["string","null"]},"scope":{"type":["string","null"]}},"type":"object"},"type":"array"},"page":{"type":"integer"},"pageSize":{"type":"integer"},"total":{"description":"Number of items matching, over all pages.","type":"integer"}},"required":["items","total","page","pageSize"],"type":"object"}`),
 	},
 	{
@@ -3031,7 +3031,7 @@ var Tools = []Tool{
 		Idempotent:   true,
 		ResultWrap:   "envelope",
 		Params:       []string{"page", "page_size", "fields", "raw"},
-		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"type":"object"}`),
+		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"type":"object"}`),
 		OutputSchema: []byte(`{"properties":{"items":{"items":{"properties":{"copy_server":{"type":["string","null"]},"create_builder":{"type":["boolean","null"]},"created_at":{"type":["string","integer","null"]},"enabled":{"type":["boolean","null"]},"expires":{"type":["integer","null"]},"name":{"type":["string","null"]},"onboarded":{"items":{"type":"string"},"type":["array","null"]},"privileged":{"type":["boolean","null"]},"public_key":{"type":"string"},"tags":{"items":{"type":"string"},"type":["array","null"]}},"type":"object"},"type":"array"},"page":{"type":"integer"},"pageSize":{"type":"integer"},"total":{"description":"Number of items matching, over all pages.","type":"integer"}},"required":["items","total","page","pageSize"],"type":"object"}`),
 	},
 	{
@@ -3047,7 +3047,7 @@ var Tools = []Tool{
 		Idempotent:  true,
 		ResultWrap:  "envelope",
 		Params:      []string{"page", "page_size", "fields", "raw"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"type":"object"}`),
 	},
 	{
 		Name:        "komodo_read_ListProcedures",
@@ -3063,7 +3063,7 @@ var Tools = []Tool{
 		Paged:       true,
 		ResultWrap:  "envelope",
 		Params:      []string{"page", "page_size", "fields", "raw", "trigger"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"query":{"description":"Komodo's filter: {\"names\": [exact names], \"terms\": [words the name contains], \"tags\": [tag names], \"tag_behavior\": \"All\" or \"Any\", \"specific\": {type-specific filters, e.g.","type":"object"},"raw":{"description":"Komodo's full answer.","type":"boolean"},"sort_by":{"description":"Sort the results by this field.","enum":["Name","State","NextRun"],"type":"string"},"sort_desc":{"description":"Reverse the sort direction.","type":"boolean"},"trigger":{"description":"Only procedures triggered this way: scheduled (schedule enabled), webhook (webhook enabled), manual (neither).","enum":["manual","scheduled","webhook"],"type":"string"}},"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"query":{"description":"Komodo's filter: {\"names\": [...], \"terms\": [words in names], \"tags\": [...], \"tag_behavior\": \"All\"|\"Any\", \"specific\": {per-kind filters}}","type":"object"},"raw":{"description":"Komodo's full answer.","type":"boolean"},"sort_by":{"description":"Sort the results by this field.","enum":["Name","State","NextRun"],"type":"string"},"sort_desc":{"description":"Reverse the sort direction.","type":"boolean"},"trigger":{"description":"Only procedures triggered this way: scheduled (schedule enabled), webhook (webhook enabled), manual (neither).","enum":["manual","scheduled","webhook"],"type":"string"}},"type":"object"}`),
 	},
 	{
 		Name:        "komodo_read_ListRepos",
@@ -3079,7 +3079,7 @@ var Tools = []Tool{
 		Paged:       true,
 		ResultWrap:  "envelope",
 		Params:      []string{"page", "page_size", "fields", "raw", "provider"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"provider":{"description":"Only repos on this git provider: github.com, gitlab.com, bitbucket.org, or other domains.","enum":["github","gitlab","bitbucket","other"],"type":"string"},"query":{"description":"Komodo's filter: {\"names\": [exact names], \"terms\": [words the name contains], \"tags\": [tag names], \"tag_behavior\": \"All\" or \"Any\", \"specific\": {type-specific filters, e.g.","type":"object"},"raw":{"description":"Komodo's full answer.","type":"boolean"},"sort_by":{"description":"Sort the results by this field.","enum":["Name","Repo","Branch","State"],"type":"string"},"sort_desc":{"description":"Reverse the sort direction.","type":"boolean"}},"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"provider":{"description":"Only repos on this git provider: github.com, gitlab.com, bitbucket.org, or other domains.","enum":["github","gitlab","bitbucket","other"],"type":"string"},"query":{"description":"Komodo's filter: {\"names\": [...], \"terms\": [words in names], \"tags\": [...], \"tag_behavior\": \"All\"|\"Any\", \"specific\": {per-kind filters}}","type":"object"},"raw":{"description":"Komodo's full answer.","type":"boolean"},"sort_by":{"description":"Sort the results by this field.","enum":["Name","Repo","Branch","State"],"type":"string"},"sort_desc":{"description":"Reverse the sort direction.","type":"boolean"}},"type":"object"}`),
 	},
 	{
 		Name:        "komodo_read_ListResourceSyncs",
@@ -3095,7 +3095,7 @@ var Tools = []Tool{
 		Paged:       true,
 		ResultWrap:  "envelope",
 		Params:      []string{"page", "page_size", "fields", "raw"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"query":{"description":"Komodo's filter: {\"names\": [exact names], \"terms\": [words the name contains], \"tags\": [tag names], \"tag_behavior\": \"All\" or \"Any\", \"specific\": {type-specific filters, e.g.","type":"object"},"raw":{"description":"Komodo's full answer.","type":"boolean"},"sort_by":{"description":"Sort the results by this field.","enum":["Name","Source","Branch","State"],"type":"string"},"sort_desc":{"description":"Reverse the sort direction.","type":"boolean"}},"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"query":{"description":"Komodo's filter: {\"names\": [...], \"terms\": [words in names], \"tags\": [...], \"tag_behavior\": \"All\"|\"Any\", \"specific\": {per-kind filters}}","type":"object"},"raw":{"description":"Komodo's full answer.","type":"boolean"},"sort_by":{"description":"Sort the results by this field.","enum":["Name","Source","Branch","State"],"type":"string"},"sort_desc":{"description":"Reverse the sort direction.","type":"boolean"}},"type":"object"}`),
 	},
 	{
 		Name:        "komodo_read_ListSchedules",
@@ -3111,7 +3111,7 @@ var Tools = []Tool{
 		Paged:       true,
 		ResultWrap:  "envelope",
 		Params:      []string{"page", "page_size", "fields", "raw"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"raw":{"description":"Komodo's full answer.","type":"boolean"},"sort_by":{"description":"Sort the results by this field. Defaults to Name.","enum":["Name","Schedule","NextRun","Enabled"],"type":"string"},"sort_desc":{"description":"Reverse the sort direction.","type":"boolean"},"tag_behavior":{"description":"'All' or 'Any'","enum":["All","Any"],"type":"string"},"tags":{"description":"Pass Vec of tag ids or tag names","items":{"type":"string"},"type":"array"},"terms":{"description":"Filter by target name. Returned schedules have names which contain all terms.","items":{"type":"string"},"type":"array"}},"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"raw":{"description":"Komodo's full answer.","type":"boolean"},"sort_by":{"description":"Sort the results by this field. Defaults to Name.","enum":["Name","Schedule","NextRun","Enabled"],"type":"string"},"sort_desc":{"description":"Reverse the sort direction.","type":"boolean"},"tag_behavior":{"description":"'All' or 'Any'","enum":["All","Any"],"type":"string"},"tags":{"description":"Pass Vec of tag ids or tag names","items":{"type":"string"},"type":"array"},"terms":{"description":"Filter by target name. Returned schedules have names which contain all terms.","items":{"type":"string"},"type":"array"}},"type":"object"}`),
 	},
 	{
 		Name:         "komodo_read_ListSecrets",
@@ -3126,7 +3126,7 @@ var Tools = []Tool{
 		Idempotent:   true,
 		ResultWrap:   "envelope",
 		Params:       []string{"page", "page_size", "fields", "raw"},
-		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"raw":{"description":"Komodo's full answer.","type":"boolean"},"target":{"anyOf":[{"description":"The System variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["System"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Swarm variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Swarm"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Server variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Server"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Stack variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Stack"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Deployment variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Deployment"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Build variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Build"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Repo variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Repo"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Procedure variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Procedure"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Action variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Action"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Builder variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Builder"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Alerter variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Alerter"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The ResourceSync variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["ResourceSync"],"type":"string"}},"required":["id","type"],"type":"object"}],"description":"Accepts an optional Server or Builder target to expand the core list with providers available on that specific resource."}},"type":"object"}`),
+		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"raw":{"description":"Komodo's full answer.","type":"boolean"},"target":{"anyOf":[{"description":"The System variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["System"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Swarm variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Swarm"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Server variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Server"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Stack variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Stack"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Deployment variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Deployment"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Build variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Build"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Repo variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Repo"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Procedure variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Procedure"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Action variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Action"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Builder variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Builder"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The Alerter variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["Alerter"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The ResourceSync variant of ResourceTarget.","properties":{"id":{"type":"string"},"type":{"enum":["ResourceSync"],"type":"string"}},"required":["id","type"],"type":"object"}],"description":"Accepts an optional Server or Builder target to expand the core list with providers available on that specific resource."}},"type":"object"}`),
 		OutputSchema: []byte(`{"properties":{"items":{"items":{"type":"string"},"type":"array"},"page":{"type":"integer"},"pageSize":{"type":"integer"},"total":{"description":"Number of items matching, over all pages.","type":"integer"}},"required":["items","total","page","pageSize"],"type":"object"}`),
 	},
 	{
@@ -3143,7 +3143,7 @@ var Tools = []Tool{
 		Paged:       true,
 		ResultWrap:  "envelope",
 		Params:      []string{"page", "page_size", "fields", "raw", "status"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"query":{"description":"Komodo's filter: {\"names\": [exact names], \"terms\": [words the name contains], \"tags\": [tag names], \"tag_behavior\": \"All\" or \"Any\", \"specific\": {type-specific filters, e.g.","type":"object"},"raw":{"description":"Komodo's full answer.","type":"boolean"},"sort_by":{"description":"Sort the results by this field.","enum":["Name","Region","Version","State","Cpu","Memory","Disk","LoadAverage","Network"],"type":"string"},"sort_desc":{"description":"Reverse the sort direction.","type":"boolean"},"status":{"description":"Only servers in this state: running (Komodo Ok), error (NotOk), stopped (Disabled).","enum":["running","stopped","error"],"type":"string"}},"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"query":{"description":"Komodo's filter: {\"names\": [...], \"terms\": [words in names], \"tags\": [...], \"tag_behavior\": \"All\"|\"Any\", \"specific\": {per-kind filters}}","type":"object"},"raw":{"description":"Komodo's full answer.","type":"boolean"},"sort_by":{"description":"Sort the results by this field.","enum":["Name","Region","Version","State","Cpu","Memory","Disk","LoadAverage","Network"],"type":"string"},"sort_desc":{"description":"Reverse the sort direction.","type":"boolean"},"status":{"description":"Only servers in this state: running (Komodo Ok), error (NotOk), stopped (Disabled).","enum":["running","stopped","error"],"type":"string"}},"type":"object"}`),
 	},
 	{
 		Name:        "komodo_read_ListStackServices",
@@ -3159,7 +3159,7 @@ var Tools = []Tool{
 		ResultWrap:  "envelope",
 		TargetField: "stack",
 		Params:      []string{"id", "page", "page_size", "fields", "raw"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"id":{"description":"The stack's name or id.","type":"string"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"id":{"description":"The stack's name or id.","type":"string"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_read_ListStacks",
@@ -3175,7 +3175,7 @@ var Tools = []Tool{
 		Paged:       true,
 		ResultWrap:  "envelope",
 		Params:      []string{"page", "page_size", "fields", "raw", "status"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"query":{"description":"Komodo's filter: {\"names\": [exact names], \"terms\": [words the name contains], \"tags\": [tag names], \"tag_behavior\": \"All\" or \"Any\", \"specific\": {type-specific filters, e.g.","type":"object"},"raw":{"description":"Komodo's full answer.","type":"boolean"},"sort_by":{"description":"Sort the results by this field.","enum":["Name","Source","Host","State"],"type":"string"},"sort_desc":{"description":"Reverse the sort direction.","type":"boolean"},"status":{"description":"active (running); inactive (stopped, down, created, paused); deploying (deploying, removing); failed (unhealthy: some containers down, restarting, dead); unknown (server unreachable).","enum":["active","inactive","deploying","failed","unknown"],"type":"string"}},"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"query":{"description":"Komodo's filter: {\"names\": [...], \"terms\": [words in names], \"tags\": [...], \"tag_behavior\": \"All\"|\"Any\", \"specific\": {per-kind filters}}","type":"object"},"raw":{"description":"Komodo's full answer.","type":"boolean"},"sort_by":{"description":"Sort the results by this field.","enum":["Name","Source","Host","State"],"type":"string"},"sort_desc":{"description":"Reverse the sort direction.","type":"boolean"},"status":{"description":"active (running); inactive (stopped, down, created, paused); deploying (deploying, removing); failed (unhealthy: some containers down, restarting, dead); unknown (server unreachable).","enum":["active","inactive","deploying","failed","unknown"],"type":"string"}},"type":"object"}`),
 	},
 	{
 		Name:         "komodo_read_ListSwarmConfigs",
@@ -3191,7 +3191,7 @@ var Tools = []Tool{
 		ResultWrap:   "envelope",
 		TargetField:  "swarm",
 		Params:       []string{"id", "page", "page_size", "fields", "raw"},
-		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"id":{"description":"The swarm's name or id.","type":"string"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"id":{"description":"The swarm's name or id.","type":"string"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
 		OutputSchema: []byte(`{"properties":{"items":{"items":{"properties":{"CreatedAt":{"type":["string","null"]},"ID":{"type":["string","null"]},"InUse":{"type":["boolean","null"]},"Labels":{"type":["string","null"]},"Name":{"type":["string","null"]},"UpdatedAt":{"type":["string","null"]}},"type":"object"},"type":"array"},"page":{"type":"integer"},"pageSize":{"type":"integer"},"total":{"description":"Number of items matching, over all pages.","type":"integer"}},"required":["items","total","page","pageSize"],"type":"object"}`),
 	},
 	{
@@ -3208,7 +3208,7 @@ var Tools = []Tool{
 		ResultWrap:   "envelope",
 		TargetField:  "swarm",
 		Params:       []string{"id", "page", "page_size", "fields", "raw"},
-		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"id":{"description":"The swarm's name or id.","type":"string"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"id":{"description":"The swarm's name or id.","type":"string"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
 		OutputSchema: []byte(`{"properties":{"items":{"items":{"properties":{"attachable":{"type":["boolean","null"]},"created":{"type":["string","null"]},"driver":{"type":["string","null"]},"enable_ipv6":{"type":["boolean","null"]},"id":{"type":["string","null"]},"in_use":{"type":"boolean"},"ingress":{"type":["boolean","null"]},"internal":{"type":["boolean","null"]},"ipam_driver":{"type":["string","null"]},"ipam_gateway":{"type":["string","null"]},"ipam_subnet":{"type":["string","null"]},"name":{"type":["string","null"]},"scope":{"type":["string","null"]}},"type":"object"},"type":"array"},"page":{"type":"integer"},"pageSize":{"type":"integer"},"total":{"description":"Number of items matching, over all pages.","type":"integer"}},"required":["items","total","page","pageSize"],"type":"object"}`),
 	},
 	{
@@ -3225,7 +3225,7 @@ var Tools = []Tool{
 		ResultWrap:  "envelope",
 		TargetField: "swarm",
 		Params:      []string{"id", "page", "page_size", "fields", "raw"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"id":{"description":"The swarm's name or id.","type":"string"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"id":{"description":"The swarm's name or id.","type":"string"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
 	},
 	{
 		Name:         "komodo_read_ListSwarmSecrets",
@@ -3241,7 +3241,7 @@ var Tools = []Tool{
 		ResultWrap:   "envelope",
 		TargetField:  "swarm",
 		Params:       []string{"id", "page", "page_size", "fields", "raw"},
-		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"id":{"description":"The swarm's name or id.","type":"string"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"id":{"description":"The swarm's name or id.","type":"string"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
 		OutputSchema: []byte(`{"properties":{"items":{"items":{"properties":{"CreatedAt":{"type":["string","null"]},"Driver":{"type":["string","null"]},"ID":{"type":["string","null"]},"InUse":{"type":"boolean"},"Name":{"type":["string","null"]},"Templating":{"type":["string","null"]},"UpdatedAt":{"type":["string","null"]}},"type":"object"},"type":"array"},"page":{"type":"integer"},"pageSize":{"type":"integer"},"total":{"description":"Number of items matching, over all pages.","type":"integer"}},"required":["items","total","page","pageSize"],"type":"object"}`),
 	},
 	{
@@ -3258,7 +3258,7 @@ var Tools = []Tool{
 		ResultWrap:  "envelope",
 		TargetField: "swarm",
 		Params:      []string{"id", "page", "page_size", "fields", "raw"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"id":{"description":"The swarm's name or id.","type":"string"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"id":{"description":"The swarm's name or id.","type":"string"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
 	},
 	{
 		Name:         "komodo_read_ListSwarmStacks",
@@ -3274,7 +3274,7 @@ var Tools = []Tool{
 		ResultWrap:   "envelope",
 		TargetField:  "swarm",
 		Params:       []string{"id", "page", "page_size", "fields", "raw"},
-		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"id":{"description":"The swarm's name or id.","type":"string"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"id":{"description":"The swarm's name or id.","type":"string"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
 		OutputSchema: []byte(`{"properties":{"items":{"items":{"properties":{"Name":{"type":["string","null"]},"Namespace":{"type":["string","null"]},"Orchestrator":{"type":["string","null"]},"Services":{"type":["string","null"]},"State":{"enum":["Healthy","Unhealthy","Down","Unknown"],"type":["string","null"]}},"type":"object"},"type":"array"},"page":{"type":"integer"},"pageSize":{"type":"integer"},"total":{"description":"Number of items matching, over all pages.","type":"integer"}},"required":["items","total","page","pageSize"],"type":"object"}`),
 	},
 	{
@@ -3291,7 +3291,7 @@ var Tools = []Tool{
 		ResultWrap:  "envelope",
 		TargetField: "swarm",
 		Params:      []string{"id", "page", "page_size", "fields", "raw"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"id":{"description":"The swarm's name or id.","type":"string"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"id":{"description":"The swarm's name or id.","type":"string"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_read_ListSwarms",
@@ -3307,7 +3307,7 @@ var Tools = []Tool{
 		Paged:       true,
 		ResultWrap:  "envelope",
 		Params:      []string{"page", "page_size", "fields", "raw"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"query":{"description":"Komodo's filter: {\"names\": [exact names], \"terms\": [words the name contains], \"tags\": [tag names], \"tag_behavior\": \"All\" or \"Any\", \"specific\": {type-specific filters, e.g.","type":"object"},"raw":{"description":"Komodo's full answer.","type":"boolean"},"sort_by":{"description":"Sort the results by this field.","enum":["Name","State"],"type":"string"},"sort_desc":{"description":"Reverse the sort direction.","type":"boolean"}},"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"query":{"description":"Komodo's filter: {\"names\": [...], \"terms\": [words in names], \"tags\": [...], \"tag_behavior\": \"All\"|\"Any\", \"specific\": {per-kind filters}}","type":"object"},"raw":{"description":"Komodo's full answer.","type":"boolean"},"sort_by":{"description":"Sort the results by this field.","enum":["Name","State"],"type":"string"},"sort_desc":{"description":"Reverse the sort direction.","type":"boolean"}},"type":"object"}`),
 	},
 	{
 		Name:         "komodo_read_ListSystemProcesses",
@@ -3323,7 +3323,7 @@ var Tools = []Tool{
 		ResultWrap:   "envelope",
 		TargetField:  "server",
 		Params:       []string{"id", "page", "page_size", "fields", "raw"},
-		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"id":{"description":"The server's name or id.","type":"string"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"id":{"description":"The server's name or id.","type":"string"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
 		OutputSchema: []byte(`{"properties":{"items":{"items":{"properties":{"cmd":{"items":{"type":"string"},"type":"array"},"cpu_perc":{"type":"number"},"disk_read_kb":{"type":"number"},"disk_write_kb":{"type":"number"},"exe":{"type":["string","null"]},"mem_mb":{"type":"number"},"name":{"type":"string"},"pid":{"type":"integer"},"start_time":{"type":["number","null"]}},"type":"object"},"type":"array"},"page":{"type":"integer"},"pageSize":{"type":"integer"},"total":{"description":"Number of items matching, over all pages.","type":"integer"}},"required":["items","total","page","pageSize"],"type":"object"}`),
 	},
 	{
@@ -3339,7 +3339,7 @@ var Tools = []Tool{
 		Idempotent:   true,
 		ResultWrap:   "envelope",
 		Params:       []string{"page", "page_size", "fields", "raw"},
-		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"query":{},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"type":"object"}`),
+		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"query":{},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"type":"object"}`),
 		OutputSchema: []byte(`{"properties":{"items":{"items":{"properties":{"_id":{"properties":{"$oid":{"type":"string"}},"type":["object","null"]},"color":{"type":["string","null"]},"name":{"type":"string"},"owner":{"type":["string","null"]}},"type":"object"},"type":"array"},"page":{"type":"integer"},"pageSize":{"type":"integer"},"total":{"description":"Number of items matching, over all pages.","type":"integer"}},"required":["items","total","page","pageSize"],"type":"object"}`),
 	},
 	{
@@ -3356,7 +3356,7 @@ var Tools = []Tool{
 		Paged:       true,
 		ResultWrap:  "envelope",
 		Params:      []string{"page", "page_size", "fields", "raw"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"raw":{"description":"Komodo's full answer.","type":"boolean"},"sort_by":{"description":"Sort the results by this field. Defaults to Name.","enum":["Name","Target","Command","Size","Created"],"type":"string"},"sort_desc":{"description":"Reverse the sort direction.","type":"boolean"},"target":{"anyOf":[{"description":"The Server variant of TerminalTarget.","properties":{"params":{"properties":{"server":{"type":"string"}},"type":"object"},"type":{"enum":["Server"],"type":"string"}},"required":["params","type"],"type":"object"},{"description":"The Container variant of TerminalTarget.","properties":{"params":{"properties":{"container":{"type":"string"},"server":{"type":"string"}},"required":["container","server"],"type":"object"},"type":{"enum":["Container"],"type":"string"}},"required":["params","type"],"type":"object"},{"description":"The Stack variant of TerminalTarget.","properties":{"params":{"properties":{"service":{"type":"string"},"stack":{"type":"string"}},"required":["stack"],"type":"object"},"type":{"enum":["Stack"],"type":"string"}},"required":["params","type"],"type":"object"},{"description":"The Deployment variant of TerminalTarget.","properties":{"params":{"properties":{"deployment":{"type":"string"}},"required":["deployment"],"type":"object"},"type":{"enum":["Deployment"],"type":"string"}},"required":["params","type"],"type":"object"}],"description":"Filter the Terminals returned by the Target."},"terms":{"description":"Filter by terminal name. Returned terminals have names which contain all terms.","items":{"type":"string"},"type":"array"},"use_names":{"description":"Return results with resource names instead of ids.","type":"boolean"}},"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"raw":{"description":"Komodo's full answer.","type":"boolean"},"sort_by":{"description":"Sort the results by this field. Defaults to Name.","enum":["Name","Target","Command","Size","Created"],"type":"string"},"sort_desc":{"description":"Reverse the sort direction.","type":"boolean"},"target":{"anyOf":[{"description":"The Server variant of TerminalTarget.","properties":{"params":{"properties":{"server":{"type":"string"}},"type":"object"},"type":{"enum":["Server"],"type":"string"}},"required":["params","type"],"type":"object"},{"description":"The Container variant of TerminalTarget.","properties":{"params":{"properties":{"container":{"type":"string"},"server":{"type":"string"}},"required":["container","server"],"type":"object"},"type":{"enum":["Container"],"type":"string"}},"required":["params","type"],"type":"object"},{"description":"The Stack variant of TerminalTarget.","properties":{"params":{"properties":{"service":{"type":"string"},"stack":{"type":"string"}},"required":["stack"],"type":"object"},"type":{"enum":["Stack"],"type":"string"}},"required":["params","type"],"type":"object"},{"description":"The Deployment variant of TerminalTarget.","properties":{"params":{"properties":{"deployment":{"type":"string"}},"required":["deployment"],"type":"object"},"type":{"enum":["Deployment"],"type":"string"}},"required":["params","type"],"type":"object"}],"description":"Filter the Terminals returned by the Target."},"terms":{"description":"Filter by terminal name. Returned terminals have names which contain all terms.","items":{"type":"string"},"type":"array"},"use_names":{"description":"Return results with resource names instead of ids.","type":"boolean"}},"type":"object"}`),
 	},
 	{
 		Name:        "komodo_read_ListUpdates",
@@ -3372,7 +3372,7 @@ var Tools = []Tool{
 		ResultWrap:  "envelope",
 		ListKey:     "updates",
 		Params:      []string{"page", "page_size", "fields", "raw", "operation", "since", "success", "target"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"operation":{"description":"Only this operation: Deploy, RunBuild, DeployStack, RestartStack, RunProcedure...","maxLength":100,"type":"string"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"query":{"description":"An optional mongo query to filter the updates."},"raw":{"description":"Komodo's full answer.","type":"boolean"},"since":{"description":"Only updates started since: 2026-01-15T08:00:00Z, 2026-01-15, or back from now: 90m, 1h, 2d.","maxLength":40,"type":"string"},"success":{"description":"Only successful (true) or failed (false) updates; failed ones carry failed_stage and stderr_tail.","type":"boolean"},"target":{"description":"Only updates of this resource (name or id).","maxLength":200,"type":"string"}},"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"operation":{"description":"Only this operation: Deploy, RunBuild, DeployStack, RestartStack, RunProcedure...","maxLength":100,"type":"string"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"query":{"description":"An optional mongo query to filter the updates."},"raw":{"description":"Komodo's full answer.","type":"boolean"},"since":{"description":"Only updates started since: 2026-01-15T08:00:00Z, 2026-01-15, or back from now: 90m, 1h, 2d.","maxLength":40,"type":"string"},"success":{"description":"Only successful (true) or failed (false) updates; failed ones carry failed_stage and stderr_tail.","type":"boolean"},"target":{"description":"Only updates of this resource (name or id).","maxLength":200,"type":"string"}},"type":"object"}`),
 	},
 	{
 		Name:        "komodo_read_ListUserGroups",
@@ -3387,7 +3387,7 @@ var Tools = []Tool{
 		Idempotent:  true,
 		ResultWrap:  "envelope",
 		Params:      []string{"page", "page_size", "fields", "raw"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"type":"object"}`),
 	},
 	{
 		Name:        "komodo_read_ListUserTargetPermissions",
@@ -3402,7 +3402,7 @@ var Tools = []Tool{
 		Idempotent:  true,
 		ResultWrap:  "envelope",
 		Params:      []string{"page", "page_size", "fields", "raw"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"raw":{"description":"Komodo's full answer.","type":"boolean"},"user_target":{"anyOf":[{"description":"The User variant of UserTarget.","properties":{"id":{"type":"string"},"type":{"enum":["User"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The UserGroup variant of UserTarget.","properties":{"id":{"type":"string"},"type":{"enum":["UserGroup"],"type":"string"}},"required":["id","type"],"type":"object"}],"description":"Specify either a user or a user group."}},"required":["user_target"],"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"raw":{"description":"Komodo's full answer.","type":"boolean"},"user_target":{"anyOf":[{"description":"The User variant of UserTarget.","properties":{"id":{"type":"string"},"type":{"enum":["User"],"type":"string"}},"required":["id","type"],"type":"object"},{"description":"The UserGroup variant of UserTarget.","properties":{"id":{"type":"string"},"type":{"enum":["UserGroup"],"type":"string"}},"required":["id","type"],"type":"object"}],"description":"Specify either a user or a user group."}},"required":["user_target"],"type":"object"}`),
 	},
 	{
 		Name:        "komodo_read_ListUsers",
@@ -3417,7 +3417,7 @@ var Tools = []Tool{
 		Idempotent:  true,
 		ResultWrap:  "envelope",
 		Params:      []string{"page", "page_size", "fields", "raw"},
-		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"raw":{"description":"Komodo's full answer.","type":"boolean"},"service_users":{"description":"Service user query options:\n- Include (default)\n- Exclude\n- Only","enum":["Include","Exclude","Only"],"type":"string"}},"type":"object"}`),
+		InputSchema: []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"raw":{"description":"Komodo's full answer.","type":"boolean"},"service_users":{"description":"Service user query options:\n- Include (default)\n- Exclude\n- Only","enum":["Include","Exclude","Only"],"type":"string"}},"type":"object"}`),
 	},
 	{
 		Name:         "komodo_read_ListVariables",
@@ -3432,7 +3432,7 @@ var Tools = []Tool{
 		Idempotent:   true,
 		ResultWrap:   "envelope",
 		Params:       []string{"page", "page_size", "fields", "raw"},
-		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"type":"object"}`),
+		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"type":"object"}`),
 		OutputSchema: []byte(`{"properties":{"items":{"items":{"properties":{"description":{"type":["string","null"]},"is_secret":{"type":["boolean","null"]},"name":{"type":"string"},"value":{"type":["string","null"]}},"type":"object"},"type":"array"},"page":{"type":"integer"},"pageSize":{"type":"integer"},"total":{"description":"Number of items matching, over all pages.","type":"integer"}},"required":["items","total","page","pageSize"],"type":"object"}`),
 	},
 	{
@@ -3449,7 +3449,7 @@ var Tools = []Tool{
 		ResultWrap:   "envelope",
 		TargetField:  "server",
 		Params:       []string{"id", "page", "page_size", "fields", "raw"},
-		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, info.state.","items":{"type":"string"},"type":"array"},"id":{"description":"The server's name or id.","type":"string"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
+		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"fields":{"description":"Only these fields, e.g. name, state.","items":{"type":"string"},"type":"array"},"id":{"description":"The server's name or id.","type":"string"},"page":{"default":1,"description":"1-based.","maximum":1000000,"minimum":1,"type":"integer"},"page_size":{"default":50,"description":"Items per page.","maximum":1000,"minimum":1,"type":"integer"},"raw":{"description":"Komodo's full answer.","type":"boolean"}},"required":["id"],"type":"object"}`),
 		OutputSchema: []byte(`{"properties":{"items":{"items":{"properties":{"created":{"type":["string","null"]},"driver":{"type":"string"},"in_use":{"type":"boolean"},"mountpoint":{"type":"string"},"name":{"type":"string"},"scope":{"enum":["","local","global"],"type":"string"},"size":{"type":["integer","null"]}},"type":"object"},"type":"array"},"page":{"type":"integer"},"pageSize":{"type":"integer"},"total":{"description":"Number of items matching, over all pages.","type":"integer"}},"required":["items","total","page","pageSize"],"type":"object"}`),
 	},
 	{
@@ -3465,7 +3465,7 @@ var Tools = []Tool{
 		Idempotent:   true,
 		TargetField:  "server",
 		Params:       []string{"id", "fields", "raw"},
-		InputSchema:  []byte("{\"additionalProperties\":false,\"properties\":{\"combinator\":{\"description\":\"When searching for multiple terms, can use `AND` or `OR` combinator.\",\"enum\":[\"Or\",\"And\"],\"type\":\"string\"},\"container\":{\"description\":\"The container name\",\"type\":\"string\"},\"fields\":{\"description\":\"Only these fields, e.g. name, info.state.\",\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"id\":{\"description\":\"The server's name or id.\",\"type\":\"string\"},\"invert\":{\"description\":\"Invert the results, ie return all lines that DON'T match the terms / combinator.\",\"type\":\"boolean\"},\"raw\":{\"description\":\"Komodo's full answer.\",\"type\":\"boolean\"},\"terms\":{\"description\":\"The terms to search for.\",\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"timestamps\":{\"description\":\"Enable `--timestamps`\",\"type\":\"boolean\"}},\"required\":[\"id\",\"container\",\"terms\"],\"type\":\"object\"}"),
+		InputSchema:  []byte("{\"additionalProperties\":false,\"properties\":{\"combinator\":{\"description\":\"When searching for multiple terms, can use `AND` or `OR` combinator.\",\"enum\":[\"Or\",\"And\"],\"type\":\"string\"},\"container\":{\"description\":\"The container name\",\"type\":\"string\"},\"fields\":{\"description\":\"Only these fields, e.g. name, state.\",\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"id\":{\"description\":\"The server's name or id.\",\"type\":\"string\"},\"invert\":{\"description\":\"Invert the results, ie return all lines that DON'T match the terms / combinator.\",\"type\":\"boolean\"},\"raw\":{\"description\":\"Komodo's full answer.\",\"type\":\"boolean\"},\"terms\":{\"description\":\"The terms to search for.\",\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"timestamps\":{\"description\":\"Enable `--timestamps`\",\"type\":\"boolean\"}},\"required\":[\"id\",\"container\",\"terms\"],\"type\":\"object\"}"),
 		OutputSchema: []byte(`{"properties":{"command":{"type":"string"},"end_ts":{"type":["string","integer"]},"stage":{"type":"string"},"start_ts":{"type":["string","integer"]},"stderr":{"type":"string"},"stdout":{"type":"string"},"success":{"type":"boolean"}},"type":"object"}`),
 	},
 	{
@@ -3481,7 +3481,7 @@ var Tools = []Tool{
 		Idempotent:   true,
 		TargetField:  "deployment",
 		Params:       []string{"id", "fields", "raw"},
-		InputSchema:  []byte("{\"additionalProperties\":false,\"properties\":{\"combinator\":{\"description\":\"When searching for multiple terms, can use `AND` or `OR` combinator.\",\"enum\":[\"Or\",\"And\"],\"type\":\"string\"},\"fields\":{\"description\":\"Only these fields, e.g. name, info.state.\",\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"id\":{\"description\":\"The deployment's name or id.\",\"type\":\"string\"},\"invert\":{\"description\":\"Invert the results, ie return all lines that DON'T match the terms / combinator.\",\"type\":\"boolean\"},\"raw\":{\"description\":\"Komodo's full answer.\",\"type\":\"boolean\"},\"terms\":{\"description\":\"The terms to search for.\",\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"timestamps\":{\"description\":\"Enable `--timestamps`\",\"type\":\"boolean\"}},\"required\":[\"id\",\"terms\"],\"type\":\"object\"}"),
+		InputSchema:  []byte("{\"additionalProperties\":false,\"properties\":{\"combinator\":{\"description\":\"When searching for multiple terms, can use `AND` or `OR` combinator.\",\"enum\":[\"Or\",\"And\"],\"type\":\"string\"},\"fields\":{\"description\":\"Only these fields, e.g. name, state.\",\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"id\":{\"description\":\"The deployment's name or id.\",\"type\":\"string\"},\"invert\":{\"description\":\"Invert the results, ie return all lines that DON'T match the terms / combinator.\",\"type\":\"boolean\"},\"raw\":{\"description\":\"Komodo's full answer.\",\"type\":\"boolean\"},\"terms\":{\"description\":\"The terms to search for.\",\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"timestamps\":{\"description\":\"Enable `--timestamps`\",\"type\":\"boolean\"}},\"required\":[\"id\",\"terms\"],\"type\":\"object\"}"),
 		OutputSchema: []byte(`{"properties":{"command":{"type":"string"},"end_ts":{"type":["string","integer"]},"stage":{"type":"string"},"start_ts":{"type":["string","integer"]},"stderr":{"type":"string"},"stdout":{"type":"string"},"success":{"type":"boolean"}},"type":"object"}`),
 	},
 	{
@@ -3498,7 +3498,7 @@ var Tools = []Tool{
 		TargetField:  "stack",
 		Params:       []string{"id", "fields", "raw"},
 		Defaults:     []byte(`{"services":[]}`),
-		InputSchema:  []byte("{\"additionalProperties\":false,\"properties\":{\"combinator\":{\"description\":\"When searching for multiple terms, can use `AND` or `OR` combinator.\",\"enum\":[\"Or\",\"And\"],\"type\":\"string\"},\"fields\":{\"description\":\"Only these fields, e.g. name, info.state.\",\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"id\":{\"description\":\"The stack's name or id.\",\"type\":\"string\"},\"invert\":{\"description\":\"Invert the results, ie return all lines that DON'T match the terms / combinator.\",\"type\":\"boolean\"},\"raw\":{\"description\":\"Komodo's full answer.\",\"type\":\"boolean\"},\"services\":{\"default\":[],\"description\":\"Filter the logs to only ones from specific services. If empty, will include logs from all services.\",\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"terms\":{\"description\":\"The terms to search for.\",\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"timestamps\":{\"description\":\"Enable `--timestamps`\",\"type\":\"boolean\"}},\"required\":[\"id\",\"terms\"],\"type\":\"object\"}"),
+		InputSchema:  []byte("{\"additionalProperties\":false,\"properties\":{\"combinator\":{\"description\":\"When searching for multiple terms, can use `AND` or `OR` combinator.\",\"enum\":[\"Or\",\"And\"],\"type\":\"string\"},\"fields\":{\"description\":\"Only these fields, e.g. name, state.\",\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"id\":{\"description\":\"The stack's name or id.\",\"type\":\"string\"},\"invert\":{\"description\":\"Invert the results, ie return all lines that DON'T match the terms / combinator.\",\"type\":\"boolean\"},\"raw\":{\"description\":\"Komodo's full answer.\",\"type\":\"boolean\"},\"services\":{\"default\":[],\"description\":\"Filter the logs to only ones from specific services. If empty, will include logs from all services.\",\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"terms\":{\"description\":\"The terms to search for.\",\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"timestamps\":{\"description\":\"Enable `--timestamps`\",\"type\":\"boolean\"}},\"required\":[\"id\",\"terms\"],\"type\":\"object\"}"),
 		OutputSchema: []byte(`{"properties":{"command":{"type":"string"},"end_ts":{"type":["string","integer"]},"stage":{"type":"string"},"start_ts":{"type":["string","integer"]},"stderr":{"type":"string"},"stdout":{"type":"string"},"success":{"type":"boolean"}},"type":"object"}`),
 	},
 	{
@@ -3514,7 +3514,7 @@ var Tools = []Tool{
 		Idempotent:   true,
 		TargetField:  "swarm",
 		Params:       []string{"id", "fields", "raw"},
-		InputSchema:  []byte("{\"additionalProperties\":false,\"properties\":{\"combinator\":{\"description\":\"When searching for multiple terms, can use `AND` or `OR` combinator.\",\"enum\":[\"Or\",\"And\"],\"type\":\"string\"},\"details\":{\"description\":\"Enable `--details`\",\"type\":\"boolean\"},\"fields\":{\"description\":\"Only these fields, e.g. name, info.state.\",\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"id\":{\"description\":\"The swarm's name or id.\",\"type\":\"string\"},\"invert\":{\"description\":\"Invert the results, ie return all lines that DON'T match the terms / combinator.\",\"type\":\"boolean\"},\"no_resolve\":{\"description\":\"Enable `--no-resolve`\",\"type\":\"boolean\"},\"no_task_ids\":{\"description\":\"Enable `--no-task-ids`\",\"type\":\"boolean\"},\"raw\":{\"description\":\"Komodo's full answer.\",\"type\":\"boolean\"},\"service\":{\"description\":\"Select the swarm service to get logs for.\",\"type\":\"string\"},\"terms\":{\"description\":\"The terms to search for.\",\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"timestamps\":{\"description\":\"Enable `--timestamps`\",\"type\":\"boolean\"}},\"required\":[\"id\",\"service\",\"terms\"],\"type\":\"object\"}"),
+		InputSchema:  []byte("{\"additionalProperties\":false,\"properties\":{\"combinator\":{\"description\":\"When searching for multiple terms, can use `AND` or `OR` combinator.\",\"enum\":[\"Or\",\"And\"],\"type\":\"string\"},\"details\":{\"description\":\"Enable `--details`\",\"type\":\"boolean\"},\"fields\":{\"description\":\"Only these fields, e.g. name, state.\",\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"id\":{\"description\":\"The swarm's name or id.\",\"type\":\"string\"},\"invert\":{\"description\":\"Invert the results, ie return all lines that DON'T match the terms / combinator.\",\"type\":\"boolean\"},\"no_resolve\":{\"description\":\"Enable `--no-resolve`\",\"type\":\"boolean\"},\"no_task_ids\":{\"description\":\"Enable `--no-task-ids`\",\"type\":\"boolean\"},\"raw\":{\"description\":\"Komodo's full answer.\",\"type\":\"boolean\"},\"service\":{\"description\":\"Select the swarm service to get logs for.\",\"type\":\"string\"},\"terms\":{\"description\":\"The terms to search for.\",\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"timestamps\":{\"description\":\"Enable `--timestamps`\",\"type\":\"boolean\"}},\"required\":[\"id\",\"service\",\"terms\"],\"type\":\"object\"}"),
 		OutputSchema: []byte(`{"properties":{"command":{"type":"string"},"end_ts":{"type":["string","integer"]},"stage":{"type":"string"},"start_ts":{"type":["string","integer"]},"stderr":{"type":"string"},"stdout":{"type":"string"},"success":{"type":"boolean"}},"type":"object"}`),
 	},
 	{
@@ -3585,7 +3585,7 @@ var Tools = []Tool{
 		Toolset:      "terminals",
 		Effect:       EffectDestroy,
 		Idempotent:   false,
-		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"query":{"description":"Komodo's filter: {\"names\": [exact names], \"terms\": [words the name contains], \"tags\": [tag names], \"tag_behavior\": \"All\" or \"Any\", \"specific\": {type-specific filters, e.g.","type":"object"}},"type":"object"}`),
+		InputSchema:  []byte(`{"additionalProperties":false,"properties":{"query":{"description":"Komodo's filter: {\"names\": [...], \"terms\": [words in names], \"tags\": [...], \"tag_behavior\": \"All\"|\"Any\", \"specific\": {per-kind filters}}","type":"object"}},"type":"object"}`),
 		OutputSchema: []byte(`{"type":"object"}`),
 	},
 	{

@@ -64,11 +64,13 @@ func infoOf(item map[string]any) map[string]any {
 	return item
 }
 
-// refused checks a VALIDATION_ERROR that names the option.
+// refused checks a VALIDATION_ERROR that names the option: "`status`", or "`status=pending`"
+// when the refusal quotes the value too.
 func refused(t *testing.T, res *mcp.CallToolResult, option string) {
 	t.Helper()
 	code, msg := toolError(t, res)
-	if code != "VALIDATION_ERROR" || !strings.Contains(msg, option) {
+	withValue := strings.TrimSuffix(option, "`") + "="
+	if code != "VALIDATION_ERROR" || !strings.Contains(msg, option) && !strings.Contains(msg, withValue) {
 		t.Errorf("want VALIDATION_ERROR naming %s, got %s %q", option, code, msg)
 	}
 }

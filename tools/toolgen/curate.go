@@ -192,7 +192,7 @@ func size(v any) int {
 // also take plain filters (status, server_id...), and inlined it cost a kilobyte a tool.
 var resourceQuery = map[string]any{
 	"type":        "object",
-	"description": `Komodo's filter: {"names": [exact names], "terms": [words the name contains], "tags": [tag names], "tag_behavior": "All" or "Any", "specific": {type-specific filters, e.g. "states": [...]}}.`,
+	"description": `Komodo's filter: {"names": [...], "terms": [words in names], "tags": [...], "tag_behavior": "All"|"Any", "specific": {per-kind filters}}`,
 }
 
 // isResourceQuery recognises Komodo's ResourceQuery by its fields.

@@ -223,12 +223,12 @@ func buildTool(name, module, method, path string, op *openapi3.Operation, cur *c
 	}
 	if module == "read" {
 		// internal/compact shapes read answers; these two let the assistant narrow or undo it.
-		props["fields"] = map[string]any{"type": "array", "items": map[string]any{"type": "string"}, "description": "Only these fields, e.g. name, info.state."}
+		props["fields"] = map[string]any{"type": "array", "items": map[string]any{"type": "string"}, "description": "Only these fields, e.g. name, state."}
 		props["raw"] = map[string]any{"type": "boolean", "description": "Komodo's full answer."}
 		t.Params = append(t.Params, "fields", "raw")
 	}
 	if module == "execute" {
-		props["wait"] = map[string]any{"type": "boolean", "description": "Wait for the outcome (up to the wait cap) instead of answering at once."}
+		props["wait"] = map[string]any{"type": "boolean", "description": "Wait for the outcome, up to the wait cap."}
 		t.Params = append(t.Params, "wait")
 	}
 	for _, pname := range sortedKeys(cur.Parameters[name]) {
