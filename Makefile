@@ -6,7 +6,7 @@ NODE_DIR := tools/specgen/node
 #   make spec KOMODO_VERSION=2.4.0
 KOMODO_VERSION ?=
 
-.PHONY: all build test test-e2e e2e-deps ui ui-deps check-ui test-ui fuzz conformance spec check-spec generate check-generate check-tidy bench bench-tasks bench-http lint node-deps clean
+.PHONY: regenerate all build test test-e2e e2e-deps ui ui-deps check-ui test-ui fuzz conformance spec check-spec generate check-generate check-tidy bench bench-tasks bench-http lint node-deps clean
 
 # The Go modules of the repository: the server (.), the typed client (gen/komodo, a module of
 # its own so that its users download nothing of the server) and the tests that use both
@@ -61,6 +61,12 @@ test-ui:
 ## node-deps: install the pinned node tooling of the spec generator (package-lock.json)
 node-deps:
 	cd $(NODE_DIR) && npm ci --no-audit --no-fund --loglevel=error
+
+## regenerate: everything that depends on the Komodo version, for KOMODO_VERSION (an npm komodo_client version, or a source tag of KOMODO_SRC, a git clone of moghtech/komodo): document, Rust facts, typed client, catalogs, changelog, fixtures, snapshots (tools/regenerate.sh)
+KOMODO_SRC ?=
+regenerate:
+	@test -n "$(KOMODO_VERSION)" || { echo "usage: make regenerate KOMODO_VERSION=2.3.2 [KOMODO_SRC=path/to/komodo]" >&2; exit 2; }
+	KOMODO_SRC="$(KOMODO_SRC)" GO="$(GO)" tools/regenerate.sh $(KOMODO_VERSION)
 
 ## spec: regenerate api/komodo.openapi.json from komodo_client (optionally bumping KOMODO_VERSION)
 spec:

@@ -3,7 +3,11 @@
 // without a file on disk.
 package api
 
-import _ "embed"
+import (
+	"bytes"
+	_ "embed"
+	"sync"
+)
 
 // Document is api/komodo.openapi.json, the OpenAPI 3.0.3 description of Komodo Core.
 //
@@ -22,3 +26,15 @@ var Serde []byte
 //
 //go:embed secrets.yaml
 var Secrets []byte
+
+// KomodoVersion is the Komodo Core version Document describes (its info.version, also
+// x-komodo-client-version), read without parsing the document.
+var KomodoVersion = sync.OnceValue(func() string {
+	const key = `"x-komodo-client-version": "`
+	i := bytes.Index(Document, []byte(key))
+	if i < 0 {
+		panic("api: komodo.openapi.json has no x-komodo-client-version")
+	}
+	rest := Document[i+len(key):]
+	return string(rest[:bytes.IndexByte(rest, '"')])
+})

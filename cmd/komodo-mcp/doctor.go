@@ -82,7 +82,7 @@ func doctor(ctx context.Context, args []string, stdout, stderr io.Writer, getenv
 		same := version == doc.Info.Version
 		report(true, "Komodo Core at %s answers, version %s", cfg.URL, version)
 		if !same {
-			report(false, "the tools were generated for Komodo %s: expect differences (regenerate with `make spec KOMODO_VERSION=%s`)", doc.Info.Version, version)
+			report(false, "the tools were generated for Komodo %s: expect differences (regenerate with `make regenerate KOMODO_VERSION=%s`)", doc.Info.Version, version)
 		}
 	}
 	if u, err := client.Call(ctx, "GET", "/user", nil); err != nil {

@@ -43,7 +43,7 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	defer s.Close()
 	url := s.URL()
-	logger.Info("komodo simulator listening", "url", url, "version", sim.Version)
+	logger.Info("komodo simulator listening", "url", url, "version", sim.DefaultVersion())
 	fmt.Fprintf(stdout, `Komodo simulator (Komodo Core %s) listening on %s
 
 Point komodo-mcp at it:
@@ -53,7 +53,7 @@ Or log in as %s / %s (KOMODO_AUTH_MODE=jwt).
 A read-only user (may read, not change; shows what a permission error looks like):
   KOMODO_API_KEY=%s KOMODO_API_SECRET=%s, or %s / %s
 Press Ctrl-C to stop.
-`, sim.Version, url, url, sim.DemoAPIKey, sim.DemoAPISecret, sim.DemoUsername, sim.DemoPassword,
+`, sim.DefaultVersion(), url, url, sim.DemoAPIKey, sim.DemoAPISecret, sim.DemoUsername, sim.DemoPassword,
 		sim.ViewerAPIKey, sim.ViewerAPISecret, sim.ViewerUsername, sim.ViewerPassword)
 	<-ctx.Done()
 	return nil

@@ -209,8 +209,8 @@ func authHandlers(handle func(string, handlerFunc)) {
 		return map[string]any{"type": "Jwt", "data": map[string]any{"jwt": s.issueJWT(u.ID)}}, nil
 	})
 	handle("GetUser", func(s *Server, c *call) (any, *apiError) { return s.w.userJSON(c.user), nil })
-	handle("GetCoreVersionText", func(s *Server, c *call) (any, *apiError) { return Version, nil })
-	handle("GetVersion", func(s *Server, c *call) (any, *apiError) { return map[string]any{"version": Version}, nil })
+	handle("GetCoreVersionText", func(s *Server, c *call) (any, *apiError) { return s.opts.KomodoVersion, nil })
+	handle("GetVersion", func(s *Server, c *call) (any, *apiError) { return map[string]any{"version": s.opts.KomodoVersion}, nil })
 }
 
 // userJSON is a User as Komodo sends it (password hash blanked).

@@ -48,7 +48,7 @@ func (s *Server) docsPage() []byte {
 	}
 	doc := map[string]any{
 		"openapi": "3.1.0",
-		"info":    map[string]any{"title": "komodo_client", "version": Version, "license": map[string]any{"name": "GPL-3.0-or-later"}},
+		"info":    map[string]any{"title": "komodo_client", "version": s.opts.KomodoVersion, "license": map[string]any{"name": "GPL-3.0-or-later"}},
 		"paths":   paths,
 	}
 	spec, _ := json.Marshal(doc)

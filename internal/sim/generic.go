@@ -118,7 +118,7 @@ func plausibleString(field string) string {
 	case field == "name" || field == "username":
 		return "sim"
 	case field == "version":
-		return "2.3.2"
+		return api.KomodoVersion()
 	}
 	return ""
 }

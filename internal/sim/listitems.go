@@ -60,7 +60,7 @@ func (w *world) listInfo(r *resource) map[string]any {
 		// key or ip and terminals as disabled (bin/core/src/resource/server.rs to_list_item).
 		switch r.State {
 		case "Ok":
-			info["version"] = "v" + Version
+			info["version"] = "v" + w.version
 			info["stats"] = r.Stats
 			info["public_ip"] = nullIfEmpty(r.PublicIP)
 			if r.Cores > 0 {

@@ -14,6 +14,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/komodo-mcp/komodo-mcp/api"
 )
 
 // Demo credentials of the seeded world. The admin user owns the API key; the viewer is a
@@ -30,8 +32,9 @@ const (
 	ViewerAPISecret = "S-demo-viewer-1d9f5b82e7c0"
 )
 
-// Version is the Komodo Core version the simulator reports.
-const Version = "2.3.2"
+// DefaultVersion is the Komodo Core version the simulator plays unless told otherwise: the
+// version of the embedded document (api.KomodoVersion).
+func DefaultVersion() string { return api.KomodoVersion() }
 
 // ControlPrefix is the path prefix of the simulator's own control endpoints (faults and
 // counts); real Komodo serves nothing under it.
@@ -65,6 +68,8 @@ type Options struct {
 	// TerminalLineDelay is the pause before each line of a /terminal/execute stream
 	// (default 0), so that tests can watch output arrive and time out mid-stream.
 	TerminalLineDelay time.Duration
+	// KomodoVersion is the Komodo Core version to play (default DefaultVersion()).
+	KomodoVersion string
 }
 
 // Server is one simulated Komodo Core. Create it with New (then serve Handler), with
@@ -103,6 +108,9 @@ func New(opts Options) *Server {
 	if opts.HMACSkew <= 0 {
 		opts.HMACSkew = 5 * time.Minute
 	}
+	if opts.KomodoVersion == "" {
+		opts.KomodoVersion = DefaultVersion()
+	}
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -115,6 +123,7 @@ func New(opts Options) *Server {
 	if err != nil {
 		panic(err)
 	}
+	w.version = opts.KomodoVersion
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
 	s := &Server{opts: opts, log: log, sp: sp, jwtKey: key, handlers: newHandlers(), w: w, timers: map[*time.Timer]struct{}{}, subs: map[int]func(UpdateEvent){},
@@ -122,6 +131,9 @@ func New(opts Options) *Server {
 	s.faults.init()
 	return s
 }
+
+// Version is the Komodo Core version the simulator plays.
+func (s *Server) Version() string { return s.opts.KomodoVersion }
 
 // Handler is the simulator as an http.Handler, for embedding in another server.
 func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serveHTTP) }

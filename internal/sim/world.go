@@ -116,6 +116,7 @@ type target struct {
 
 type world struct {
 	seq       int
+	version   string                 // the Komodo version played, for the Periphery version of servers
 	resources map[string][]*resource // kind -> in creation order
 	tags      []*tag
 	variables []*variable

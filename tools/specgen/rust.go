@@ -15,11 +15,11 @@ import (
 // The TypeScript types lose two facts of the Rust structs they come from (typeshare writes
 // them): a field with #[serde(default)] is optional on the wire although the TypeScript field
 // is not, and Rust's i32/u32/u16/... become TypeScript `number`. rustFacts holds those facts,
-// read once from the Rust sources of komodo_client and mogh_auth_client at the pinned
-// versions and committed (tools/specgen/rust-facts.json), so that generation needs neither
-// the sources nor crates.io:
+// read once from the Rust sources of komodo_client at each Komodo version and committed
+// (tools/specgen/facts/VERSION.json; mogh_auth_client's, shared by every Komodo 2, in
+// facts/mogh_auth_client.json), so that generation needs neither the sources nor crates.io:
 //
-//	go run ./tools/specgen -rust-src KOMODO/client/core/rs/src,LIB/auth/client/rs/src
+//	go run ./tools/specgen -rust-src KOMODO@vX/client/core/rs/src -version X
 type rustFacts struct {
 	// Sources names what the facts were read from.
 	Sources []string `json:"sources"`
@@ -242,15 +242,42 @@ func writeRustFacts(dirs []string, path string) error {
 	return os.WriteFile(path, append(data, '\n'), 0o644)
 }
 
-// readRustFacts reads the committed facts.
-func readRustFacts(path string) (*rustFacts, error) {
+// authFactsFile holds the facts of mogh_auth_client's Rust structs (moghtech/lib), which
+// every Komodo 2 shares; a version's own file holds komodo_client's.
+const authFactsFile = "mogh_auth_client.json"
+
+// readRustFacts reads the committed facts of Komodo version, plus mogh_auth_client's when
+// withAuth (Komodo 2); the auth package's facts win for a struct both name, as its
+// definitions do.
+func readRustFacts(dir, version string, withAuth bool) (*rustFacts, error) {
+	facts, err := readFactsFile(filepath.Join(dir, version+".json"))
+	if err != nil {
+		return nil, err
+	}
+	if withAuth {
+		auth, err := readFactsFile(filepath.Join(dir, authFactsFile))
+		if err != nil {
+			return nil, err
+		}
+		facts.Sources = append(facts.Sources, auth.Sources...)
+		for name, fields := range auth.Structs {
+			facts.Structs[name] = fields
+		}
+	}
+	return facts, nil
+}
+
+func readFactsFile(path string) (*rustFacts, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("%w (regenerate it with -rust-src, see tools/specgen/rust.go)", err)
+		return nil, fmt.Errorf("%w (write it from the Rust sources of that Komodo version: `make regenerate KOMODO_VERSION=X KOMODO_SRC=...`, see tools/specgen/rust.go)", err)
 	}
 	var facts rustFacts
 	if err := json.Unmarshal(data, &facts); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if facts.Structs == nil {
+		facts.Structs = map[string]map[string]rustField{}
 	}
 	return &facts, nil
 }

@@ -32,6 +32,12 @@ type curation struct {
 	// BriefNestedSchemaBytes: a nested input object larger than this is described by its
 	// field names instead of being inlined (see shrink).
 	BriefNestedSchemaBytes int `yaml:"brief_nested_schema_bytes"`
+	// Renamed maps an operation's name in an older Komodo to its newest name
+	// (ListDockerContainers: ListContainers): the older version's tool keeps the newest
+	// tool name and calls the operation under the name that Core knows.
+	Renamed map[string]string `yaml:"renamed"`
+	// NotTools are operations that take a credential as an argument: never tools.
+	NotTools []string `yaml:"not_tools"`
 }
 
 // alias is a usage-guide tool name for an operation named differently in Komodo.
@@ -62,7 +68,10 @@ var modules = []struct{ prefix, module string }{
 	{"/read/", "read"}, {"/write/", "write"}, {"/execute/", "execute"},
 }
 
-func buildTools(doc *openapi3.T, cur *curation, effects map[string]string) ([]tool, error) {
+// buildTools builds the catalog of doc. strict (the newest version) requires every curated
+// name to be in the catalog; an older version lacks some operations, and the curation of
+// the tools it lacks does not apply to it.
+func buildTools(doc *openapi3.T, cur *curation, effects map[string]string, strict bool) ([]tool, error) {
 	var tools []tool
 	ops := map[string]tool{}
 	for _, path := range doc.Paths.InMatchingOrder() {
@@ -83,22 +92,32 @@ func buildTools(doc *openapi3.T, cur *curation, effects map[string]string) ([]to
 		default:
 			continue // auth, version, terminal: served by hand-written tools
 		}
-		name := "komodo_" + module + "_" + op.OperationID
-		t, err := buildTool(name, module, method, path, op, cur, effects)
+		if slices.Contains(cur.NotTools, op.OperationID) {
+			continue
+		}
+		canon := op.OperationID
+		if newer, ok := cur.Renamed[canon]; ok && !strict {
+			canon = newer
+		}
+		name := "komodo_" + module + "_" + canon
+		t, err := buildCanonTool(name, module, method, path, op, canon, cur, effects)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
 		tools = append(tools, t)
-		ops[op.OperationID] = t
+		ops[canon] = t
 	}
 	for _, name := range sortedKeys(cur.Aliases) {
 		a := cur.Aliases[name]
 		target, ok := ops[a.Operation]
+		if !ok && !strict {
+			continue
+		}
 		if !ok {
 			return nil, fmt.Errorf("alias %s: no operation %s", name, a.Operation)
 		}
 		op := doc.Paths.Value(target.Path).Post
-		t, err := buildTool(name, target.Module, target.Method, target.Path, op, cur, effects)
+		t, err := buildCanonTool(name, target.Module, target.Method, target.Path, op, a.Operation, cur, effects)
 		if err != nil {
 			return nil, fmt.Errorf("alias %s: %w", name, err)
 		}
@@ -114,6 +133,17 @@ func buildTools(doc *openapi3.T, cur *curation, effects map[string]string) ([]to
 	known := map[string]bool{}
 	for _, t := range tools {
 		known[t.Name] = true
+	}
+	if !strict {
+		return tools, nil
+	}
+	for old, newer := range cur.Renamed {
+		if _, ok := ops[old]; ok {
+			return nil, fmt.Errorf("renamed: %s is still an operation of the newest version", old)
+		}
+		if _, ok := ops[newer]; !ok {
+			return nil, fmt.Errorf("renamed: %s (the new name of %s) is not an operation", newer, old)
+		}
 	}
 	for _, name := range cur.Default {
 		if !known[name] {
@@ -141,6 +171,20 @@ func buildTools(doc *openapi3.T, cur *curation, effects map[string]string) ([]to
 // targetFields are the request fields that name the resource an operation acts on; a tool
 // whose operation takes exactly one of them also takes `id` for it (README "Compatibility with the seed usage guide").
 var targetFields = []string{"server", "deployment", "stack", "build", "repo", "procedure", "action", "builder", "alerter", "sync", "swarm"}
+
+// buildCanonTool builds the tool of op, whose operation an older Komodo names differently
+// from canon, its newest name: the curation and the tool's words follow canon, the call
+// goes to the operation that Core knows.
+func buildCanonTool(name, module, method, path string, op *openapi3.Operation, canon string, cur *curation, effects map[string]string) (tool, error) {
+	if canon == op.OperationID {
+		return buildTool(name, module, method, path, op, cur, effects)
+	}
+	c := *op
+	c.OperationID = canon
+	t, err := buildTool(name, module, method, path, &c, cur, effects)
+	t.Operation = op.OperationID
+	return t, err
+}
 
 func buildTool(name, module, method, path string, op *openapi3.Operation, cur *curation, effects map[string]string) (tool, error) {
 	opName := op.OperationID

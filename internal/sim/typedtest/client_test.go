@@ -154,7 +154,7 @@ func TestClient_ReadsTheSeededWorld(t *testing.T) {
 			t.Errorf("admin should see the secret value, got %v", v.Value)
 		}
 	}
-	if v := must(c.GetVersionWithResponse(ctx, komodo.GetVersion{})).JSON200; v.Version != sim.Version {
+	if v := must(c.GetVersionWithResponse(ctx, komodo.GetVersion{})).JSON200; v.Version != sim.DefaultVersion() {
 		t.Errorf("version %q", v.Version)
 	}
 	if info := must(c.GetCoreInfoWithResponse(ctx, komodo.GetCoreInfo{})).JSON200; info.DefaultPaginationLimit != sim.DefaultPaginationLimit {
@@ -180,7 +180,7 @@ func TestClient_ReadsTheSeededWorld(t *testing.T) {
 		t.Errorf("FindUser: %s", u.Username)
 	}
 	text := must(c.GetCoreVersionTextWithResponse(ctx))
-	if string(text.Body) != sim.Version {
+	if string(text.Body) != sim.DefaultVersion() {
 		t.Errorf("GET /version: %q", text.Body)
 	}
 }
