@@ -6,7 +6,7 @@ NODE_DIR := tools/specgen/node
 #   make spec KOMODO_VERSION=2.4.0
 KOMODO_VERSION ?=
 
-.PHONY: regenerate all build test test-e2e e2e-deps ui ui-deps check-ui test-ui fuzz conformance spec check-spec generate check-generate check-tidy bench bench-tasks bench-http lint node-deps clean
+.PHONY: regenerate check-regenerate all build test test-e2e e2e-deps ui ui-deps check-ui test-ui fuzz conformance spec check-spec generate check-generate check-tidy bench bench-tasks bench-http lint node-deps clean
 
 # The Go modules of the repository: the server (.), the typed client (gen/komodo, a module of
 # its own so that its users download nothing of the server) and the tests that use both
@@ -67,6 +67,21 @@ KOMODO_SRC ?=
 regenerate:
 	@test -n "$(KOMODO_VERSION)" || { echo "usage: make regenerate KOMODO_VERSION=2.3.2 [KOMODO_SRC=path/to/komodo]" >&2; exit 2; }
 	KOMODO_SRC="$(KOMODO_SRC)" GO="$(GO)" tools/regenerate.sh $(KOMODO_VERSION)
+
+## check-regenerate: `make regenerate` for another version (CHECK_VERSION, default 2.3.0) on a scratch copy of the tree, then the tests that depend on the version (CI)
+CHECK_VERSION ?= 2.3.0
+check-regenerate:
+	@dir=$$(mktemp -d) && trap 'rm -rf "$$dir"' EXIT && \
+		git ls-files -z | xargs -0 cp --parents -t "$$dir" && \
+		{ test ! -d $(NODE_DIR)/node_modules || cp -r $(NODE_DIR)/node_modules "$$dir/$(NODE_DIR)/"; } && \
+		cd "$$dir" && start=$$(date +%s) && \
+		$(MAKE) --no-print-directory regenerate KOMODO_VERSION=$(CHECK_VERSION) && \
+		echo "make regenerate KOMODO_VERSION=$(CHECK_VERSION): $$(( $$(date +%s) - start )) s" && \
+		grep -q '"x-komodo-client-version": "$(CHECK_VERSION)"' api/komodo.openapi.json && \
+		$(GO) vet ./api/... ./gen/... ./internal/sim/... ./cmd/... && \
+		$(GO) test -count=1 ./api/... ./gen/... ./tools/specgen ./tools/toolgen ./internal/sim/... && \
+		$(GO) test -count=1 ./internal/server -run 'Inventory|Snapshots|Version' && \
+		$(GO) test -count=1 ./cmd/komodo-mcp -run 'Doctor|Version|Tools'
 
 ## spec: regenerate api/komodo.openapi.json from komodo_client (optionally bumping KOMODO_VERSION)
 spec:

@@ -14,6 +14,7 @@ import (
 	"github.com/komodo-mcp/komodo-mcp/internal/config"
 	"github.com/komodo-mcp/komodo-mcp/internal/rpc"
 	"github.com/komodo-mcp/komodo-mcp/internal/server"
+	"github.com/komodo-mcp/komodo-mcp/internal/sim"
 	"github.com/komodo-mcp/komodo-mcp/internal/sim/simtest"
 )
 
@@ -84,7 +85,7 @@ func TestReads_GetState(t *testing.T) {
 
 	srv := structured(t, call(t, cs, "komodo_read_GetServer", `{"id":"prod-1"}`))
 	info := srv["info"].(map[string]any)
-	if info["state"] != "Ok" || info["version"] != "v2.3.2" || info["stats"] == nil {
+	if info["state"] != "Ok" || info["version"] != "v"+sim.DefaultVersion() || info["stats"] == nil {
 		t.Errorf("GetServer info = %v", info)
 	}
 	edge := structured(t, call(t, cs, "komodo_read_GetServer", `{"id":"edge-1"}`))
