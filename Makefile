@@ -2,8 +2,9 @@
 SHELL := /bin/bash
 GO ?= go
 NODE_DIR := tools/specgen/node
-# The Komodo version lives in one place: tools/specgen/node/package.json. Bump it with
-#   make spec KOMODO_VERSION=2.4.0
+# The newest Komodo version served lives in one place: tools/specgen/node/package.json.
+# Regenerate everything for a version with
+#   make regenerate KOMODO_VERSION=2.4.0
 KOMODO_VERSION ?=
 
 .PHONY: regenerate check-regenerate all build test test-e2e e2e-deps ui ui-deps check-ui test-ui fuzz conformance spec check-spec generate check-generate check-tidy bench bench-tasks bench-http lint node-deps clean
@@ -80,6 +81,8 @@ check-regenerate:
 		grep -q '"x-komodo-client-version": "$(CHECK_VERSION)"' api/komodo.openapi.json && \
 		$(GO) vet ./api/... ./gen/... ./internal/sim/... ./cmd/... && \
 		$(GO) test -count=1 ./api/... ./gen/... ./tools/specgen ./tools/toolgen ./internal/sim/... && \
+		$(GO) -C gen/komodo test -count=1 ./... && \
+		$(GO) -C internal/sim/typedtest test -count=1 ./... && \
 		$(GO) test -count=1 ./internal/server -run 'Inventory|Snapshots|Version' && \
 		$(GO) test -count=1 ./cmd/komodo-mcp -run 'Doctor|Version|Tools'
 

@@ -10,8 +10,9 @@
 #     tool snapshots follow it. A newer minor keeps the previous newest as an older version.
 #   - an older version (an older minor): api/versions/VERSION.openapi.json replaces the
 #     document of that minor; its catalog and the changelog follow.
-# The Rust facts (tools/specgen/facts/VERSION.json) are read from KOMODO_SRC at vVERSION when
-# it is given, else the committed file is used (CI has no Komodo sources).
+# The Rust facts (tools/specgen/facts/VERSION.json; for the newest, api/komodo.serde.json too)
+# are read from KOMODO_SRC at vVERSION when it is given, else the committed files are used (CI
+# has no Komodo sources).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -77,6 +78,12 @@ else
 	say "Komodo $X is the newest served: tools/specgen/node pins komodo_client@$X"
 	(cd "$NODE_DIR" && npm install --save-exact --no-audit --no-fund --loglevel=error "komodo_client@$X")
 	$GO run ./tools/specgen
+	if [ -n "$src" ]; then
+		say "the simulator's serialization facts (api/komodo.serde.json) of Komodo $X"
+		$GO run ./tools/specgen -serde-src "$src/client/core/rs/src"
+	else
+		say "api/komodo.serde.json kept (no KOMODO_SRC): the simulator's world keeps the previous version's defaults"
+	fi
 fi
 
 # 3. Generated code: the typed client and every version's catalog and the changelog.
