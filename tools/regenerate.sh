@@ -98,5 +98,9 @@ $GO run ./tools/fixtures
 say "tool snapshots (internal/server/testdata/toolsnaps)"
 $GO test ./internal/server -run 'Snapshots' -count=1 -update >/dev/null
 
+# 6. README sections generated from the catalog (the default tools, the toolsets' cost).
+say "README sections generated from the catalog"
+$GO test ./cmd/komodo-mcp -run 'TestReadme' -count=1 -update-readme >/dev/null
+
 say "done: review the diff (README 'Regenerating for a Komodo version'), then make test"
 git status --short -- api tools/specgen gen internal/server/testdata >&2 || true
