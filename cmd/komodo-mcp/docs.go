@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/komodo-mcp/komodo-mcp/api"
+	"github.com/komodo-mcp/komodo-mcp/gen/catalog"
 )
 
 // Komodo Core serves its own utoipa OpenAPI document at GET /docs, without authentication,
@@ -52,12 +52,15 @@ func docsOperations(page []byte) ([]string, error) {
 }
 
 // ourOperations are the RPC operation paths of the document the tools were generated from.
-func ourOperations() []string {
-	var doc struct {
-		Paths map[string]json.RawMessage `json:"paths"`
+// ourOperations are the RPC paths (/read/X, /write/X, /execute/X) of a version's catalog.
+func ourOperations(c *catalog.Catalog) []string {
+	paths := map[string]bool{}
+	for _, m := range []string{"read", "write", "execute"} {
+		for _, op := range c.Operations(m) {
+			paths["/"+m+"/"+op] = true
+		}
 	}
-	_ = json.Unmarshal(api.Document, &doc)
-	return rpcPaths(doc.Paths)
+	return rpcPaths(paths)
 }
 
 func rpcPaths[V any](paths map[string]V) []string {

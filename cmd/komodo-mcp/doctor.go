@@ -8,8 +8,8 @@ import (
 	"io"
 	"strings"
 
-	"github.com/komodo-mcp/komodo-mcp/api"
 	"github.com/komodo-mcp/komodo-mcp/internal/config"
+	"github.com/komodo-mcp/komodo-mcp/gen/catalog"
 	"github.com/komodo-mcp/komodo-mcp/internal/errcode"
 	"github.com/komodo-mcp/komodo-mcp/internal/rpc"
 )
@@ -31,7 +31,7 @@ func doctor(ctx context.Context, args []string, stdout, stderr io.Writer, getenv
 	}
 	logger := newLogger(stderr, cfg.LogLevel)
 	if cfg.Demo {
-		url, stop, err := startDemo(ctx, logger)
+		url, stop, err := startDemo(ctx, logger, cfg.CoreVersion)
 		if err != nil {
 			return err
 		}
@@ -63,11 +63,8 @@ func doctor(ctx context.Context, args []string, stdout, stderr io.Writer, getenv
 		fmt.Fprintf(stdout, "%s %s\n", mark, fmt.Sprintf(format, a...))
 	}
 
-	var doc struct {
-		Info struct{ Version string } `json:"info"`
-	}
-	_ = json.Unmarshal(api.Document, &doc)
-	if v, err := client.Call(ctx, "GET", "/version", nil); err != nil {
+	cat := catalog.Newest()
+	if version, err := client.Version(ctx); err != nil {
 		switch e := rpc.AsError(err); {
 		case e.WrongAddress():
 			report(false, "KOMODO_URL %s does not lead to Komodo Core's API: %s", cfg.URL, explain(err))
@@ -78,14 +75,20 @@ func doctor(ctx context.Context, args []string, stdout, stderr io.Writer, getenv
 		}
 		return errToolFailed // nothing else can be checked
 	} else {
-		version := strings.Trim(strings.TrimSpace(string(v)), `"`)
-		same := version == doc.Info.Version
 		report(true, "Komodo Core at %s answers, version %s", cfg.URL, version)
-		if !same {
-			report(false, "the tools were generated for Komodo %s: expect differences (regenerate with `make regenerate KOMODO_VERSION=%s`)", doc.Info.Version, version)
+		m, err := catalog.ForCore(version)
+		switch {
+		case err != nil:
+			report(false, "tools for Komodo %s: %v", version, err)
+		case m.Exact:
+			cat = m.Catalog
+			report(true, "tools: the catalog of Komodo %s (%d tools; catalogs: %s)", m.Catalog.Version, len(m.Catalog.Tools), strings.Join(catalog.Versions(), ", "))
+		default:
+			cat = m.Catalog
+			report(false, "tools: %s", m.Warning)
 		}
 	}
-	if u, err := client.Call(ctx, "GET", "/user", nil); err != nil {
+	if u, err := client.User(ctx); err != nil {
 		report(false, "credentials (%s mode): %s", cfg.AuthMode, explain(err))
 	} else {
 		var user struct {
@@ -104,7 +107,7 @@ func doctor(ctx context.Context, args []string, stdout, stderr io.Writer, getenv
 	} else {
 		report(true, "read access (ListServers)")
 	}
-	checkDocs(ctx, cfg.URL, *docs, stdout, report)
+	checkDocs(ctx, cfg.URL, cat, *docs, stdout, report)
 	if failed {
 		return errToolFailed
 	}
@@ -113,7 +116,7 @@ func doctor(ctx context.Context, args []string, stdout, stderr io.Writer, getenv
 
 // checkDocs compares Core's GET /docs operation list with the document's (the drift alarm of
 // regenerating on a Komodo release). An unreachable /docs fails only when required.
-func checkDocs(ctx context.Context, base string, required bool, stdout io.Writer, report func(bool, string, ...any)) {
+func checkDocs(ctx context.Context, base string, cat *catalog.Catalog, required bool, stdout io.Writer, report func(bool, string, ...any)) {
 	page, err := fetchDocs(ctx, base)
 	var core []string
 	if err == nil {
@@ -127,12 +130,12 @@ func checkDocs(ctx context.Context, base string, required bool, stdout io.Writer
 		}
 		return
 	}
-	ours := ourOperations()
+	ours := ourOperations(cat)
 	added, removed := docsDrift(core, ours)
 	if len(added) == 0 && len(removed) == 0 {
-		report(true, "Core's operation list (GET %s) matches the tools' document: %d operations (allowing for Komodo 2.3.2's 3 known differences)", docsPath, len(ours))
+		report(true, "Core's operation list (GET %s) matches the tools of Komodo %s: %d operations (allowing for Komodo 2.3.2's 3 known differences)", docsPath, cat.Version, len(ours))
 		return
 	}
-	report(false, "Core's operation list (GET %s) differs from the tools' document: %d added in Core %v, %d gone from Core %v; regenerate with `make spec KOMODO_VERSION=<Core's version>`",
-		docsPath, len(added), added, len(removed), removed)
+	report(false, "Core's operation list (GET %s) differs from the tools of Komodo %s: %d added in Core %v, %d gone from Core %v; regenerate with `make regenerate KOMODO_VERSION=<Core's version>`",
+		docsPath, cat.Version, len(added), added, len(removed), removed)
 }

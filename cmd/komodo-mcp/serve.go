@@ -7,7 +7,9 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"time"
 
+	"github.com/komodo-mcp/komodo-mcp/gen/catalog"
 	"github.com/komodo-mcp/komodo-mcp/internal/audit"
 	"github.com/komodo-mcp/komodo-mcp/internal/auth"
 	"github.com/komodo-mcp/komodo-mcp/internal/config"
@@ -47,6 +49,9 @@ func serve(ctx context.Context, args []string, stdin io.Reader, stdout, stderr i
 		return err
 	}
 	defer cleanup()
+	if cfg.CoreVersion == "" || cfg.Demo {
+		srv.WatchKomodo(ctx, watchUp, watchDown)
+	}
 
 	if cfg.HTTPAddr != "" {
 		return serveHTTP(ctx, cfg, srv, logger)
@@ -79,7 +84,7 @@ func buildWith(ctx context.Context, cfg *config.Config, logger *slog.Logger, std
 	}
 	cleanup := func() {}
 	if cfg.Demo {
-		url, stop, err := startDemo(ctx, logger)
+		url, stop, err := startDemo(ctx, logger, cfg.CoreVersion)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -105,8 +110,28 @@ func buildWith(ctx context.Context, cfg *config.Config, logger *slog.Logger, std
 		cleanup()
 		return nil, nil, usageError("%v", err)
 	}
+	if cfg.CoreVersion != "" && !cfg.Demo {
+		logger.Info("serving the tools of the Komodo version given", "komodo_version", cfg.CoreVersion, "catalog", srv.Catalog().Version)
+		return srv, cleanup, nil
+	}
+	// The Core's own version chooses the tools (serve keeps asking: WatchKomodo).
+	dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	m, err := srv.DetectKomodo(dctx)
+	cancel()
+	if err != nil {
+		logger.Warn("could not read Komodo's version: serving the tools of the newest version known until it answers",
+			"catalog", srv.Catalog().Version, "err", err)
+	} else {
+		logger.Info("Komodo Core version", "catalog", m.Catalog.Version, "exact", m.Exact)
+	}
 	return srv, cleanup, nil
 }
+
+// How often serve asks the Core its version: while it answers, and while it does not.
+const (
+	watchUp   = time.Minute
+	watchDown = 5 * time.Second
+)
 
 // demoCredentials points cfg at the embedded simulator.
 func demoCredentials(cfg *config.Config, url string) {
@@ -114,13 +139,27 @@ func demoCredentials(cfg *config.Config, url string) {
 }
 
 // selection is the tool selection a configuration asks for.
+// With --komodo-version (and no simulator, which plays that version and is asked like any
+// Core), the tools of that version.
 func selection(cfg *config.Config) server.Selection {
-	return server.Selection{Toolsets: cfg.Toolsets, Tools: cfg.Tools, Exclude: cfg.ExcludeTools, ReadOnly: cfg.ReadOnly}
+	sel := server.Selection{Toolsets: cfg.Toolsets, Tools: cfg.Tools, Exclude: cfg.ExcludeTools, ReadOnly: cfg.ReadOnly}
+	if cfg.CoreVersion != "" && !cfg.Demo {
+		if m, err := catalog.ForCore(cfg.CoreVersion); err == nil {
+			sel.Catalog = m.Catalog
+		}
+	}
+	return sel
 }
 
 // startDemo starts the simulator on a random loopback port.
-func startDemo(ctx context.Context, logger *slog.Logger) (url string, stop func(), err error) {
-	s, err := sim.Listen("127.0.0.1:0", sim.Options{Logger: logger.With("component", "sim")})
+func startDemo(ctx context.Context, logger *slog.Logger, version string) (url string, stop func(), err error) {
+	if version != "" {
+		m, err := catalog.ForCore(version)
+		if err != nil || !m.Exact {
+			return "", nil, usageError("the simulator plays the Komodo versions komodo-mcp has tools for (%s), not %s", strings.Join(catalog.Versions(), ", "), version)
+		}
+	}
+	s, err := sim.Listen("127.0.0.1:0", sim.Options{Logger: logger.With("component", "sim"), KomodoVersion: version})
 	if err != nil {
 		return "", nil, fmt.Errorf("start the demo simulator: %w", err)
 	}

@@ -5,8 +5,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
+	"github.com/komodo-mcp/komodo-mcp/gen/catalog"
 	"github.com/komodo-mcp/komodo-mcp/internal/sim"
 )
 
@@ -20,6 +22,7 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	addr := fs.String("addr", defaultSimAddr, "`HOST:PORT` to listen on (default 127.0.0.1:9120, or a free port when that one is taken)")
 	execDuration := fs.Duration("exec-duration", 1500*time.Millisecond, "how long a simulated execution (deploy, build...) takes, a `DURATION` like 1.5s")
 	hmac := fs.Bool("hmac", false, "also accept HMAC-signed requests (X-Komodo-Signature, as KOMODO_AUTH_MODE=hmac sends)")
+	komodoVersion := fs.String("komodo-version", "", "the Komodo Core `VERSION` to play, one komodo-mcp has tools for: "+strings.Join(catalog.Versions(), ", ")+" (default "+sim.DefaultVersion()+")")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -29,8 +32,14 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	explicit := false
 	fs.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "addr" })
 
+	if *komodoVersion != "" {
+		if m, err := catalog.ForCore(*komodoVersion); err != nil || !m.Exact {
+			return usageError("--komodo-version: the simulator plays the Komodo versions komodo-mcp has tools for (%s), not %s", strings.Join(catalog.Versions(), ", "), *komodoVersion)
+		}
+		*komodoVersion = strings.TrimPrefix(*komodoVersion, "v")
+	}
 	logger := newLogger(stderr, 0)
-	opts := sim.Options{Logger: logger, ExecDuration: *execDuration, AcceptHMAC: *hmac}
+	opts := sim.Options{Logger: logger, ExecDuration: *execDuration, AcceptHMAC: *hmac, KomodoVersion: *komodoVersion}
 	s, err := sim.Listen(*addr, opts)
 	if err != nil && !explicit {
 		// The usual port is taken (often by a real Komodo Core, or a simulator already running):
@@ -43,7 +52,7 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	defer s.Close()
 	url := s.URL()
-	logger.Info("komodo simulator listening", "url", url, "version", sim.DefaultVersion())
+	logger.Info("komodo simulator listening", "url", url, "version", s.Version())
 	fmt.Fprintf(stdout, `Komodo simulator (Komodo Core %s) listening on %s
 
 Point komodo-mcp at it:
@@ -53,7 +62,7 @@ Or log in as %s / %s (KOMODO_AUTH_MODE=jwt).
 A read-only user (may read, not change; shows what a permission error looks like):
   KOMODO_API_KEY=%s KOMODO_API_SECRET=%s, or %s / %s
 Press Ctrl-C to stop.
-`, sim.DefaultVersion(), url, url, sim.DemoAPIKey, sim.DemoAPISecret, sim.DemoUsername, sim.DemoPassword,
+`, s.Version(), url, url, sim.DemoAPIKey, sim.DemoAPISecret, sim.DemoUsername, sim.DemoPassword,
 		sim.ViewerAPIKey, sim.ViewerAPISecret, sim.ViewerUsername, sim.ViewerPassword)
 	<-ctx.Done()
 	return nil

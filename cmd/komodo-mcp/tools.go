@@ -3,8 +3,10 @@ package main
 import (
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 
+	"github.com/komodo-mcp/komodo-mcp/gen/catalog"
 	"github.com/komodo-mcp/komodo-mcp/internal/server"
 )
 
@@ -17,10 +19,22 @@ func listTools(args []string, stdout, stderr io.Writer, getenv func(string) stri
 	if err != nil {
 		return err
 	}
+	version := catalog.KomodoVersion
+	if cfg.CoreVersion != "" {
+		m, err := catalog.ForCore(cfg.CoreVersion)
+		if err != nil {
+			return err
+		}
+		if !m.Exact {
+			fmt.Fprintln(stderr, "komodo-mcp tools:", m.Warning)
+		}
+		version = m.Catalog.Version
+	}
 	tools, err := server.List(selection(cfg))
 	if err != nil {
 		return usageError("%v", err)
 	}
+	fmt.Fprintf(stdout, "Tools for Komodo Core %s (catalogs: %s; serving a Core uses its own version's)\n\n", version, strings.Join(catalog.Versions(), ", "))
 	w := tabwriter.NewWriter(stdout, 2, 8, 2, ' ', 0)
 	fmt.Fprintln(w, "TOOL\tTOOLSET\tHINTS\tINPUT SCHEMA\tOUTPUT SCHEMA")
 	total := 0

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/komodo-mcp/komodo-mcp/api"
+	"github.com/komodo-mcp/komodo-mcp/gen/catalog"
 )
 
 // Set by release builds (.goreleaser.yaml):
@@ -101,5 +102,6 @@ func printVersion(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintln(stdout, "built with:", v.Go)
 	fmt.Fprintln(stdout, "tools generated for: Komodo Core", v.Komodo)
+	fmt.Fprintln(stdout, "catalogs: Komodo Core", strings.Join(catalog.Versions(), ", "), "(the one of the Core's own version is served; a newer Core gets the newest)")
 	return nil
 }

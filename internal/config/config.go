@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -55,6 +56,9 @@ type Config struct {
 	ExcludeTools []string // KOMODO_EXCLUDE_TOOLS, --exclude-tools: comma-separated tool names to remove
 	ReadOnly     bool     // KOMODO_READ_ONLY, --read-only: offer no tool that changes anything
 	Demo         bool     // KOMODO_DEMO, --demo: talk to the embedded simulator; URL and credentials not needed
+	// CoreVersion (KOMODO_CORE_VERSION, --komodo-version) is the Komodo version whose tools to
+	// serve instead of the one the Core reports (with Demo: the version the simulator plays).
+	CoreVersion string
 
 	LogLevel slog.Level // KOMODO_LOG_LEVEL, --log-level: debug, info, warn or error; default info
 	HTTPAddr string     // KOMODO_HTTP_ADDR, --http: serve streamable HTTP on host:port; empty means stdio
@@ -191,6 +195,9 @@ func build(s *settings, offline bool) (*Config, error) {
 		return nil, err
 	}
 	if c.Timeout, err = parseDuration(s.get(envTimeout), DefaultTimeout, MaxTimeout); err != nil {
+		return nil, err
+	}
+	if c.CoreVersion, err = parseCoreVersion(s.get(envCoreVersion)); err != nil {
 		return nil, err
 	}
 	c.Toolsets = parseList(s.get(envToolsets))
@@ -361,4 +368,17 @@ func parseListenAddr(v value) (string, error) {
 		return "", v.invalid("is not a listen address: use host:port, e.g. 127.0.0.1:8080, or :8080 for all interfaces")
 	}
 	return v.raw, nil
+}
+
+// coreVersionRE is a Komodo version as its releases are tagged: 1.19.5, v2.3, 2.0.0.
+var coreVersionRE = regexp.MustCompile(`^v?\d+\.\d+(\.\d+)?$`)
+
+func parseCoreVersion(v value) (string, error) {
+	if !v.set() {
+		return "", nil
+	}
+	if !coreVersionRE.MatchString(v.raw) {
+		return "", v.invalid("is not a Komodo version like 1.19.5 or 2.3.2")
+	}
+	return strings.TrimPrefix(v.raw, "v"), nil
 }

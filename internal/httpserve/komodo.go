@@ -19,7 +19,7 @@ import (
 // error mapping classifies both as AUTH_ERROR.
 func KomodoUser(client *rpc.Client) UserLookup {
 	return func(ctx context.Context, c auth.Caller) (User, error) {
-		data, err := client.Call(auth.WithCaller(ctx, c), http.MethodGet, "/user", nil)
+		data, err := client.User(auth.WithCaller(ctx, c))
 		if err != nil {
 			return User{}, err
 		}

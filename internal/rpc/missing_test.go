@@ -50,7 +50,7 @@ func TestCall_MissingOperation(t *testing.T) {
 	}
 	_, err := c.Call(ctx, "POST", "/read/ListSwarms", []byte(`{}`))
 	e := classified(t, err)
-	if e.Code != errcode.NotFound || !strings.Contains(e.Message, "Komodo Core (version "+sim.Version+") has no operation ListSwarms") {
+	if e.Code != errcode.NotFound || !strings.Contains(e.Message, "Komodo Core (version "+sim.DefaultVersion()+") has no operation ListSwarms") {
 		t.Errorf("missing operation: %s: %s", e.Code, e.Message)
 	}
 	if !strings.Contains(e.Hint, "generated for Komodo "+rpc.GeneratedFor()) || strings.Contains(e.Hint, "must be the Komodo Core base URL") {

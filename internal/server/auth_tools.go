@@ -179,7 +179,7 @@ func (s *Server) authStatus(ctx context.Context) (*mcp.CallToolResult, error) {
 // currentUser asks Komodo who the credentials belong to (GET /user) and keeps only who
 // they are: the full User also holds login configuration that is nobody's business here.
 func (s *Server) currentUser(ctx context.Context) (map[string]any, error) {
-	data, err := s.rpc.Call(ctx, "GET", "/user", nil)
+	data, err := s.rpc.User(ctx) // GET /user, or Komodo 1's POST /auth/GetUser
 	if err != nil {
 		return nil, err
 	}

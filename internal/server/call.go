@@ -40,14 +40,14 @@ func (s *Server) handler(t *Tool) mcp.ToolHandler {
 func (s *Server) composed(t *Tool) Handler {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if h, ok := s.handlers[t.Def.Name]; ok {
+	if h, ok := s.sf().handlers[t.Def.Name]; ok {
 		return h
 	}
 	h := t.Handler(s)
 	for i := len(s.opts.Middleware) - 1; i >= 0; i-- {
 		h = s.opts.Middleware[i](t, h)
 	}
-	s.handlers[t.Def.Name] = h
+	s.sf().handlers[t.Def.Name] = h
 	return h
 }
 
@@ -84,14 +84,14 @@ func (s *Server) newCall(t *Tool, req *mcp.CallToolRequest, args map[string]any)
 	}
 	schema := schemaJSON(t.Def.InputSchema)
 	coerceJSONStrings(t.Def.Name, args, schema)
-	ct, _ := catalog.ByName(t.Def.Name)
+	ct := t.Catalog
 	if ct != nil {
 		if e := targetAlias(ct, args, schema); e != nil {
 			return nil, e
 		}
 		fillDefaults(ct, args)
 	}
-	if err := s.validators.validate(t.Def.Name, schema, args); err != nil {
+	if err := s.sf().validators.validate(t.Def.Name, schema, args); err != nil {
 		if ct != nil {
 			if why := guide.Refusal(ct, args); why != nil { // the reason, not "enum" or "unknown argument"
 				return nil, why
@@ -131,9 +131,12 @@ func (s *Server) render(ctx context.Context, res *mcp.CallToolResult, err error)
 // through komodo_call_tool: the tool exists, is not excluded (--exclude-tools), and on a
 // read-only server changes nothing. It returns the tool, or a refusal.
 func (s *Server) permit(name string) (*Tool, *errcode.Error) {
-	t, ok := s.tools[name]
+	t, ok := s.sf().tools[name]
 	switch {
 	case !ok:
+		if msg := s.notInThisVersion(name); msg != "" {
+			return nil, invalid(msg, "this Core cannot do it; komodo_read_KomodoChanges says what an upgrade brings")
+		}
 		return nil, &errcode.Error{Code: errcode.NotFound, Message: fmt.Sprintf("no tool named %q", name), Hint: s.closestTools(name)}
 	case s.excluded[name]:
 		return nil, invalid(fmt.Sprintf("%s is excluded on this server (KOMODO_EXCLUDE_TOOLS / --exclude-tools)", name), "the server's operator chose not to offer it")

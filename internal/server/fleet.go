@@ -83,18 +83,18 @@ func (s *Server) fleetActions() *fleetview.Actions {
 		return nil
 	}
 	a := &fleetview.Actions{Tools: map[string]string{}, Listed: []string{}}
-	if s.gateway {
+	if s.sf().gateway {
 		a.Gateway = callToolName
 	}
 	for button, name := range fleetview.ActionTools {
 		if t, refused := s.permit(name); refused != nil || appOnly(t) {
 			continue
 		}
-		_, listed := s.listed[name]
+		_, listed := s.sf().listed[name]
 		switch {
 		case listed:
 			a.Listed = append(a.Listed, name)
-		case !s.gateway:
+		case !s.sf().gateway:
 			continue
 		}
 		a.Tools[button] = name
@@ -319,7 +319,7 @@ func (s *Server) watchUpdate(ctx context.Context, id string, seen int, limit tim
 
 // fleetSelected reports whether the fleet view is on this server.
 func (s *Server) fleetSelected() bool {
-	_, ok := s.listed[fleetToolName]
+	_, ok := s.sf().listed[fleetToolName]
 	return ok
 }
 

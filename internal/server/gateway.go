@@ -38,9 +38,9 @@ type searchIndex struct {
 }
 
 func (s *Server) toolIndex() *toolsearch.Index {
-	s.search.once.Do(func() {
+	s.sf().search.once.Do(func() {
 		var docs []toolsearch.Doc
-		for name := range s.tools {
+		for name := range s.sf().tools {
 			t, refused := s.permit(name)
 			if refused != nil || t.Dispatches || name == searchToolName || appOnly(t) {
 				continue
@@ -57,9 +57,9 @@ func (s *Server) toolIndex() *toolsearch.Index {
 			docs = append(docs, toolsearch.Doc{Name: name, Description: t.Def.Description, Params: params})
 		}
 		sort.Slice(docs, func(i, j int) bool { return docs[i].Name < docs[j].Name })
-		s.search.index = toolsearch.New(docs)
+		s.sf().search.index = toolsearch.New(docs)
 	})
-	return s.search.index
+	return s.sf().search.index
 }
 
 func searchTool() *Tool {
@@ -88,13 +88,13 @@ func searchTool() *Tool {
 				hits := s.toolIndex().Search(query, limit)
 				tools := make([]any, 0, len(hits))
 				for _, h := range hits {
-					t := s.tools[h.Name]
+					t := s.sf().tools[h.Name]
 					entry := map[string]any{
 						"name":         h.Name,
 						"description":  t.Def.Description,
 						"input_schema": json.RawMessage(schemaJSON(t.Def.InputSchema)),
 					}
-					if _, listed := s.listed[h.Name]; listed {
+					if _, listed := s.sf().listed[h.Name]; listed {
 						entry["listed"] = true // callable directly too
 					}
 					tools = append(tools, entry)
@@ -139,8 +139,8 @@ func callTool() *Tool {
 
 // closestTools suggests tool names close to a wrong one.
 func (s *Server) closestTools(name string) string {
-	all := make([]string, 0, len(s.tools))
-	for n, t := range s.tools {
+	all := make([]string, 0, len(s.sf().tools))
+	for n, t := range s.sf().tools {
 		if !s.excluded[n] && (!s.readOnly || t.readOnly()) && !appOnly(t) {
 			all = append(all, n)
 		}
@@ -175,7 +175,7 @@ func (s *Server) unlisted() mcp.Middleware {
 				return res, err
 			}
 			name := call.Params.Name
-			if _, listed := s.listed[name]; listed || !strings.Contains(err.Error(), "unknown tool") {
+			if _, listed := s.sf().listed[name]; listed || !strings.Contains(err.Error(), "unknown tool") {
 				return res, err
 			}
 			t, refused := s.permit(name)
@@ -185,7 +185,7 @@ func (s *Server) unlisted() mcp.Middleware {
 			e := &errcode.Error{Code: errcode.ValidationError,
 				Message: fmt.Sprintf("%s is not in this session's tool list (it is in the %s toolset)", name, t.Toolset),
 				Hint:    fmt.Sprintf("start the server with --toolsets %s (KOMODO_TOOLSETS) or --tools %s (KOMODO_TOOLS)", t.Toolset, name)}
-			if s.gateway {
+			if s.sf().gateway {
 				e.Hint = fmt.Sprintf("call it through %s {\"name\": %q, \"arguments\": {...}}, or %s", callToolName, name, e.Hint)
 			}
 			return s.render(ctx, nil, e)

@@ -269,7 +269,7 @@ func (s *Server) actor(ctx context.Context) string {
 	if s.self.name == "" {
 		c, cancel := context.WithTimeout(ctx, 5*time.Second)
 		defer cancel()
-		if data, err := s.rpc.Call(c, "GET", "/user", nil); err == nil {
+		if data, err := s.rpc.User(c); err == nil {
 			var u struct{ Username string }
 			if json.Unmarshal(data, &u) == nil {
 				s.self.name = u.Username

@@ -40,7 +40,7 @@ func (s *Server) promptHandler(p guide.Prompt) mcp.PromptHandler {
 // (toolset selection, --exclude-tools, --read-only); empty when all are there.
 func (s *Server) missingToolsNote(text string) string {
 	exposed := map[string]bool{}
-	for _, e := range s.exposed {
+	for _, e := range s.sf().exposed {
 		exposed[e.Def.Name] = true
 	}
 	var missing []string

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/komodo-mcp/komodo-mcp/gen/catalog"
 	"github.com/komodo-mcp/komodo-mcp/internal/suggest"
 )
 
@@ -16,6 +17,8 @@ type Selection struct {
 	Tools    []string // individual tools added on top
 	Exclude  []string // tools removed
 	ReadOnly bool     // drop every tool that is not read-only; wins over everything
+	// Catalog is the Komodo version's catalog whose tools are offered; nil: the newest.
+	Catalog *catalog.Catalog
 }
 
 // moduleToolsets select every tool of one module.
@@ -119,7 +122,11 @@ type ToolInfo struct {
 
 // List resolves a selection without connecting to Komodo.
 func List(sel Selection) ([]ToolInfo, error) {
-	chosen, err := selectTools(Inventory(), sel)
+	c := sel.Catalog
+	if c == nil {
+		c = catalog.Newest()
+	}
+	chosen, err := selectTools(InventoryFor(c), sel)
 	if err != nil {
 		return nil, err
 	}

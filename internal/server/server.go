@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -60,23 +61,20 @@ type Options struct {
 
 // Server is an MCP server bound to one Komodo.
 type Server struct {
-	opts       Options
-	mcp        *mcp.Server
-	rpc        *rpc.Client
-	logger     *slog.Logger
-	validators validators
-	redact     redactor
-	names      *names.Sessions     // id -> name caches of compact results, one per session
-	exposed    []*Tool             // listed in tools/list
-	tools      map[string]*Tool    // the whole inventory, by name
-	readOnly   bool                // only read-only tools may be called
-	excluded   map[string]bool     // --exclude-tools: not callable, not even through the gateway
-	listed     map[string]struct{} // names in tools/list
-	gateway    bool                // komodo_call_tool is listed
-	search     searchIndex         // komodo_search_tools' index, built on first use
+	opts     Options
+	mcp      *mcp.Server
+	rpc      *rpc.Client
+	logger   *slog.Logger
+	redact   redactor
+	names    *names.Sessions // id -> name caches of compact results, one per session
+	sel      Selection
+	readOnly bool            // only read-only tools may be called
+	excluded map[string]bool // --exclude-tools: not callable, not even through the gateway
 
-	mu       sync.Mutex
-	handlers map[string]Handler // composed handlers, built on first use
+	// surface is what depends on the Komodo version served; UseKomodo replaces it whole.
+	surface atomic.Pointer[surface]
+
+	mu sync.Mutex // guards the handlers of the surface and UseKomodo
 
 	confirmTokens *confirm.Tokens
 	started       startedUpdates // updates started by the fleet view's action tools (fleet.go)
@@ -102,37 +100,28 @@ func New(client *rpc.Client, sel Selection, logger *slog.Logger, opts ...Options
 	if o.Confirm == "" {
 		o.Confirm = config.ConfirmNone
 	}
-	all := Inventory()
-	if sel.ReadOnly {
-		all = readOnlyGateway(all)
-	}
-	chosen, err := selectTools(all, sel)
+	sf, err := newSurface(sel)
 	if err != nil {
 		return nil, err
 	}
+	chosen := sf.exposed
 	s := &Server{
 		opts:     o,
 		rpc:      client,
 		logger:   logger,
 		redact:   newRedactor(client.Secrets()),
 		names:    names.NewSessions(client, names.Options{}, 0),
-		exposed:  chosen,
-		tools:    make(map[string]*Tool, len(all)),
+		sel:      sel,
 		readOnly: sel.ReadOnly,
 		excluded: map[string]bool{},
-		listed:   listedNames(chosen),
-		gateway:  gatewayListed(chosen),
-		handlers: map[string]Handler{},
 
 		confirmTokens: o.ConfirmTokens,
 	}
 	if s.confirmTokens == nil {
 		s.confirmTokens = confirm.NewTokens(o.ConfirmKey, 0)
 	}
+	s.surface.Store(sf)
 	s.opts.Middleware = append([]Middleware{s.policyMiddleware}, o.Middleware...)
-	for _, t := range all {
-		s.tools[t.Def.Name] = t
-	}
 	for _, n := range sel.Exclude {
 		s.excluded[n] = true
 	}

@@ -52,12 +52,12 @@ var toolNameRE = regexp.MustCompile(`\bkomodo_[a-z]+_[A-Za-z]+\b`)
 // list but can be called through komodo_call_tool; "" when none. The edge puts it in the
 // error's own field: the rendered JSON is never edited.
 func (s *Server) reach(e *errcode.Error) string {
-	if !s.gateway {
+	if !s.sf().gateway {
 		return ""
 	}
 	var hidden []string
 	for _, name := range toolNameRE.FindAllString(e.Message+"\n"+e.Hint, -1) {
-		if _, listed := s.listed[name]; listed || contains(hidden, name) {
+		if _, listed := s.sf().listed[name]; listed || contains(hidden, name) {
 			continue
 		}
 		if t, refused := s.permit(name); refused == nil && !t.Dispatches && !appOnly(t) {

@@ -39,6 +39,9 @@ type Tool struct {
 	Toolset string
 	// Default puts the tool on the default surface.
 	Default bool
+	// Catalog is the catalog entry of a generated tool (nil for hand-written ones), of the
+	// Komodo version served.
+	Catalog *catalog.Tool
 	// Handler builds the tool's handler once the server exists. The handler only sees
 	// calls that passed Def.InputSchema (see Call).
 	Handler func(s *Server) Handler
@@ -78,17 +81,21 @@ func (c *Call) Target() string { return audit.TargetOf(c.Args) }
 // layer that makes the Call: next sees only validated calls; t is the tool being called.
 type Middleware func(t *Tool, next Handler) Handler
 
-// Inventory is every tool the server knows, generated and hand-written, sorted by
-// name. Each call returns fresh values.
-func Inventory() []*Tool {
-	all := make([]*Tool, 0, len(catalog.Tools)+8)
+// Inventory is every tool the server knows for the newest Komodo version, generated and
+// hand-written, sorted by name. Each call returns fresh values.
+func Inventory() []*Tool { return InventoryFor(catalog.Newest()) }
+
+// InventoryFor is every tool the server knows for the Komodo version of c.
+func InventoryFor(c *catalog.Catalog) []*Tool {
+	all := make([]*Tool, 0, len(c.Tools)+8)
 	defaults := map[string]bool{}
 	for _, n := range catalog.Default {
 		defaults[n] = true
 	}
-	for i := range catalog.Tools {
-		ct := &catalog.Tools[i]
+	for i := range c.Tools {
+		ct := &c.Tools[i]
 		all = append(all, &Tool{
+			Catalog:   ct,
 			Def:       catalogDef(ct),
 			Effect:    ct.Effect,
 			Operation: ct.Operation,
@@ -99,7 +106,7 @@ func Inventory() []*Tool {
 		})
 	}
 	all = append(all, authTools()...)
-	all = append(all, waitUpdateTool(), terminalTool(), searchTool(), callTool(), findTool())
+	all = append(all, waitUpdateTool(), terminalTool(), searchTool(), callTool(), findTool(), changesTool())
 	all = append(all, fleetTools()...)
 	sort.Slice(all, func(i, j int) bool { return all[i].Def.Name < all[j].Def.Name })
 	return all

@@ -74,6 +74,14 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write(s.docsPage())
 		return
 	}
+	getUser := false
+	if s.older != nil {
+		var refuse bool
+		if path, refuse, getUser = s.olderPath(path, r.Method); refuse {
+			s.refuseOlder(w, r, path)
+			return
+		}
+	}
 	module, name := splitRPC(path)
 	op := s.sp.byPath[path]
 	if op == nil && module != "" {
@@ -105,7 +113,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		serveUI(w, r)
 		return
 	}
-	if op != nil && r.Method != op.Method || op == nil && r.Method != http.MethodPost {
+	if !getUser && (op != nil && r.Method != op.Method || op == nil && r.Method != http.MethodPost) {
 		// axum's answer to a routed path with another method: 405, empty body.
 		w.Header().Set("Allow", http.MethodPost)
 		w.WriteHeader(http.StatusMethodNotAllowed)
@@ -130,7 +138,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if r.Method == http.MethodGet {
+	if r.Method == http.MethodGet || getUser {
 		s.dispatch(w, &call{op: op, user: usr, r: r})
 		return
 	}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/komodo-mcp/komodo-mcp/api"
+	"github.com/komodo-mcp/komodo-mcp/gen/catalog"
 )
 
 // Demo credentials of the seeded world. The admin user owns the API key; the viewer is a
@@ -76,6 +77,7 @@ type Options struct {
 // Listen, or in tests with simtest.Start.
 type Server struct {
 	opts     Options
+	older    *catalog.Catalog // the catalog of the version played when older than the document's
 	log      *slog.Logger
 	sp       *spec
 	jwtKey   []byte
@@ -124,9 +126,13 @@ func New(opts Options) *Server {
 		panic(err)
 	}
 	w.version = opts.KomodoVersion
+	older, err := olderCatalog(opts.KomodoVersion)
+	if err != nil {
+		panic(err)
+	}
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
-	s := &Server{opts: opts, log: log, sp: sp, jwtKey: key, handlers: newHandlers(), w: w, timers: map[*time.Timer]struct{}{}, subs: map[int]func(UpdateEvent){},
+	s := &Server{opts: opts, older: older, log: log, sp: sp, jwtKey: key, handlers: newHandlers(), w: w, timers: map[*time.Timer]struct{}{}, subs: map[int]func(UpdateEvent){},
 		done: make(chan struct{}), terms: map[string]*term{}}
 	s.faults.init()
 	return s

@@ -131,8 +131,10 @@ const defaultArgs = {
   komodo_call_tool: { name: 'komodo_read_ListTags', arguments: { page_size: 2 } },
 };
 
-test('a call of every default tool succeeds and its result passes the client\'s validation', async () => {
-  const names = tools.map((t) => t.name).sort();
+// everyDefaultTool calls every default tool of a session and checks that each succeeds and
+// that the client accepts its result.
+async function everyDefaultTool(c, listed) {
+  const names = listed.map((t) => t.name).sort();
   assert.ok(names.length >= 25, `${names.length} default tools`);
   let jobID;
   let alertID;
@@ -146,16 +148,16 @@ test('a call of every default tool succeeds and its result passes the client\'s 
     let args = defaultArgs[name] ?? {};
     if (name === 'komodo_read_GetAlert') args = { id: alertID };
     if (name === 'komodo_read_GetUpdate' || name === 'komodo_read_WaitForUpdate') args = { id: jobID };
-    let res = await call(client, name, args);
+    let res = await call(c, name, args);
     if (res.isError && JSON.parse(text(res)).status === 'confirmation_required') {
       // KOMODO_CONFIRM=destructive (the default) asks before what destroys, runs code or
       // grants privileges: confirm with the preview's token, as a client does once the
       // person said yes.
       assert.equal(res.structuredContent, undefined, `${name}: a preview is not structured content`);
-      res = await call(client, name, { ...args, confirmation_token: JSON.parse(text(res)).confirmation_token });
+      res = await call(c, name, { ...args, confirmation_token: JSON.parse(text(res)).confirmation_token });
     }
     assert.ok(!res.isError, `${name}(${JSON.stringify(args)}) failed: ${text(res)}`);
-    const tool = tools.find((t) => t.name === name);
+    const tool = listed.find((t) => t.name === name);
     if (tool.outputSchema) {
       assert.ok(res.structuredContent, `${name}: declares an output schema but answered no structuredContent`);
     }
@@ -163,8 +165,45 @@ test('a call of every default tool succeeds and its result passes the client\'s 
     if (name.startsWith('komodo_execute_') && !jobID) jobID = res.structuredContent.job_id;
   }
   assert.ok(alertID && jobID, 'ids for GetAlert and GetUpdate');
+  return names.length;
+}
+
+test('a call of every default tool succeeds and its result passes the client\'s validation', async () => {
+  await everyDefaultTool(client, tools);
   assert.equal(counts.rejected, 0);
 });
+
+// The everyday tasks against each Komodo version users run: the simulator plays it, the
+// server reads its version and serves that version's tools.
+for (const version of ['1.19.5', '2.3.2']) {
+  test(`Komodo ${version}: every default tool, and every read without arguments, through the official client`, async () => {
+    const rejectedBefore = counts.rejected;
+    const c = await connect('--komodo-version', version);
+    const all = await connect('--komodo-version', version, '--toolsets', 'all');
+    try {
+      const listed = (await c.listTools()).tools;
+      const n = await everyDefaultTool(c, listed);
+      const everything = (await all.listTools()).tools;
+      const names = new Set(everything.map((t) => t.name));
+      const swarms = names.has('komodo_write_CreateSwarm');
+      assert.equal(swarms, version !== '1.19.5', `${version}: swarm tools offered: ${swarms}`);
+      assert.equal(names.has('komodo_write_CreateBuildWebhook'), version === '1.19.5', `${version}: webhook tools`);
+      const changes = await call(all, 'komodo_read_KomodoChanges', {});
+      assert.ok(!changes.isError, text(changes));
+      assert.equal(changes.structuredContent.from, version);
+      const reads = everything.filter((t) => t.annotations?.readOnlyHint && !(t.inputSchema.required?.length) && !t.name.startsWith('komodo_auth_'));
+      for (const tool of reads) {
+        const res = await call(all, tool.name, {});
+        if (res.isError) assert.match(text(res), /"code":"(NOT_FOUND|VALIDATION_ERROR|SERVER_ERROR|NETWORK_ERROR|TIMEOUT|AUTH_ERROR)"/, tool.name);
+      }
+      assert.equal(counts.rejected, rejectedBefore, 'no result rejected by the client');
+      console.log(`# Komodo ${version}: ${n} default tools called, ${everything.length} tools with --toolsets all, ${reads.length} reads without arguments called`);
+    } finally {
+      await c.close();
+      await all.close();
+    }
+  });
+}
 
 test('bad arguments are a tool error the client accepts, not a protocol error', async () => {
   const res = await call(client, 'komodo_read_ListServers', { page: 9223372036854775807 });

@@ -1,0 +1,166 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/komodo-mcp/komodo-mcp/gen/catalog"
+)
+
+// surface is everything about the server that depends on the Komodo version it serves:
+// the catalog, the tools it builds and lists, and what is built from them on first use.
+// UseKomodo replaces it whole, so a call sees one version from start to end.
+type surface struct {
+	catalog    *catalog.Catalog
+	exposed    []*Tool             // listed in tools/list
+	tools      map[string]*Tool    // the whole inventory, by name
+	listed     map[string]struct{} // names in tools/list
+	gateway    bool                // komodo_call_tool is listed
+	search     searchIndex         // komodo_search_tools' index, built on first use
+	validators *validators         // compiled input schemas, by tool name
+	handlers   map[string]Handler
+}
+
+// newSurface builds the tools of sel.Catalog (nil: the newest version) that sel selects.
+func newSurface(sel Selection) (*surface, error) {
+	c := sel.Catalog
+	if c == nil {
+		c = catalog.Newest()
+	}
+	all := InventoryFor(c)
+	if sel.ReadOnly {
+		all = readOnlyGateway(all)
+	}
+	chosen, err := selectTools(all, sel)
+	if err != nil {
+		return nil, err
+	}
+	sf := &surface{
+		catalog:    c,
+		exposed:    chosen,
+		tools:      make(map[string]*Tool, len(all)),
+		listed:     listedNames(chosen),
+		gateway:    gatewayListed(chosen),
+		validators: &validators{},
+		handlers:   map[string]Handler{},
+	}
+	for _, t := range all {
+		sf.tools[t.Def.Name] = t
+	}
+	return sf, nil
+}
+
+// sf is the surface in use.
+func (s *Server) sf() *surface { return s.surface.Load() }
+
+// Catalog is the catalog of the Komodo version the server serves.
+func (s *Server) Catalog() *catalog.Catalog { return s.sf().catalog }
+
+// UseKomodo makes the server serve the tools of the Komodo version a Core reported
+// (catalog.ForCore chooses the catalog): tools that version lacks leave tools/list, the
+// others take its schemas, and clients get notifications/tools/list_changed. changed is
+// false when the catalog was already in use.
+func (s *Server) UseKomodo(version string) (m catalog.Match, changed bool, err error) {
+	m, err = catalog.ForCore(version)
+	if err != nil {
+		return m, false, err
+	}
+	s.mu.Lock()
+	old := s.sf()
+	if old.catalog == m.Catalog {
+		s.mu.Unlock()
+		return m, false, nil
+	}
+	sel := s.sel
+	sel.Catalog = m.Catalog
+	sf, err := newSurface(sel)
+	if err != nil {
+		s.mu.Unlock()
+		return m, false, err
+	}
+	s.surface.Store(sf)
+	s.mu.Unlock()
+
+	var gone []string
+	for name := range old.listed {
+		if _, ok := sf.listed[name]; !ok {
+			gone = append(gone, name)
+		}
+	}
+	sort.Strings(gone)
+	if len(gone) > 0 {
+		s.mcp.RemoveTools(gone...)
+	}
+	for _, t := range sf.exposed {
+		s.mcp.AddTool(t.Def, s.handler(t))
+	}
+	s.logger.Info("serving the tools of a Komodo version", "komodo_version", version, "catalog", m.Catalog.Version,
+		"tools_listed", len(sf.exposed), "tools_removed", len(gone))
+	return m, true, nil
+}
+
+// DetectKomodo asks the Core its version and serves that version's tools (UseKomodo).
+func (s *Server) DetectKomodo(ctx context.Context) (catalog.Match, error) {
+	v, err := s.rpc.Version(ctx)
+	if err != nil {
+		return catalog.Match{}, err
+	}
+	m, _, err := s.UseKomodo(v)
+	if err == nil && !m.Exact {
+		s.logger.Warn(m.Warning, "komodo_version", v, "catalog", m.Catalog.Version)
+	}
+	return m, err
+}
+
+// WatchKomodo keeps the tools those of the version the Core runs until ctx ends: it asks
+// every up while Komodo answers and every down while it does not, so that a Core that comes
+// back from an outage (an upgrade, often) is met with its own version's tools.
+func (s *Server) WatchKomodo(ctx context.Context, up, down time.Duration) {
+	go func() {
+		answering := true
+		for {
+			wait := up
+			c, cancel := context.WithTimeout(ctx, 10*time.Second)
+			_, err := s.DetectKomodo(c)
+			cancel()
+			switch {
+			case ctx.Err() != nil:
+				return
+			case err != nil:
+				if answering {
+					s.logger.Warn("Komodo does not answer its version: asking again until it does", "err", err)
+				}
+				answering, wait = false, down
+			case !answering:
+				s.logger.Info("Komodo answers again", "catalog", s.Catalog().Version)
+				answering = true
+			}
+			t := time.NewTimer(wait)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return
+			case <-t.C:
+			}
+		}
+	}()
+}
+
+// notInThisVersion explains a tool of the newest Komodo that the Core's version lacks, or
+// says nothing ("") when that is not why the tool is unknown.
+func (s *Server) notInThisVersion(name string) string {
+	c := s.Catalog()
+	if c == catalog.Newest() {
+		return ""
+	}
+	t, ok := catalog.Newest().ByName(name)
+	if !ok {
+		return ""
+	}
+	if _, here := c.ByName(name); here {
+		return ""
+	}
+	return fmt.Sprintf("%s is not available: this Komodo Core runs %s, which has no %s operation (Komodo %s has it)", name, c.Version, t.Operation, catalog.KomodoVersion)
+}
