@@ -76,6 +76,7 @@ func callTool(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return err
 	}
 	defer cleanup()
+	detectKomodo(ctx, cfg, srv, logger)
 
 	serverT, clientT := mcp.NewInMemoryTransports()
 	ss, err := srv.MCP().Connect(ctx, serverT, nil)

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/komodo-mcp/komodo-mcp/gen/catalog"
 	"github.com/komodo-mcp/komodo-mcp/internal/sim"
 	"github.com/komodo-mcp/komodo-mcp/internal/sim/simtest"
 )
@@ -28,7 +29,7 @@ func runDoctor(t *testing.T, url string, args ...string) (int, string) {
 func TestDoctor_Docs(t *testing.T) {
 	s := simtest.Start(t)
 	code, out := runDoctor(t, s.URL(), "--docs")
-	if code != 0 || !strings.Contains(out, "ok   Core's operation list (GET /docs) matches the tools' document: 333 operations") {
+	if code != 0 || !strings.Contains(out, "ok   Core's operation list (GET /docs) matches the tools of Komodo "+catalog.KomodoVersion+": 333 operations") {
 		t.Errorf("doctor --docs against a 2.3.2 Core: exit %d\n%s", code, out)
 	}
 
@@ -53,6 +54,19 @@ func TestDoctor_Docs(t *testing.T) {
 	}
 	if code, out := runDoctor(t, noDocs.URL, "--docs"); code == 0 || !strings.Contains(out, "FAIL Core's operation list (GET /docs): GET /docs answered HTTP 404") {
 		t.Errorf("doctor --docs without /docs: exit %d\n%s", code, out)
+	}
+}
+
+// TestDoctor_Versions: doctor names the catalog served for the Core's version, for a
+// Komodo 1.19.5 (no GET /version, /user or /docs: GetVersion and /auth/GetUser) and a 2.1.
+func TestDoctor_Versions(t *testing.T) {
+	for _, v := range []string{"1.19.5", "2.1.2"} {
+		s := simtest.Start(t, func(o *sim.Options) { o.KomodoVersion = v })
+		code, out := runDoctor(t, s.URL())
+		if code != 0 || !strings.Contains(out, "ok   Komodo Core at "+s.URL()+" answers, version "+v) ||
+			!strings.Contains(out, "ok   tools: the catalog of Komodo "+v) || !strings.Contains(out, "ok   credentials (api-key mode) accepted: user admin") {
+			t.Errorf("doctor against a %s Core: exit %d\n%s", v, code, out)
+		}
 	}
 }
 

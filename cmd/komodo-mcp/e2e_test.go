@@ -377,7 +377,7 @@ func TestCLI_Doctor(t *testing.T) {
 		return string(out), code
 	}
 	out, code := run(simEnv(s)...)
-	if code != 0 || strings.Count(out, "ok ") != 4 || !strings.Contains(out, "version "+sim.DefaultVersion()) || !strings.Contains(out, "operation list (GET /docs) matches") {
+	if code != 0 || strings.Count(out, "ok ") != 5 || !strings.Contains(out, "version "+sim.DefaultVersion()) || !strings.Contains(out, "tools: the catalog of Komodo") || !strings.Contains(out, "operation list (GET /docs) matches") {
 		t.Errorf("doctor against the simulator: exit %d\n%s", code, out)
 	}
 	out, code = run(simEnv(s, "KOMODO_API_SECRET=wrong-secret-123")...)

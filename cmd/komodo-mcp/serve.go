@@ -49,12 +49,17 @@ func serve(ctx context.Context, args []string, stdin io.Reader, stdout, stderr i
 		return err
 	}
 	defer cleanup()
-	if cfg.CoreVersion == "" || cfg.Demo {
-		srv.WatchKomodo(ctx, watchUp, watchDown)
-	}
+	watch := cfg.CoreVersion == "" || cfg.Demo
 
 	if cfg.HTTPAddr != "" {
+		if watch { // asks at once, in the background: the HTTP service's checks come first
+			srv.WatchKomodo(ctx, watchUp, watchDown)
+		}
 		return serveHTTP(ctx, cfg, srv, logger)
+	}
+	detectKomodo(ctx, cfg, srv, logger)
+	if watch {
+		srv.WatchKomodo(ctx, watchUp, watchDown)
 	}
 	logger.Debug("serving MCP on stdio")
 	if isTerminal(stdin) {
@@ -112,19 +117,26 @@ func buildWith(ctx context.Context, cfg *config.Config, logger *slog.Logger, std
 	}
 	if cfg.CoreVersion != "" && !cfg.Demo {
 		logger.Info("serving the tools of the Komodo version given", "komodo_version", cfg.CoreVersion, "catalog", srv.Catalog().Version)
-		return srv, cleanup, nil
 	}
-	// The Core's own version chooses the tools (serve keeps asking: WatchKomodo).
-	dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	return srv, cleanup, nil
+}
+
+// detectKomodo serves the tools of the Core's own version (unless --komodo-version pins one),
+// asking it once, briefly: a Core that does not answer gets the newest version's tools until
+// it does (serve keeps asking, WatchKomodo).
+func detectKomodo(ctx context.Context, cfg *config.Config, srv *server.Server, logger *slog.Logger) {
+	if cfg.CoreVersion != "" && !cfg.Demo {
+		return
+	}
+	dctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
 	m, err := srv.DetectKomodo(dctx)
-	cancel()
 	if err != nil {
 		logger.Warn("could not read Komodo's version: serving the tools of the newest version known until it answers",
 			"catalog", srv.Catalog().Version, "err", err)
-	} else {
-		logger.Info("Komodo Core version", "catalog", m.Catalog.Version, "exact", m.Exact)
+		return
 	}
-	return srv, cleanup, nil
+	logger.Info("Komodo Core version", "catalog", m.Catalog.Version, "exact", m.Exact)
 }
 
 // How often serve asks the Core its version: while it answers, and while it does not.

@@ -64,7 +64,7 @@ var flagDefs = []struct {
 	{"exclude-tools", envExcludeTools, "comma-separated `TOOLS` never to offer", false, Selection},
 	{"read-only", envReadOnly, "offer only tools that change nothing", true, Selection},
 	{"demo", envDemo, "use the embedded Komodo simulator; no URL or credentials needed", true, Komodo},
-	{"komodo-version", envCoreVersion, "serve the tools of Komodo Core `VERSION` (1.19.5, 2.0 to 2.3) instead of the version the Core reports; with --demo the version the simulator plays; with `tools` the version whose tools to list", false, Komodo | Selection},
+	{"komodo-version", envCoreVersion, "serve the tools of Komodo Core `VERSION` (1.19.5, 2.0 to 2.3) instead of the version the Core reports (the simulator plays it; listing tools lists its)", false, Komodo | Selection},
 	{"log-level", envLogLevel, "`LEVEL` of the logs on stderr: debug, info (default), warn or error", false, Common},
 	{"http", envHTTPAddr, "serve streamable HTTP on `HOST:PORT` instead of stdio", false, Serving},
 	{"http-tokens-file", envHTTPTokensFile, "`FILE` of 'name token' lines; HTTP callers send Authorization: Bearer <token> (needed off loopback when the server has Komodo credentials; reloaded on SIGHUP)", false, Serving},

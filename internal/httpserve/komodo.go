@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/komodo-mcp/komodo-mcp/internal/auth"
@@ -51,9 +52,34 @@ func KomodoReachable(base string) func(context.Context) error {
 		}
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
 		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			return fmt.Errorf("GET /version answered HTTP %d", resp.StatusCode)
+		if resp.StatusCode == http.StatusOK {
+			return nil
 		}
-		return nil
+		// Komodo 1 has no GET /version (its UI answers it): its API answers POST
+		// /read/GetVersion, with a JSON error for a caller without credentials.
+		if komodoAPIAnswers(ctx, client, base) {
+			return nil
+		}
+		return fmt.Errorf("GET /version answered HTTP %d", resp.StatusCode)
 	}
+}
+
+// komodoAPIAnswers says whether Komodo's API answers POST /read/GetVersion without
+// credentials as Komodo does: 200, or 401 with its {"error", "trace"} JSON.
+func komodoAPIAnswers(ctx context.Context, client *http.Client, base string) bool {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/read/GetVersion", strings.NewReader("{}"))
+	if err != nil {
+		return false
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := client.Do(req)
+	if err != nil {
+		return false
+	}
+	defer resp.Body.Close()
+	var e struct {
+		Error *string `json:"error"`
+	}
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
+	return resp.StatusCode == http.StatusOK || resp.StatusCode == http.StatusUnauthorized && json.Unmarshal(body, &e) == nil && e.Error != nil
 }

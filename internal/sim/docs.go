@@ -34,6 +34,14 @@ func (s *Server) docsPage() []byte {
 		}
 		paths[op.Path] = map[string]any{"post": map[string]any{"operationId": snake(op.ID), "tags": []string{op.Module}}}
 	}
+	if s.older != nil { // an older Komodo 2 lists its own operations, under its names
+		paths = map[string]any{}
+		for _, m := range []string{"read", "write", "execute"} {
+			for _, op := range s.older.Operations(m) {
+				paths["/"+m+"/"+op] = map[string]any{"post": map[string]any{"operationId": snake(op), "tags": []string{m}}}
+			}
+		}
+	}
 	for _, p := range DocsDrift.Missing {
 		delete(paths, p)
 	}

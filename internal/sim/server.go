@@ -69,7 +69,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveUpdates(w, r)
 		return
 	}
-	if path == DocsPath && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+	if path == DocsPath && (r.Method == http.MethodGet || r.Method == http.MethodHead) && s.hasDocs() {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		_, _ = w.Write(s.docsPage())
 		return

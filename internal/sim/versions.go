@@ -82,3 +82,6 @@ func (s *Server) refuseOlder(w http.ResponseWriter, r *http.Request, path string
 	}
 	writeError(w, deserializeErr(fmt.Sprintf("unknown variant `%s`, expected one of the %s operations of Komodo %s", name, module, s.opts.KomodoVersion)))
 }
+
+// hasDocs says whether the version played serves GET /docs (Komodo 2 does, 1.19.5 does not).
+func (s *Server) hasDocs() bool { return s.older == nil || len(s.older.Operations("core")) > 0 }
