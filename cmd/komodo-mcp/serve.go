@@ -52,10 +52,7 @@ func serve(ctx context.Context, args []string, stdin io.Reader, stdout, stderr i
 	watch := cfg.CoreVersion == "" || cfg.Demo
 
 	if cfg.HTTPAddr != "" {
-		if watch { // asks at once, in the background: the HTTP service's checks come first
-			srv.WatchKomodo(ctx, watchUp, watchDown)
-		}
-		return serveHTTP(ctx, cfg, srv, logger)
+		return serveHTTP(ctx, cfg, srv, logger) // watches the Core's version once its checks passed
 	}
 	detectKomodo(ctx, cfg, srv, logger)
 	if watch {

@@ -55,6 +55,9 @@ func serveHTTP(ctx context.Context, cfg *config.Config, srv *server.Server, logg
 	if err != nil {
 		return err
 	}
+	if cfg.CoreVersion == "" || cfg.Demo { // the Core's own version's tools, asked in the background
+		srv.WatchKomodo(ctx, watchUp, watchDown)
+	}
 	mode := "shared credentials"
 	switch {
 	case cfg.PassThrough:
