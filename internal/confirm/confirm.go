@@ -131,6 +131,11 @@ func (t *Tokens) Use(token, caller, tool string, args map[string]any) error {
 	if _, used := t.spent[string(mac)]; used {
 		return ErrSpent
 	}
+	if t.journal != "" {
+		if err := t.claim(mac, exp, now); err != nil {
+			return err
+		}
+	}
 	t.spent[string(mac)] = exp
 	if t.journal != "" {
 		if err := t.appendJournal(mac, exp); err != nil {
@@ -138,6 +143,34 @@ func (t *Tokens) Use(token, caller, tool string, args map[string]any) error {
 		}
 	}
 	return nil
+}
+
+// claim marks a token spent for every process sharing the journal, atomically: a file
+// named after the token, created only if it does not exist yet (O_EXCL), in the directory
+// journal+".d". Two processes using the same token at once (the journal alone is read and
+// then appended, with a window between) cannot both claim it. Claims of expired tokens
+// are removed on the way.
+func (t *Tokens) claim(mac []byte, exp, now int64) error {
+	dir := t.journal + ".d"
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("cannot record that the confirmation token was used: %w", err)
+	}
+	if entries, err := os.ReadDir(dir); err == nil {
+		for _, e := range entries {
+			expPart, _, _ := strings.Cut(e.Name(), "-")
+			if e2, err := strconv.ParseInt(expPart, 10, 64); err == nil && e2 < now {
+				_ = os.Remove(filepath.Join(dir, e.Name()))
+			}
+		}
+	}
+	f, err := os.OpenFile(filepath.Join(dir, fmt.Sprintf("%d-%x", exp, mac)), os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if errors.Is(err, os.ErrExist) {
+		return ErrSpent
+	}
+	if err != nil {
+		return fmt.Errorf("cannot record that the confirmation token was used: %w", err)
+	}
+	return f.Close()
 }
 
 // readJournal adds the spent tokens of the journal (lines "MAC expiry") to t.spent.

@@ -141,3 +141,36 @@ func TestJournalTokens(t *testing.T) {
 		t.Fatalf("after compaction: %v", err)
 	}
 }
+
+// TestJournalTokens_ConcurrentProcesses: `komodo-mcp call` run several times at once with
+// the same token (a script, a retrying client) confirms one call, not one per process.
+// Each Tokens below stands for one process: its own memory, the shared journal.
+func TestJournalTokens_ConcurrentProcesses(t *testing.T) {
+	key, journal := []byte("the Komodo and its credentials"), filepath.Join(t.TempDir(), "spent")
+	args := map[string]any{"id": "db"}
+	for round := range 20 {
+		tok := NewJournalTokens(key, 0, journal).Issue("cli", "komodo_execute_DestroyStack", args)
+		const processes = 8
+		results := make(chan error, processes)
+		start := make(chan struct{})
+		for range processes {
+			p := NewJournalTokens(key, 0, journal)
+			go func() {
+				<-start
+				results <- p.Use(tok, "cli", "komodo_execute_DestroyStack", args)
+			}()
+		}
+		close(start)
+		ok := 0
+		for range processes {
+			if err := <-results; err == nil {
+				ok++
+			} else if !errors.Is(err, ErrSpent) {
+				t.Fatalf("round %d: %v", round, err)
+			}
+		}
+		if ok != 1 {
+			t.Fatalf("round %d: one token confirmed %d calls made at once (want exactly 1)", round, ok)
+		}
+	}
+}
