@@ -59,8 +59,14 @@ var translations = map[string]toolParams{
 var ErrCannotHonour = errors.New("an option Komodo cannot honour")
 
 // refuse is the VALIDATION_ERROR for an option Komodo cannot honour.
+// option is the parameter's path, with "=value" when only that value is refused.
 func refuse(option, why string) *errcode.Error {
-	e := invalid(fmt.Sprintf("option `%s` cannot be honoured: %s", option, why), "omit the option, or use the alternative named")
+	name, value, hasValue := strings.Cut(option, "=")
+	named := "`" + name + "`"
+	if hasValue {
+		named += "=" + value
+	}
+	e := invalid(fmt.Sprintf("option %s cannot be honoured: %s", named, why), "omit the option, or use the alternative named")
 	e.Err = ErrCannotHonour
 	return e
 }
