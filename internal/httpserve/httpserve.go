@@ -199,8 +199,17 @@ func (s *Service) Serve(ctx context.Context, ln net.Listener) error {
 	case <-grace.Done():
 		s.logger.Warn("shutdown grace over: ending calls still in flight")
 	}
-	for ss := range s.srv.Sessions() { // ends the long-lived GET streams too
-		_ = ss.Close()
+	closed := make(chan struct{})
+	go func() { // ends the long-lived GET streams too
+		for ss := range s.srv.Sessions() {
+			_ = ss.Close() // waits for the session's calls, a question nobody answers included
+		}
+		close(closed)
+	}()
+	select {
+	case <-closed:
+	case <-grace.Done():
+		s.logger.Warn("shutdown grace over: sessions still waiting (for a client's answer) are dropped")
 	}
 	select {
 	case err := <-shutdown:

@@ -43,6 +43,9 @@ type env struct {
 
 // start serves a komodo-mcp over HTTP on 127.0.0.1. passThrough leaves the server without
 // credentials; otherwise it uses the simulator's admin key. opts fills the rest.
+// startConfirm is the confirmation policy of the servers start makes (none when empty).
+var startConfirm config.ConfirmPolicy
+
 func start(t testing.TB, passThrough bool, opts httpserve.Options, simOpts ...sim.Options) *env {
 	t.Helper()
 	so := sim.Options{ExecDuration: 50 * time.Millisecond}
@@ -65,7 +68,7 @@ func start(t testing.TB, passThrough bool, opts httpserve.Options, simOpts ...si
 	}
 	auditBuf := &lockedBuffer{}
 	auditLog, _ := audit.New(auditBuf, "")
-	srv, err := server.New(client, server.Selection{Tools: []string{"komodo_write_UpdateVariableValue"}}, logger, server.Options{PollInterval: 20 * time.Millisecond, Audit: auditLog})
+	srv, err := server.New(client, server.Selection{Tools: []string{"komodo_write_UpdateVariableValue"}}, logger, server.Options{PollInterval: 20 * time.Millisecond, Audit: auditLog, Confirm: startConfirm})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -571,5 +574,51 @@ func TestPassThrough_FailedChecksThrottled(t *testing.T) {
 	}
 	if resp, _ := e.post(t, initBody, admin); resp.StatusCode != http.StatusOK {
 		t.Fatalf("a key known good is refused on a throttled address: %d", resp.StatusCode)
+	}
+}
+
+// A client that never answers a confirmation question (elicitation) does not keep the
+// process from exiting: shutdown ends within the grace whatever the sessions wait for.
+func TestServe_ShutdownWithUnansweredQuestion(t *testing.T) {
+	startConfirm = config.ConfirmDestructive
+	e := start(t, false, httpserve.Options{ShutdownGrace: time.Second})
+	startConfirm = ""
+	asked := make(chan struct{}, 1)
+	never := make(chan struct{})
+	defer close(never)
+	cs, err := e.connect(t, nil, &mcp.ClientOptions{ElicitationHandler: func(context.Context, *mcp.ElicitRequest) (*mcp.ElicitResult, error) {
+		asked <- struct{}{}
+		<-never
+		return nil, fmt.Errorf("never answered")
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	answered := make(chan string, 1)
+	go func() {
+		res, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: "komodo_call_tool", Arguments: map[string]any{
+			"name": "komodo_execute_DestroyStack", "arguments": map[string]any{"stack": "monitoring"}}})
+		if err != nil {
+			answered <- err.Error()
+		} else {
+			answered <- text(res)
+		}
+	}()
+	select {
+	case <-asked:
+	case a := <-answered:
+		t.Fatalf("answered without asking: %s", a)
+	case <-time.After(20 * time.Second):
+		t.Fatal("the destroy was never asked about")
+	}
+	stopped := make(chan error, 1)
+	go func() { stopped <- e.stop() }()
+	select {
+	case err := <-stopped:
+		if err != nil {
+			t.Fatalf("Serve: %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("Serve did not return: a question nobody answers keeps the process from exiting")
 	}
 }
