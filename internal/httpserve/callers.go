@@ -161,34 +161,23 @@ func (uc *userCache) user(ctx context.Context, c auth.Caller, addr string) (User
 
 // prune keeps every map under max entries: the expired go first, then arbitrary ones.
 func (uc *userCache) prune(now time.Time) {
-	if len(uc.m) >= uc.max {
-		for key, e := range uc.m {
-			if now.After(e.expires) || len(uc.m) >= uc.max {
-				delete(uc.m, key)
-			}
-			if len(uc.m) < uc.max/2 {
-				break
-			}
-		}
+	pruneMap(uc.m, uc.max, func(e cachedUser) bool { return now.After(e.expires) })
+	pruneMap(uc.failed, uc.max, func(e cachedFailure) bool { return now.After(e.expires) })
+	pruneMap(uc.addrs, uc.max, func(a *addrFailures) bool { return now.Sub(a.start) >= failWindow })
+}
+
+// pruneMap, once m holds limit entries, deletes the stale ones and, while m is still full,
+// arbitrary ones, until m is down to half of limit.
+func pruneMap[K comparable, V any](m map[K]V, limit int, stale func(V) bool) {
+	if len(m) < limit {
+		return
 	}
-	if len(uc.failed) >= uc.max {
-		for key, e := range uc.failed {
-			if now.After(e.expires) || len(uc.failed) >= uc.max {
-				delete(uc.failed, key)
-			}
-			if len(uc.failed) < uc.max/2 {
-				break
-			}
+	for key, v := range m {
+		if stale(v) || len(m) >= limit {
+			delete(m, key)
 		}
-	}
-	if len(uc.addrs) >= uc.max {
-		for addr, a := range uc.addrs {
-			if now.Sub(a.start) >= failWindow || len(uc.addrs) >= uc.max {
-				delete(uc.addrs, addr)
-			}
-			if len(uc.addrs) < uc.max/2 {
-				break
-			}
+		if len(m) < limit/2 {
+			break
 		}
 	}
 }
