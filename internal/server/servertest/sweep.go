@@ -172,9 +172,10 @@ func minimal(s map[string]any) any {
 
 // Changes counts the requests the simulator received that may change something:
 // everything but the operations whose effect is read (the policy's own look-ups: who is
-// calling, which server a resource is on).
+// calling, which server a resource is on) and the server's own version probe (GET
+// /version, GetCoreVersionText, which it may send at any moment to pick its catalog).
 func Changes(s *sim.Server) int {
-	reads := map[string]bool{"user": true, "version": true}
+	reads := map[string]bool{"user": true, "version": true, "GetCoreVersionText": true}
 	for _, ct := range catalog.Tools {
 		if ct.Effect.ReadOnly() {
 			reads[ct.Operation] = true
