@@ -14,7 +14,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/komodo-mcp/komodo-mcp/internal/config"
-	"github.com/komodo-mcp/komodo-mcp/internal/guide"
+	"github.com/komodo-mcp/komodo-mcp/internal/prompts"
 )
 
 // bytesPerToken is the rough size of a token in JSON schemas and English text, for
@@ -105,7 +105,7 @@ func replaceReadmeSection(t *testing.T, name, want string) {
 func TestReadme_Prompts(t *testing.T) {
 	var b strings.Builder
 	b.WriteString("| Prompt | What it does | Arguments |\n|---|---|---|\n")
-	for _, p := range guide.Prompts() {
+	for _, p := range prompts.Prompts() {
 		var args []string
 		for _, a := range p.Def.Arguments {
 			s := "`" + a.Name + "`"

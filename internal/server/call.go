@@ -11,7 +11,7 @@ import (
 	"github.com/komodo-mcp/komodo-mcp/gen/catalog"
 	"github.com/komodo-mcp/komodo-mcp/internal/audit"
 	"github.com/komodo-mcp/komodo-mcp/internal/errcode"
-	"github.com/komodo-mcp/komodo-mcp/internal/guide"
+	"github.com/komodo-mcp/komodo-mcp/internal/params"
 )
 
 // The call path, in one direction: the edge (handler) decodes the request once and makes
@@ -93,7 +93,7 @@ func (s *Server) newCall(t *Tool, req *mcp.CallToolRequest, args map[string]any)
 	}
 	if err := s.sf().validators.validate(t.Def.Name, schema, args); err != nil {
 		if ct != nil {
-			if why := guide.Refusal(ct, args); why != nil { // the reason, not "enum" or "unknown argument"
+			if why := params.Refusal(ct, args); why != nil { // the reason, not "enum" or "unknown argument"
 				return nil, why
 			}
 		}
@@ -171,14 +171,14 @@ func (s *Server) callThrough(ctx context.Context, outer *Call, name string, args
 	if e != nil {
 		return nil, e
 	}
-	params := &mcp.CallToolParamsRaw{Name: name}
+	raw := &mcp.CallToolParamsRaw{Name: name}
 	if outer.Request != nil && outer.Request.Params != nil {
 		// The progress token reaches the called tool, and a retried call brings the answers
 		// to the called tool's input requests (confirmations).
 		o := outer.Request.Params
-		params.Meta, params.InputResponses, params.RequestState = o.Meta, o.InputResponses, o.RequestState
+		raw.Meta, raw.InputResponses, raw.RequestState = o.Meta, o.InputResponses, o.RequestState
 	}
-	req := &mcp.CallToolRequest{Params: params}
+	req := &mcp.CallToolRequest{Params: raw}
 	if outer.Request != nil {
 		req.Session, req.Extra = outer.Request.Session, outer.Request.Extra
 	}

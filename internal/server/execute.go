@@ -14,7 +14,7 @@ import (
 	"github.com/komodo-mcp/komodo-mcp/internal/compact"
 	"github.com/komodo-mcp/komodo-mcp/internal/errcode"
 	"github.com/komodo-mcp/komodo-mcp/internal/follow"
-	"github.com/komodo-mcp/komodo-mcp/internal/guide"
+	"github.com/komodo-mcp/komodo-mcp/internal/params"
 	"github.com/komodo-mcp/komodo-mcp/internal/rpc"
 )
 
@@ -34,7 +34,7 @@ func (s *Server) findStarted(ctx context.Context, u map[string]any, deadline tim
 	target, _ := u["target"].(map[string]any)
 	typ, _ := target["type"].(string)
 	id, _ := target["id"].(string)
-	since, _ := guide.Millis(u["start_ts"])
+	since, _ := params.Millis(u["start_ts"])
 	if typ == "" || id == "" {
 		return nil, nil
 	}
@@ -60,7 +60,7 @@ func (s *Server) findStarted(ctx context.Context, u map[string]any, deadline tim
 // A Batch answer ({status, data} items) is shaped item by item, its updates followed
 // together.
 // A failure while waiting is an error that says the work was started (Komodo accepted it).
-func (s *Server) afterExecute(ctx context.Context, req *mcp.CallToolRequest, plan *guide.Plan, answer any) (*mcp.CallToolResult, error) {
+func (s *Server) afterExecute(ctx context.Context, req *mcp.CallToolRequest, plan *params.Plan, answer any) (*mcp.CallToolResult, error) {
 	deadline := time.Now().Add(s.waitCap(plan.Wait.Limit))
 	var updates []map[string]any // the Updates to shape, in order
 	batch, isBatch := answer.([]any)
@@ -111,7 +111,7 @@ func (s *Server) afterExecute(ctx context.Context, req *mcp.CallToolRequest, pla
 				u = s.redact.typed("Update", v).(map[string]any)
 			}
 		}
-		out := guide.ExecuteResult(u, s.rpc.URL())
+		out := params.ExecuteResult(u, s.rpc.URL())
 		switch {
 		case unchanged[i]:
 			out["status"] = "unchanged"
@@ -280,18 +280,18 @@ func progressNotifier(ctx context.Context, req *mcp.CallToolRequest) func(follow
 		if msg == "" {
 			msg = "stage " + p.Stage
 		}
-		params := &mcp.ProgressNotificationParams{ProgressToken: token, Progress: sent, Message: msg}
+		note := &mcp.ProgressNotificationParams{ProgressToken: token, Progress: sent, Message: msg}
 		if p.Total > 0 {
-			params.Total = float64(max(p.Total, int(sent)))
+			note.Total = float64(max(p.Total, int(sent)))
 		}
 		// A lost notification only costs the client a progress line: the result still comes.
-		_ = req.Session.NotifyProgress(notifyCtx, params)
+		_ = req.Session.NotifyProgress(notifyCtx, note)
 	}
 }
 
 // waitHealthy polls the server's state until it is Ok or the deadline passes and records
 // the outcome in out.
-func (s *Server) waitHealthy(ctx context.Context, plan *guide.Plan, out map[string]any, deadline time.Time) {
+func (s *Server) waitHealthy(ctx context.Context, plan *params.Plan, out map[string]any, deadline time.Time) {
 	server, _ := plan.Args["server"].(string)
 	body, _ := json.Marshal(map[string]string{"server": server})
 	for {
@@ -346,7 +346,7 @@ func waitUpdateTool() *Tool {
 				if id == "" {
 					return nil, invalid("missing required argument `id`: the update id", "use the job_id of an execute result")
 				}
-				limit, _ := guide.Seconds(args, "timeout")
+				limit, _ := params.Seconds(args, "timeout")
 				body, _ := json.Marshal(map[string]string{"id": id})
 				data, err := s.rpc.Call(ctx, "POST", "/read/GetUpdate", body)
 				if err != nil {
@@ -357,7 +357,7 @@ func waitUpdateTool() *Tool {
 				if err != nil || !ok {
 					return nil, &errcode.Error{Code: errcode.ServerError, Message: "GetUpdate did not answer an Update"}
 				}
-				plan := &guide.Plan{Args: map[string]any{}, Wait: guide.Wait{Enabled: true, Limit: limit}}
+				plan := &params.Plan{Args: map[string]any{}, Wait: params.Wait{Enabled: true, Limit: limit}}
 				return s.afterExecute(ctx, req, plan, s.redact.typed("Update", update))
 			}
 		},

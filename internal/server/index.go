@@ -4,20 +4,20 @@ import (
 	"context"
 
 	"github.com/komodo-mcp/komodo-mcp/gen/catalog"
-	"github.com/komodo-mcp/komodo-mcp/internal/guide"
 	"github.com/komodo-mcp/komodo-mcp/internal/names"
+	"github.com/komodo-mcp/komodo-mcp/internal/params"
 	"github.com/komodo-mcp/komodo-mcp/internal/rpc"
 )
 
 // indexed is Komodo as one session's calls see it: the client, with the session's index
-// of resources (internal/names) answering the name lookups of internal/guide, so that a
+// of resources (internal/names) answering the name lookups of internal/params, so that a
 // name costs no request once its type is known.
 type indexed struct {
 	*rpc.Client
 	names *names.Cache
 }
 
-var _ guide.Names = indexed{}
+var _ params.Names = indexed{}
 
 // IDs resolves a name from the session's index.
 func (k indexed) IDs(ctx context.Context, ref string, types []string) ([]names.Ref, error) {
@@ -31,7 +31,7 @@ func (s *Server) komodoFor(session any) indexed {
 
 // learn gives the session's index a complete list the call read anyway: every item of
 // an unfiltered List of a resource type (before redaction and shaping).
-func (s *Server) learn(session any, t *catalog.Tool, plan *guide.Plan, env map[string]any) {
+func (s *Server) learn(session any, t *catalog.Tool, plan *params.Plan, env map[string]any) {
 	typ, ok := names.ListType(t.Operation)
 	items, _ := env["items"].([]any)
 	total, _ := env["total"].(int)

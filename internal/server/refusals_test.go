@@ -78,7 +78,7 @@ func refusedCalls(t *testing.T) map[string][]string {
 // TestRefusals_SayWhyAndWhatInstead: every refusal of every curated parameter, whichever
 // layer refuses it (the input schema or the translation), answers VALIDATION_ERROR naming
 // the option with the reason and the alternative - never "enum", "maxProperties" or
-// "unknown argument". And every reason in internal/guide is reached by one of these calls.
+// "unknown argument". And every reason in internal/params is reached by one of these calls.
 func TestRefusals_SayWhyAndWhatInstead(t *testing.T) {
 	s := simtest.Start(t)
 	cs := connect(t, testConfig(s.URL()), server.Selection{Toolsets: []string{"all"}}, server.Options{Confirm: config.ConfirmNone})
@@ -108,14 +108,14 @@ func TestRefusals_SayWhyAndWhatInstead(t *testing.T) {
 	if n < 20 {
 		t.Errorf("only %d refused calls swept", n)
 	}
-	// Every refuse(...) in internal/guide with a fixed reason was read above.
-	src, err := os.ReadFile("../guide/params.go")
+	// Every refuse(...) in internal/params with a fixed reason was read above.
+	src, err := os.ReadFile("../params/params.go")
 	if err != nil {
 		t.Fatal(err)
 	}
 	fixed := regexp.MustCompile(`refuse\("[^"]+", ("[^"]*"|`+"`[^`]*`"+`)\)`).FindAllStringSubmatch(string(src), -1)
 	if len(fixed) < 15 {
-		t.Fatalf("found only %d refusals in internal/guide/params.go: has the pattern changed?", len(fixed))
+		t.Fatalf("found only %d refusals in internal/params/params.go: has the pattern changed?", len(fixed))
 	}
 	for _, m := range fixed {
 		want := strings.Trim(m[1], "\"`")

@@ -18,8 +18,8 @@ import (
 	"github.com/komodo-mcp/komodo-mcp/internal/sim/simtest"
 )
 
-// guideSessionAll is guideSession with every toolset.
-func guideSessionAll(t *testing.T) (*mcp.ClientSession, *sim.Server) {
+// seedSessionAll is seedSession with every toolset.
+func seedSessionAll(t *testing.T) (*mcp.ClientSession, *sim.Server) {
 	t.Helper()
 	s := simtest.Start(t, simtest.WithExecDuration(30*time.Millisecond))
 	return connect(t, testConfig(s.URL()), server.Selection{Toolsets: []string{"all"}}), s
@@ -44,7 +44,7 @@ func requests(s *sim.Server) (int, string) {
 // again on a miss), so a target filter costs at most 3 requests once the index knows the
 // types, and a Get at most 3 (the resource, its list item's state, its last deploy).
 func TestRequests_PerQuestion(t *testing.T) {
-	cs, s := guideSession(t)
+	cs, s := seedSession(t)
 	// The assistant looks at the fleet first, as it does: the lists teach the index
 	// their types, and the first name of unknown type reads the other types once.
 	for _, tool := range []string{"komodo_read_ListServers", "komodo_read_ListDeployments", "komodo_read_ListStacks", "komodo_read_ListBuilds"} {
@@ -82,7 +82,7 @@ func TestRequests_PerQuestion(t *testing.T) {
 // TestRequests_ColdTargetFilter: a session that has read nothing yet pays one list per
 // resource type once for a name of unknown type; the next filter costs one request.
 func TestRequests_ColdTargetFilter(t *testing.T) {
-	cs, s := guideSession(t)
+	cs, s := seedSession(t)
 	requests(s)
 	call(t, cs, "komodo_read_ListUpdates", `{"target":"worker-queue"}`)
 	cold, ops := requests(s)
@@ -137,7 +137,7 @@ func TestNames_WhereKomodoTakesIDs(t *testing.T) {
 	// The type of resource each id list names, by its words ("Only accepts Server id").
 	typeOf := map[string]string{"server_ids": "Server", "servers": "Server", "swarm_ids": "Swarm", "build_ids": "Build", "builder_ids": "Builder", "linked_repos": "Repo"}
 
-	cs, _ := guideSessionAll(t)
+	cs, _ := seedSessionAll(t)
 	checked := 0
 	for _, ct := range catalog.Tools {
 		q, ok := schema(ct.Operation)["query"]
@@ -189,7 +189,7 @@ func TestNames_WhereKomodoTakesIDs(t *testing.T) {
 // TestGetStack_LastDeployCountsServiceDeploys: Komodo records a deploy of some services
 // as DeployStackService (bin/core/src/helpers/update.rs): it is the stack's last deploy.
 func TestGetStack_LastDeployCountsServiceDeploys(t *testing.T) {
-	cs, _ := guideSession(t)
+	cs, _ := seedSession(t)
 	res := structured(t, call(t, cs, "komodo_execute_DeployStack", `{"id":"monitoring","services":["grafana"],"wait":true}`))
 	if res["status"] != "succeeded" {
 		t.Fatalf("DeployStack of one service: %v", res["status"])
@@ -207,7 +207,7 @@ func TestGetStack_LastDeployCountsServiceDeploys(t *testing.T) {
 // TestGetUpdate_NoMarkup: Komodo's "Task Error" stages carry HTML for its web UI; every
 // log text an assistant reads is plain (GetUpdate's stderr, not only stderr_tail).
 func TestGetUpdate_NoMarkup(t *testing.T) {
-	cs, s := guideSessionAll(t)
+	cs, s := seedSessionAll(t)
 	if err := s.SetState("Server", "prod-1", "NotOk"); err != nil {
 		t.Fatal(err)
 	}

@@ -14,9 +14,9 @@ import (
 	"github.com/komodo-mcp/komodo-mcp/internal/sim/simtest"
 )
 
-// guideSession serves the default surface against a fresh simulator whose executions
+// seedSession serves the default surface against a fresh simulator whose executions
 // take 30 ms, with waits polling every 5 ms.
-func guideSession(t *testing.T) (*mcp.ClientSession, *sim.Server) {
+func seedSession(t *testing.T) (*mcp.ClientSession, *sim.Server) {
 	t.Helper()
 	s := simtest.Start(t, simtest.WithExecDuration(30*time.Millisecond))
 	cs := connect(t, testConfig(s.URL()), server.Selection{}, server.Options{PollInterval: 5 * time.Millisecond, WaitCap: time.Minute}) // a generous cap: a loaded machine must not turn a wait into a failure
@@ -77,7 +77,7 @@ func refused(t *testing.T, res *mcp.CallToolResult, option string) {
 
 // TestGuide_ReadTools calls the 16 read tools with the seed contract's example requests.
 func TestGuide_ReadTools(t *testing.T) {
-	cs, _ := guideSession(t)
+	cs, _ := seedSession(t)
 
 	// "Show me all running servers"
 	items := envelope(t, call(t, cs, "komodo_read_ListServers", `{"status":"running"}`), 2, 1, 50)
@@ -190,7 +190,7 @@ func execute(t *testing.T, cs *mcp.ClientSession, tool, args, targetKey string) 
 // TestGuide_ExecuteTools calls the 9 execute tools with the seed contract's examples and
 // checks each option's mapping or refusal.
 func TestGuide_ExecuteTools(t *testing.T) {
-	cs, s := guideSession(t)
+	cs, s := seedSession(t)
 
 	// "Deploy deployment dep_456def" (with force: Komodo always redeploys).
 	m := execute(t, cs, "komodo_execute_Deploy", `{"id":"web-frontend","options":{"force":true}}`, "deployment_id")
@@ -280,7 +280,7 @@ func TestGuide_EveryListPages(t *testing.T) {
 // unhealthy stack (some containers down) are failed; `unknown` (server unreachable) is a
 // status of its own.
 func TestGuide_StatusGroupsFollowKomodo(t *testing.T) {
-	cs, s := guideSession(t)
+	cs, s := seedSession(t)
 	if err := s.SetState("Stack", "monitoring", "unhealthy"); err != nil {
 		t.Fatal(err)
 	}
@@ -306,7 +306,7 @@ func TestGuide_StatusGroupsFollowKomodo(t *testing.T) {
 // TestGuide_UnhealthyDeploymentIsFailed: a deployment whose container fails its health check
 // (Komodo's state `unhealthy`) is in the `failed` status bucket, not in `running`.
 func TestGuide_UnhealthyDeploymentIsFailed(t *testing.T) {
-	cs, s := guideSession(t)
+	cs, s := seedSession(t)
 	if err := s.SetState("Deployment", "web-frontend", "unhealthy"); err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ package server
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -21,8 +22,9 @@ import (
 	"github.com/komodo-mcp/komodo-mcp/internal/errcode"
 	"github.com/komodo-mcp/komodo-mcp/internal/fleetview"
 	"github.com/komodo-mcp/komodo-mcp/internal/follow"
-	"github.com/komodo-mcp/komodo-mcp/internal/guide"
 	"github.com/komodo-mcp/komodo-mcp/internal/names"
+	"github.com/komodo-mcp/komodo-mcp/internal/params"
+	"github.com/komodo-mcp/komodo-mcp/internal/prompts"
 	"github.com/komodo-mcp/komodo-mcp/internal/rpc"
 )
 
@@ -144,7 +146,9 @@ func New(client *rpc.Client, sel Selection, logger *slog.Logger, opts ...Options
 	if s.fleetSelected() {
 		s.mcp.AddResource(fleetview.Resource(), fleetview.ReadResource)
 	}
-	s.addPrompts()
+	prompts.Add(s.mcp, func(name string) bool {
+		return slices.ContainsFunc(s.sf().exposed, func(t *Tool) bool { return t.Def.Name == name })
+	})
 	return s, nil
 }
 
@@ -154,13 +158,13 @@ func (s *Server) MCP() *mcp.Server { return s.mcp }
 // RPC is the Komodo client the server calls through.
 func (s *Server) RPC() *rpc.Client { return s.rpc }
 
-// generatedHandler calls the Komodo operation of a catalog tool. internal/guide plans the
+// generatedHandler calls the Komodo operation of a catalog tool. internal/params plans the
 // call from the Call's arguments (the id, page, filters, options and wait parameters);
 // Komodo gets the plan's arguments.
 func (s *Server) generatedHandler(t *catalog.Tool) Handler {
 	return func(ctx context.Context, c *Call) (*mcp.CallToolResult, error) {
 		session := sessionKey(c.Request)
-		plan, err := guide.Translate(ctx, s.komodoFor(session), t, c.Args)
+		plan, err := params.Translate(ctx, s.komodoFor(session), t, c.Args)
 		if err != nil {
 			return nil, s.hideArgs(t, c, s.didYouMean(ctx, session, rpc.AsError(err)))
 		}
@@ -169,7 +173,7 @@ func (s *Server) generatedHandler(t *catalog.Tool) Handler {
 			return nil, refused
 		}
 		if t.ResultWrap == "envelope" {
-			env, err := guide.List(ctx, s.rpc, t, plan, decodeJSON)
+			env, err := params.List(ctx, s.rpc, t, plan, decodeJSON)
 			if err != nil {
 				return nil, s.hideArgs(t, c, s.didYouMean(ctx, session, rpc.AsError(err)))
 			}

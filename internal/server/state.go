@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"github.com/komodo-mcp/komodo-mcp/internal/guide"
+	"github.com/komodo-mcp/komodo-mcp/internal/params"
 	"slices"
 
 	"github.com/komodo-mcp/komodo-mcp/gen/catalog"
@@ -103,7 +103,7 @@ func (s *Server) lastUpdate(ctx context.Context, typ, id string, ops []string) m
 			continue
 		}
 		last := map[string]any{"id": u["id"], "operation": op, "success": u["success"], "status": u["status"]}
-		if ms, ok := guide.Millis(u["start_ts"]); ok {
+		if ms, ok := params.Millis(u["start_ts"]); ok {
 			last["time"] = compact.Time(ms)
 		}
 		return last

@@ -53,7 +53,7 @@ type Tool struct {
 type Handler func(ctx context.Context, c *Call) (*mcp.CallToolResult, error)
 
 // Call is one tool call, decoded, normalised and validated once, at the outermost layer:
-// every later step - the permit, confirmation, the audit line, the guide's translation,
+// every later step - the permit, confirmation, the audit line, the translation of the curated parameters (internal/params),
 // execution and waiting - reads this value, and nothing downstream decodes the request
 // again. A call that cannot be decoded, normalised or validated never becomes a Call:
 // it is refused before anything reaches Komodo.

@@ -1,6 +1,12 @@
-package guide
+// Package prompts is komodo-mcp's four workflow prompts (server management, deployment,
+// build and deploy, alerts): each renders one user message that walks the assistant
+// through the exact tools in the workflow's order, and says which of them this server
+// does not expose.
+package prompts
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"sort"
@@ -11,8 +17,7 @@ import (
 )
 
 // The seed contract's four workflows as MCP prompts (README "Compatibility with the seed
-// usage guide"). Each prompt is one user message that
-// walks the assistant through the exact tools, with the compatibility parameters, in the
+// usage guide"). Each prompt is one user message that walks the assistant through the exact tools, with the compatibility parameters, in the
 // workflow's order; it adds what real Komodo needs on top: follow the Update of an
 // execution to its end and check success, because a failed execution still answers 200.
 
@@ -182,11 +187,13 @@ func isNameByte(c byte) bool {
 // toolCall renders a tool call as the assistant should make it: the tool name and its
 // arguments as JSON, so that user-supplied names are quoted correctly.
 func toolCall(tool string, args map[string]any) string {
-	b, err := marshalCompact(args)
-	if err != nil { // strings, booleans and numbers only: cannot happen
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(args); err != nil { // strings, booleans and numbers only: cannot happen
 		panic(err)
 	}
-	return fmt.Sprintf("`%s` `%s`", tool, b)
+	return fmt.Sprintf("`%s` `%s`", tool, bytes.TrimSuffix(b.Bytes(), []byte("\n")))
 }
 
 // followUpdate is the step every execution needs: Komodo answers an Update at once, and a

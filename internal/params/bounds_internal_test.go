@@ -1,4 +1,4 @@
-package guide
+package params
 
 import (
 	"encoding/json"

@@ -1,4 +1,4 @@
-package server
+package prompts
 
 import (
 	"context"
@@ -7,26 +7,26 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
-
-	"github.com/komodo-mcp/komodo-mcp/internal/guide"
 )
 
-// addPrompts registers the workflow prompts of internal/guide. They are offered whatever
-// tools are selected; a prompt says which of its tools this server does not expose, so
-// that the assistant can tell the user instead of calling a tool that is not there.
-func (s *Server) addPrompts() {
-	for _, p := range guide.Prompts() {
-		s.mcp.AddPrompt(p.Def, s.promptHandler(p))
+// Add registers the workflow prompts on srv. They are offered whatever tools are
+// selected; a prompt says which of its tools exposed reports missing (toolset selection,
+// --exclude-tools, --read-only), so that the assistant can tell the user instead of
+// calling a tool that is not there. exposed is asked at every prompts/get: the tools on
+// offer follow the Komodo version served.
+func Add(srv *mcp.Server, exposed func(tool string) bool) {
+	for _, p := range Prompts() {
+		srv.AddPrompt(p.Def, handler(p, exposed))
 	}
 }
 
-func (s *Server) promptHandler(p guide.Prompt) mcp.PromptHandler {
+func handler(p Prompt, exposed func(string) bool) mcp.PromptHandler {
 	return func(_ context.Context, req *mcp.GetPromptRequest) (*mcp.GetPromptResult, error) {
 		text, err := p.Text(req.Params.Arguments)
 		if err != nil {
 			return nil, &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: fmt.Sprintf("prompt %s: %v", p.Def.Name, err)}
 		}
-		if note := s.missingToolsNote(text); note != "" {
+		if note := missingToolsNote(text, exposed); note != "" {
 			text = strings.TrimRight(text, "\n") + "\n\n" + note
 		}
 		return &mcp.GetPromptResult{
@@ -36,16 +36,12 @@ func (s *Server) promptHandler(p guide.Prompt) mcp.PromptHandler {
 	}
 }
 
-// missingToolsNote names the tools a prompt text mentions that this server does not expose
-// (toolset selection, --exclude-tools, --read-only); empty when all are there.
-func (s *Server) missingToolsNote(text string) string {
-	exposed := map[string]bool{}
-	for _, e := range s.sf().exposed {
-		exposed[e.Def.Name] = true
-	}
+// missingToolsNote names the tools a prompt text mentions that this server does not expose;
+// empty when all are there.
+func missingToolsNote(text string, exposed func(string) bool) string {
 	var missing []string
-	for _, name := range guide.MentionedTools(text) {
-		if !exposed[name] {
+	for _, name := range MentionedTools(text) {
+		if !exposed(name) {
 			missing = append(missing, name)
 		}
 	}

@@ -1,15 +1,14 @@
-// Package guide is komodo-mcp's compatibility layer for the seed contract of its tools
-// (README "Compatibility with the seed usage guide"): the `id` parameter, the
-// {items, total, page, pageSize} list envelope and its page/page_size, the status and
-// other filters, the execute options and `wait`, the job_id/status execute result, and
-// the four workflow prompts.
+// Package params translates the curated parameters of the generated tools - `id`, `page`
+// and `page_size`, the status and other filters, the execute options and `wait` - into
+// the request Komodo gets, and explains in plain words every value it refuses
+// (README "Compatibility with the seed usage guide"). It also builds the {items, total,
+// page, pageSize} list envelope and the job_id/status execute result.
 //
-// The MCP glue (internal/server) calls one seam per tool call: Translate turns the
-// validated arguments into a Plan - the request Komodo gets, the filters applied to list
-// items, what to wait for - or refuses the call with a VALIDATION_ERROR that names the
-// option. Translations never modify their input; Komodo gets the plan's arguments
-// (Plan.Body).
-package guide
+// The MCP glue calls one seam per tool call: Translate turns the validated arguments into
+// a Plan - the request Komodo gets, the filters applied to list items, what to wait for -
+// or refuses the call with a VALIDATION_ERROR that names the option and says why.
+// Translations never modify their input; Komodo gets the plan's arguments (Plan.Body).
+package params
 
 import (
 	"bytes"

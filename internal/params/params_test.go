@@ -1,4 +1,4 @@
-package guide_test
+package params_test
 
 import (
 	"bytes"
@@ -14,7 +14,7 @@ import (
 
 	"github.com/komodo-mcp/komodo-mcp/gen/catalog"
 	"github.com/komodo-mcp/komodo-mcp/internal/errcode"
-	"github.com/komodo-mcp/komodo-mcp/internal/guide"
+	"github.com/komodo-mcp/komodo-mcp/internal/params"
 )
 
 // fakeKomodo answers the lookups translations make, and records them.
@@ -92,11 +92,11 @@ func (e effect) String() string {
 func (e effect) any() bool { return e.refused != nil || e.request || e.wait || e.filtered }
 
 // plan translates a call and checks that Translate left its arguments alone.
-func plan(t *testing.T, k guide.Komodo, name, raw string) (*guide.Plan, error) {
+func plan(t *testing.T, k params.Komodo, name, raw string) (*params.Plan, error) {
 	t.Helper()
 	in := args(t, raw)
 	before, _ := json.Marshal(in)
-	p, err := guide.Translate(context.Background(), k, tool(t, name), in)
+	p, err := params.Translate(context.Background(), k, tool(t, name), in)
 	if after, _ := json.Marshal(in); !bytes.Equal(before, after) {
 		t.Errorf("%s %s: Translate modified its arguments: %s", name, raw, after)
 	}
@@ -121,7 +121,7 @@ func compare(t *testing.T, name, base, with string) effect {
 	}
 	bb, _ := pb.Body()
 	bw, _ := pw.Body()
-	kept := func(p *guide.Plan) []int {
+	kept := func(p *params.Plan) []int {
 		var out []int
 		for i, it := range items {
 			if p.Kept(it) {
