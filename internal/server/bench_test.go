@@ -42,7 +42,7 @@ func BenchmarkProgressLatency(b *testing.B) {
 				}
 				mu.Unlock()
 			})
-			var received []time.Time
+			received := newProgressNotes()
 			client, err := rpc.New(testConfig(s.URL()), quiet)
 			if err != nil {
 				b.Fatal(err)
@@ -55,11 +55,7 @@ func BenchmarkProgressLatency(b *testing.B) {
 			ss, _ := srv.MCP().Connect(context.Background(), st, nil)
 			defer ss.Close()
 			cs, err := mcp.NewClient(&mcp.Implementation{Name: "bench", Version: "1"}, &mcp.ClientOptions{
-				ProgressNotificationHandler: func(context.Context, *mcp.ProgressNotificationClientRequest) {
-					mu.Lock()
-					received = append(received, time.Now())
-					mu.Unlock()
-				},
+				ProgressNotificationHandler: received.handle,
 			}).Connect(context.Background(), ct, nil)
 			if err != nil {
 				b.Fatal(err)
@@ -68,9 +64,7 @@ func BenchmarkProgressLatency(b *testing.B) {
 
 			var latencies []time.Duration
 			for i := 0; i < b.N; i++ {
-				mu.Lock()
-				received = nil
-				mu.Unlock()
+				received.reset()
 				params := &mcp.CallToolParams{Name: "komodo_execute_Deploy", Arguments: json.RawMessage(`{"id":"web-frontend","wait":true}`)}
 				params.SetProgressToken("bench")
 				res, err := cs.CallTool(context.Background(), params)
@@ -78,14 +72,14 @@ func BenchmarkProgressLatency(b *testing.B) {
 					b.Fatalf("deploy: %v", err)
 				}
 				id := res.StructuredContent.(map[string]any)["job_id"].(string)
-				time.Sleep(20 * time.Millisecond) // the last notification may trail the result
 				mu.Lock()
-				for k, t0 := range appeared[id] {
-					if k < len(received) {
-						latencies = append(latencies, received[k].Sub(t0))
-					}
-				}
+				stages := appeared[id]
 				mu.Unlock()
+				received.await(b, len(stages)) // one per stage; the last may trail the result
+				at := received.times()
+				for k, t0 := range stages {
+					latencies = append(latencies, at[k].Sub(t0))
+				}
 			}
 			if len(latencies) == 0 {
 				b.Fatal("no stage was notified")

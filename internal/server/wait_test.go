@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -12,14 +13,76 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/komodo-mcp/komodo-mcp/internal/eventually"
 	"github.com/komodo-mcp/komodo-mcp/internal/rpc"
 	"github.com/komodo-mcp/komodo-mcp/internal/server"
 	"github.com/komodo-mcp/komodo-mcp/internal/sim"
 	"github.com/komodo-mcp/komodo-mcp/internal/sim/simtest"
 )
 
+// progressNotes records the progress notifications a client receives, and lets a test
+// wait for them: the client delivers notifications on its own goroutine, and the last
+// ones may trail the call's result.
+type progressNotes struct {
+	mu      sync.Mutex
+	got     []*mcp.ProgressNotificationParams
+	at      []time.Time   // when each arrived
+	arrived chan struct{} // a token after each arrival (capacity 1: coalesced)
+}
+
+func newProgressNotes() *progressNotes { return &progressNotes{arrived: make(chan struct{}, 1)} }
+
+// handle is the client's ProgressNotificationHandler.
+func (n *progressNotes) handle(_ context.Context, req *mcp.ProgressNotificationClientRequest) {
+	n.mu.Lock()
+	n.got = append(n.got, req.Params)
+	n.at = append(n.at, time.Now())
+	n.mu.Unlock()
+	select {
+	case n.arrived <- struct{}{}:
+	default:
+	}
+}
+
+// all is every notification so far, in order of arrival.
+func (n *progressNotes) all() []*mcp.ProgressNotificationParams {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return slices.Clone(n.got)
+}
+
+// times is when each notification so far arrived.
+func (n *progressNotes) times() []time.Time {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return slices.Clone(n.at)
+}
+
+// reset forgets the notifications so far.
+func (n *progressNotes) reset() {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.got, n.at = nil, nil
+}
+
+// await waits for the count-th notification to arrive, woken by each arrival; it fails the
+// test when none comes for eventually.Bound.
+func (n *progressNotes) await(tb testing.TB, count int) {
+	tb.Helper()
+	idle := time.NewTimer(eventually.Bound)
+	defer idle.Stop()
+	for len(n.all()) < count {
+		select {
+		case <-n.arrived:
+			idle.Reset(eventually.Bound)
+		case <-idle.C:
+			tb.Fatalf("received %d progress notifications, want at least %d; none came for %s", len(n.all()), count, eventually.Bound)
+		}
+	}
+}
+
 // progressSession connects a client that records the progress notifications it receives.
-func progressSession(t *testing.T, s *sim.Server, opts server.Options) (*mcp.ClientSession, func() []*mcp.ProgressNotificationParams) {
+func progressSession(t *testing.T, s *sim.Server, opts server.Options) (*mcp.ClientSession, *progressNotes) {
 	t.Helper()
 	client, err := rpc.New(testConfig(s.URL()), quiet)
 	if err != nil {
@@ -29,31 +92,20 @@ func progressSession(t *testing.T, s *sim.Server, opts server.Options) (*mcp.Cli
 	if err != nil {
 		t.Fatal(err)
 	}
-	var mu sync.Mutex
-	var got []*mcp.ProgressNotificationParams
+	notes := newProgressNotes()
 	ctx := context.Background()
 	st, ct := mcp.NewInMemoryTransports()
 	ss, err := srv.MCP().Connect(ctx, st, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	mc := mcp.NewClient(&mcp.Implementation{Name: "progress-test", Version: "1"}, &mcp.ClientOptions{
-		ProgressNotificationHandler: func(_ context.Context, req *mcp.ProgressNotificationClientRequest) {
-			mu.Lock()
-			got = append(got, req.Params)
-			mu.Unlock()
-		},
-	})
+	mc := mcp.NewClient(&mcp.Implementation{Name: "progress-test", Version: "1"}, &mcp.ClientOptions{ProgressNotificationHandler: notes.handle})
 	cs, err := mc.Connect(ctx, ct, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cs.Close(); ss.Close() })
-	return cs, func() []*mcp.ProgressNotificationParams {
-		mu.Lock()
-		defer mu.Unlock()
-		return append([]*mcp.ProgressNotificationParams(nil), got...)
-	}
+	return cs, notes
 }
 
 func callWithProgress(t *testing.T, ctx context.Context, cs *mcp.ClientSession, name, args string) (*mcp.CallToolResult, error) {
@@ -76,15 +128,9 @@ func TestWait_DeployWithProgress(t *testing.T) {
 	if m["status"] != "succeeded" || m["success"] != true || m["duration_ms"] == nil {
 		t.Fatalf("waited deploy: status %v success %v", m["status"], m["success"])
 	}
-	// Notifications are delivered asynchronously: give the last ones a moment.
-	deadline := time.Now().Add(20 * time.Second)
-	for len(progress()) < 2 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	got := progress()
-	if len(got) < 2 {
-		t.Fatalf("received %d progress notifications, want at least 2 (one per stage)", len(got))
-	}
+	// Notifications are delivered asynchronously: the last ones may trail the result.
+	progress.await(t, 2) // one per stage
+	got := progress.all()
 	for i, p := range got {
 		if p.ProgressToken != "tok-komodo_execute_Deploy" || p.Message == "" {
 			t.Errorf("notification %d: token %v message %q", i, p.ProgressToken, p.Message)
@@ -126,37 +172,50 @@ func TestWait_CapAndResume(t *testing.T) {
 func TestWait_ClientCancel(t *testing.T) {
 	// The build outlasts the test, so only the cancel can end the wait.
 	s := simtest.Start(t, simtest.WithExecDuration(time.Minute))
-	cs := connect(t, testConfig(s.URL()), server.Selection{}, server.Options{PollInterval: 5 * time.Millisecond, WaitCap: 2 * time.Minute})
+	returned := make(chan error, 1) // the context of the Build handler, once it returned
+	onReturn := func(tool *server.Tool, next server.Handler) server.Handler {
+		return func(ctx context.Context, c *server.Call) (*mcp.CallToolResult, error) {
+			res, err := next(ctx, c)
+			if tool.Def.Name == "komodo_execute_Build" {
+				returned <- ctx.Err()
+			}
+			return res, err
+		}
+	}
+	cs := connect(t, testConfig(s.URL()), server.Selection{}, server.Options{PollInterval: 5 * time.Millisecond, WaitCap: 2 * time.Minute,
+		Middleware: []server.Middleware{onReturn}})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
 		_, err := callWithProgress(t, ctx, cs, "komodo_execute_Build", `{"id":"web-frontend","wait":true}`)
 		done <- err
 	}()
-	// Wait until the server is polling the update, then cancel.
-	for i := 0; i < 4000 && s.Count("GetUpdate") == 0; i++ {
-		time.Sleep(5 * time.Millisecond)
-	}
+	// Wait until the server is following the update, then cancel.
+	eventually.True(t, "the server asks Komodo for the update", func() bool { return s.Count("GetUpdate") > 0 })
 	cancel()
 	select {
 	case err := <-done:
 		if !errors.Is(err, context.Canceled) {
 			t.Errorf("cancelled call returned %v", err)
 		}
-	case <-time.After(20 * time.Second):
+	case <-time.After(eventually.Bound):
 		t.Fatal("the call did not return after the client cancelled")
 	}
-	// The server stops following: its update websocket closes and GetUpdate (every 5 ms
-	// while polling) stops. The build still runs, so a wait that ignored the cancel would
-	// keep one or the other going; 20 s only bounds a loaded machine.
-	stopped := false
-	for deadline := time.Now().Add(20 * time.Second); !stopped && time.Now().Before(deadline); {
-		before := s.Count("GetUpdate")
-		time.Sleep(100 * time.Millisecond)
-		stopped = s.UpdateSockets() == 0 && s.Count("GetUpdate") <= before+1
+	// The server stops following: the tool's handler returns (the build still runs, so only
+	// the cancel can end its wait), which ends polling - GetUpdate is only asked from inside
+	// the wait, one at most still on its way - and its update websocket closes.
+	select {
+	case err := <-returned:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("the handler returned with its context %v, want it cancelled", err)
+		}
+	case <-time.After(eventually.Bound):
+		t.Fatal("the server is still waiting for the build after the client cancelled")
 	}
-	if !stopped {
-		t.Errorf("still following the build after the cancel: %d update websocket(s), %d GetUpdate", s.UpdateSockets(), s.Count("GetUpdate"))
+	polled := s.Count("GetUpdate")
+	eventually.True(t, "the server's update websocket closes", func() bool { return s.UpdateSockets() == 0 })
+	if n := s.Count("GetUpdate"); n > polled+1 {
+		t.Errorf("still polling the build after the wait ended: %d GetUpdate, then %d", polled, n)
 	}
 	if n := s.Count("CancelBuild"); n != 0 {
 		t.Errorf("komodo-mcp cancelled the build on its own (%d CancelBuild)", n)
@@ -250,13 +309,7 @@ func TestWait_WebsocketAndPolling(t *testing.T) {
 			if s.Count("ws/update") == 0 {
 				t.Error("the websocket was never tried")
 			}
-			deadline := time.Now().Add(20 * time.Second)
-			for len(progress()) < 2 && time.Now().Before(deadline) {
-				time.Sleep(10 * time.Millisecond)
-			}
-			if n := len(progress()); n < 2 {
-				t.Errorf("%d progress notifications, want one per stage", n)
-			}
+			progress.await(t, 2) // one per stage
 		})
 	}
 }
