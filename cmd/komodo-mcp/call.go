@@ -13,7 +13,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -60,7 +59,7 @@ func callTool(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	if !json.Valid([]byte(rawArgs)) {
 		return usageError("the arguments %q are not valid JSON", rawArgs)
 	}
-	if err := checkToolName(name, cfg); err != nil {
+	if err := checkToolName(name); err != nil {
 		return err
 	}
 	// The tool named on the command line is offered whatever the toolsets say.
@@ -181,9 +180,11 @@ func confirmJournal(key []byte) string {
 	return filepath.Join(dir, "komodo-mcp", "spent-confirmations-"+hex.EncodeToString(sum[:8]))
 }
 
-// checkToolName refuses a tool that does not exist, suggesting the nearest name, or one
-// that the configuration removes (--read-only, --exclude-tools), saying which setting does.
-func checkToolName(name string, cfg *config.Config) error {
+// checkToolName refuses a tool that does not exist, suggesting the nearest name. Whether
+// an existing tool may be called (--read-only, --exclude-tools, the Core's version) is
+// the server's permit's decision, the same for `call`, tools/call and komodo_call_tool:
+// `call` does not decide it a second time.
+func checkToolName(name string) error {
 	all, err := server.List(server.Selection{Toolsets: []string{"all"}})
 	if err != nil {
 		return err
@@ -191,12 +192,6 @@ func checkToolName(name string, cfg *config.Config) error {
 	names := make([]string, len(all))
 	for i, t := range all {
 		if t.Name == name {
-			switch {
-			case cfg.ReadOnly && !t.ReadOnly:
-				return usageError("%s changes things in Komodo and read-only mode is on (--read-only or KOMODO_READ_ONLY)", name)
-			case slices.Contains(cfg.ExcludeTools, name):
-				return usageError("%s is excluded by --exclude-tools or KOMODO_EXCLUDE_TOOLS", name)
-			}
 			return nil
 		}
 		names[i] = t.Name

@@ -109,8 +109,6 @@ func TestMistakes_DidYouMean(t *testing.T) {
 		{[]string{"help", "cal"}, []string{`did you mean "call"`}, ""},
 		{[]string{"call", "--demo", "komodo_read_ListServer"}, []string{`unknown tool "komodo_read_ListServer"`, `did you mean "komodo_read_ListServers"`}, "in --tools"},
 		{[]string{"call", "--demo", "ListServers"}, []string{`did you mean "komodo_read_ListServers"`}, "in --tools"},
-		{[]string{"call", "--demo", "--read-only", "komodo_execute_Deploy"}, []string{"read-only mode is on"}, ""},
-		{[]string{"call", "--demo", "--exclude-tools", "komodo_read_ListStacks", "komodo_read_ListStacks"}, []string{"excluded by --exclude-tools"}, ""},
 		{[]string{"tools", "--toolsets", "stack"}, []string{`unknown toolset "stack"`, `did you mean "stacks"`}, ""},
 		{[]string{"tools", "--tools", "komodo_read_GetServr"}, []string{`did you mean "komodo_read_GetServer"`}, ""},
 		{[]string{"tools", "--tolsets", "all"}, []string{"unknown flag --tolsets", "did you mean --toolsets", "komodo-mcp tools --help"}, ""},
@@ -134,6 +132,30 @@ func TestMistakes_DidYouMean(t *testing.T) {
 		}
 		if c.not != "" && strings.Contains(errOut, c.not) {
 			t.Errorf("%v: stderr %q mentions %q", c.args, errOut, c.not)
+		}
+	}
+}
+
+// TestCall_OnePermit: whether `call` may call a tool is the server's permit's decision,
+// the same for the tool named directly and through komodo_call_tool: read-only refuses
+// what changes Komodo and lets the gateway call reads; an excluded tool is refused both
+// ways. (`call` once had a check of its own, which refused the gateway in read-only mode.)
+func TestCall_OnePermit(t *testing.T) {
+	cases := []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"call", "--demo", "--read-only", "komodo_execute_Deploy", `{"deployment":"api-gateway"}`}, exitFailure, "read-only (KOMODO_READ_ONLY / --read-only)"},
+		{[]string{"call", "--demo", "--read-only", "komodo_call_tool", `{"name":"komodo_execute_Deploy","arguments":{"deployment":"api-gateway"}}`}, exitFailure, "read-only (KOMODO_READ_ONLY / --read-only)"},
+		{[]string{"call", "--demo", "--read-only", "komodo_call_tool", `{"name":"komodo_read_ListServers","arguments":{}}`}, exitOK, `"prod-1"`},
+		{[]string{"call", "--demo", "--exclude-tools", "komodo_read_ListStacks", "komodo_read_ListStacks"}, exitFailure, "excluded on this server (KOMODO_EXCLUDE_TOOLS / --exclude-tools)"},
+		{[]string{"call", "--demo", "--exclude-tools", "komodo_read_ListStacks", "komodo_call_tool", `{"name":"komodo_read_ListStacks"}`}, exitFailure, "excluded on this server (KOMODO_EXCLUDE_TOOLS / --exclude-tools)"},
+	}
+	for _, c := range cases {
+		code, out, errOut := runCLI(t, nil, c.args...)
+		if code != c.code || !strings.Contains(out, c.want) {
+			t.Errorf("%v: exit %d (want %d), stdout lacks %q:\n%.500s\nstderr: %.500s", c.args[2:], code, c.code, c.want, out, errOut)
 		}
 	}
 }
