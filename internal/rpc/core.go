@@ -13,6 +13,9 @@ import (
 // paths reach its UI. It answers the same questions as POST /read/GetVersion and
 // POST /auth/GetUser, which Komodo 2 also has (GetVersion) or no longer has (GetUser).
 
+// versionOperation is Komodo's read operation that answers the Core's version.
+const versionOperation = "GetVersion"
+
 // Version asks Komodo Core its version: GET /version (Komodo 2, no credentials needed),
 // else POST /read/GetVersion (Komodo 1).
 func (c *Client) Version(ctx context.Context) (string, error) {
@@ -24,7 +27,7 @@ func (c *Client) Version(ctx context.Context) (string, error) {
 	} else if !unrouted(err) {
 		return "", err
 	}
-	data, err2 := c.Call(ctx, http.MethodPost, "/read/GetVersion", []byte("{}"))
+	data, err2 := c.Call(ctx, http.MethodPost, "/read/"+versionOperation, []byte("{}"))
 	if err2 != nil {
 		if err != nil {
 			return "", err

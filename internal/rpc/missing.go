@@ -20,8 +20,8 @@ import (
 // read/mod.rs variant_handler, the same at 1.19.5 and 2.x); a module a Core does not have
 // at all (/terminal/... before 2.0) falls through to the web UI: 405 with an empty body.
 // The second is also what a wrong base path in KOMODO_URL looks like, so the Core is asked
-// its version: when GET /version answers, the address is right and this one operation is
-// missing; only when that fails too is KOMODO_URL to blame.
+// its version (GET /version; GetVersion on Komodo 1): when it answers, the address is right
+// and this one operation is missing; only when that fails too is KOMODO_URL to blame.
 
 // versionTTL is how long the Core's version is trusted (a Core may be upgraded under a
 // long-running server).
@@ -46,21 +46,18 @@ type coreVersion struct {
 	at      time.Time
 }
 
-// CoreVersion is the version Komodo Core reports on GET /version (no credentials needed),
-// asked again after versionTTL; an error when the Core does not answer it.
+// CoreVersion is the version Komodo Core reports (Version: GET /version, or GetVersion on
+// Komodo 1, which has no GET /version), asked again after versionTTL; an error when the
+// Core answers neither.
 func (c *Client) CoreVersion(ctx context.Context) (string, error) {
 	c.core.mu.Lock()
 	defer c.core.mu.Unlock()
 	if c.core.version != "" && time.Since(c.core.at) < versionTTL {
 		return c.core.version, nil
 	}
-	data, err := c.Call(ctx, http.MethodGet, "/version", nil)
+	v, err := c.Version(ctx)
 	if err != nil {
 		return "", err
-	}
-	v := strings.Trim(strings.TrimSpace(string(data)), `"`)
-	if v == "" || len(v) > 64 || strings.ContainsAny(v, "<> \n") {
-		return "", fmt.Errorf("GET /version answered %.40q, not a version", data)
 	}
 	c.core.version, c.core.at = v, time.Now()
 	return v, nil
@@ -108,7 +105,7 @@ func notRouted(e *errcode.Error, op string) bool {
 // else, or when the Core does not answer GET /version either (then KOMODO_URL is wrong).
 func (c *Client) missingOperation(ctx context.Context, method, path string, e *errcode.Error) *errcode.Error {
 	op, shown, ok := operationOf(method, path)
-	if !ok || !notRouted(e, op) {
+	if !ok || op == versionOperation || !notRouted(e, op) { // the version question itself: nothing to ask
 		return e
 	}
 	version, err := c.CoreVersion(ctx)
@@ -121,6 +118,7 @@ func (c *Client) missingOperation(ctx context.Context, method, path string, e *e
 		Status:  e.Status,
 		Message: fmt.Sprintf("this Komodo Core (version %s) has no operation %s", version, shown),
 		Hint: fmt.Sprintf("komodo-mcp's tools were generated for Komodo %s; Komodo %s does not know %s (it was added, renamed or removed in another version). "+
-			"Find another tool for the job with komodo_search_tools, or use a Komodo Core and komodo-mcp of the same version. KOMODO_URL is right: the Core answers other calls.", gen, version, shown),
+			"If --komodo-version (KOMODO_CORE_VERSION) names another version than this Core's, remove it: komodo-mcp then serves this Core's own tools. "+
+			"Else find another tool for the job with komodo_search_tools. KOMODO_URL is right: the Core answers other calls.", gen, version, shown),
 	}
 }

@@ -63,12 +63,26 @@ func TestCall_MissingOperation(t *testing.T) {
 	}
 }
 
+// A Komodo 1 Core has no GET /version (bin/core/src/main.rs at v1.19.5: the path reaches
+// its UI) and answers its version to GetVersion: an operation it lacks still says which
+// version this Core runs.
+func TestCall_MissingOperationKomodo1(t *testing.T) {
+	s := simtest.Start(t, func(o *sim.Options) { o.KomodoVersion = "1.19.5" })
+	c := client(t, s.URL())
+	_, err := c.Call(context.Background(), "POST", "/execute/CancelAction", []byte(`{"action":"x"}`))
+	e := classified(t, err)
+	if e.Code != errcode.NotFound || !strings.Contains(e.Message, "Komodo Core (version 1.19.5) has no operation CancelAction") {
+		t.Errorf("missing operation on Komodo 1: %s: %s (%s)", e.Code, e.Message, e.Hint)
+	}
+}
+
 // A module the Core does not route at all falls through to its web UI (405, empty body):
-// one operation answered that way while GET /version answers is a missing operation; when
-// everything is answered that way, KOMODO_URL is wrong.
+// one operation answered that way while the Core answers its version (here as Komodo 1
+// does: GetVersion, no GET /version) is a missing operation; when everything is answered
+// that way, KOMODO_URL is wrong.
 func TestCall_NotRoutedModule(t *testing.T) {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /version", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "1.19.5") })
+	mux.HandleFunc("POST /read/GetVersion", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, `{"version":"1.19.5"}`) })
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodGet {
 			w.WriteHeader(http.StatusNotFound)
