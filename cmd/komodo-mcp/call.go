@@ -18,6 +18,7 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/komodo-mcp/komodo-mcp/gen/catalog"
 	"github.com/komodo-mcp/komodo-mcp/internal/config"
 	"github.com/komodo-mcp/komodo-mcp/internal/confirm"
 	"github.com/komodo-mcp/komodo-mcp/internal/server"
@@ -62,8 +63,16 @@ func callTool(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	if err := checkToolName(name); err != nil {
 		return err
 	}
-	// The tool named on the command line is offered whatever the toolsets say.
-	cfg.Tools = append(cfg.Tools, name)
+	// The tool named on the command line is offered whatever the toolsets say. One that
+	// some Komodo versions lack is offered by offering every tool instead (the permit still
+	// refuses what --read-only and --exclude-tools remove): named in --tools, it would keep
+	// the server from serving an older Core's own tools (that version's selection cannot
+	// name it), and the call would reach a Core that lacks it.
+	if inEveryVersion(name) {
+		cfg.Tools = append(cfg.Tools, name)
+	} else {
+		cfg.Toolsets = []string{"all"}
+	}
 
 	logger := newLogger(stderr, cfg.LogLevel)
 	// Tokens that a second `call` against the same Komodo accepts (once): the key is
@@ -197,6 +206,24 @@ func checkToolName(name string) error {
 		names[i] = t.Name
 	}
 	return usageError("unknown tool %q%s: `komodo-mcp tools --toolsets all` lists every tool", name, suggestTool(name, names))
+}
+
+// inEveryVersion reports whether every Komodo version served has the tool (a tool of our
+// own, not in the catalog, is in every version).
+func inEveryVersion(name string) bool {
+	if _, ok := catalog.Newest().ByName(name); !ok {
+		return true
+	}
+	for _, v := range catalog.Versions() {
+		c, err := catalog.Load(v)
+		if err != nil {
+			return false
+		}
+		if _, ok := c.ByName(name); !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // suggestTool is the "did you mean" for a tool name: the tool of that Komodo operation when

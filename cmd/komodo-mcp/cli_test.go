@@ -160,6 +160,19 @@ func TestCall_OnePermit(t *testing.T) {
 	}
 }
 
+// TestCall_ToolTheCoreLacks: `call` of a tool that the Core's version lacks (CancelAction
+// came with 2.3) against a 1.19.5 Core serves that Core's tools and says the Core cannot do
+// it, instead of staying on the newest version's tools and sending the call.
+func TestCall_ToolTheCoreLacks(t *testing.T) {
+	code, out, errOut := runCLI(t, nil, "call", "--demo", "--komodo-version", "1.19.5", "komodo_execute_CancelAction", `{"action":"prune-old-images"}`)
+	if code != exitFailure || !strings.Contains(out, "is not available: this Komodo Core runs 1.19.5") {
+		t.Errorf("exit %d, stdout:\n%.500s\nstderr: %.800s", code, out, errOut)
+	}
+	if strings.Contains(errOut, "could not read Komodo's version") {
+		t.Errorf("the Core's version was not served:\n%s", errOut)
+	}
+}
+
 func TestVersion(t *testing.T) {
 	code, out, _ := runCLI(t, nil, "version")
 	if code != exitOK {
