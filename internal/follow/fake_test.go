@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/komodo-mcp/komodo-mcp/internal/auth"
 	"github.com/komodo-mcp/komodo-mcp/internal/config"
+	"github.com/komodo-mcp/komodo-mcp/internal/memnet"
 	"github.com/komodo-mcp/komodo-mcp/internal/rpc"
 )
 
@@ -80,6 +80,7 @@ type fakeKomodo struct {
 	refuse          string // answer logins with this instead of LOGGED_IN
 	closeAfterLogin bool   // end each websocket right after the login
 	dropEvents      atomic.Bool
+	downUntil       atomic.Int64 // UnixNano: until then GetUpdate and /ws/update answer 502
 
 	loggedIn chan struct{} // one value per accepted login
 	served   chan struct{} // one value per GetUpdate answered (never blocks)
@@ -94,7 +95,10 @@ type fakeKomodo struct {
 	changed  map[string]time.Time // when each update last changed, for the benchmark
 }
 
-func newFakeKomodo(t testing.TB, ws bool) (*fakeKomodo, *httptest.Server) {
+// newFakeKomodo serves the fake on an in-memory network (memnet), so that a test may run
+// in a testing/synctest bubble, where the wait's timers (poll, heartbeat, cap) run on the
+// bubble's clock: connect with client(t, srv) and Options.WebsocketClient srv.Client().
+func newFakeKomodo(t testing.TB, ws bool) (*fakeKomodo, *memnet.Server) {
 	f := &fakeKomodo{
 		ws:       ws,
 		loggedIn: make(chan struct{}, 64),
@@ -113,22 +117,36 @@ func newFakeKomodo(t testing.TB, ws bool) (*fakeKomodo, *httptest.Server) {
 		f.mu.Unlock()
 		http.NotFound(w, r)
 	})
-	srv := httptest.NewServer(http.StripPrefix(basePath, mux))
+	srv := memnet.NewServer(http.StripPrefix(basePath, mux))
 	t.Cleanup(srv.Close)
 	return f, srv
 }
 
 // client is the real rpc stack (api-key signing under retry) pointed at srv.
-func client(t testing.TB, srv *httptest.Server) *rpc.Client {
-	c, err := rpc.New(&config.Config{URL: srv.URL + basePath, AuthMode: auth.ModeAPIKey, APIKey: testKey, APISecret: testSecret,
-		RetryCount: 1, RetryDelay: time.Millisecond, Timeout: 10 * time.Second}, slog.New(slog.DiscardHandler))
+func client(t testing.TB, srv *memnet.Server) *rpc.Client {
+	c, err := rpc.NewWithTransport(&config.Config{URL: srv.URL + basePath, AuthMode: auth.ModeAPIKey, APIKey: testKey, APISecret: testSecret,
+		RetryCount: 1, RetryDelay: time.Millisecond, Timeout: 10 * time.Second}, srv.Transport(), slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return c
 }
 
+// downFor makes Komodo unreachable behind its proxy for d from now: 502 Bad Gateway.
+func (f *fakeKomodo) downFor(d time.Duration) { f.downUntil.Store(time.Now().Add(d).UnixNano()) }
+
+func (f *fakeKomodo) down(w http.ResponseWriter) bool {
+	if time.Now().UnixNano() >= f.downUntil.Load() {
+		return false
+	}
+	http.Error(w, "502 Bad Gateway", http.StatusBadGateway)
+	return true
+}
+
 func (f *fakeKomodo) getUpdate(w http.ResponseWriter, r *http.Request) {
+	if f.down(w) {
+		return
+	}
 	w.Header().Set("Content-Type", "application/json")
 	if r.Header.Get("x-api-key") != testKey || r.Header.Get("x-api-secret") != testSecret {
 		w.WriteHeader(http.StatusUnauthorized)
@@ -174,6 +192,9 @@ func (f *fakeKomodo) getUpdate(w http.ResponseWriter, r *http.Request) {
 func (f *fakeKomodo) wsUpdate(w http.ResponseWriter, r *http.Request) {
 	if !f.ws {
 		http.NotFound(w, r)
+		return
+	}
+	if f.down(w) {
 		return
 	}
 	conn, err := websocket.Accept(w, r, nil)

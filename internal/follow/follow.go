@@ -274,6 +274,7 @@ func wait(ctx context.Context, c Caller, id string, opts Options, f *feed) (*Res
 			poll.Reset(period)
 		case <-heartbeat.C:
 			w.heartbeat(start)
+			w.progressed = false // a heartbeat is not news: the next read must not push the next one back
 			heartbeat.Reset(opts.Heartbeat)
 		case r := <-results:
 			inFlight = false

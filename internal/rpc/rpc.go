@@ -47,16 +47,22 @@ type Client struct {
 
 // New builds the client for cfg: the signing transport of cfg.AuthMode under the
 // Komodo-aware retry transport, so that every attempt is signed afresh. It logs on
-// logger (nil: nowhere).
+// logger (nil: nowhere). Requests go out through http.DefaultTransport.
 func New(cfg *config.Config, logger *slog.Logger) (*Client, error) {
+	return NewWithTransport(cfg, http.DefaultTransport, logger)
+}
+
+// NewWithTransport is New sending every attempt (and every JWT login) through base, the
+// network: tests pass an in-memory one (internal/memnet) to run in a testing/synctest bubble.
+func NewWithTransport(cfg *config.Config, base http.RoundTripper, logger *slog.Logger) (*Client, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	var signer http.RoundTripper = auth.NewPassThrough(http.DefaultTransport)
+	var signer http.RoundTripper = auth.NewPassThrough(base)
 	if !cfg.PassThrough {
 		creds := auth.Credentials{APIKey: cfg.APIKey, APISecret: cfg.APISecret, Username: cfg.Username, Password: cfg.Password, JWT: cfg.JWT}
 		var err error
-		if signer, err = auth.New(cfg.AuthMode, cfg.URL, creds, http.DefaultTransport, logger); err != nil {
+		if signer, err = auth.New(cfg.AuthMode, cfg.URL, creds, base, logger); err != nil {
 			return nil, err
 		}
 	}
