@@ -23,7 +23,9 @@ import (
 //
 // The simulator runs on an in-memory network in a synctest bubble: its deploy takes 20 s
 // of the bubble's clock, none of the test's.
-func TestWait_JWTSessionAfterCoreRestart(t *testing.T) { synctest.Test(t, testJWTSessionAfterCoreRestart) }
+func TestWait_JWTSessionAfterCoreRestart(t *testing.T) {
+	synctest.Test(t, testJWTSessionAfterCoreRestart)
+}
 
 func testJWTSessionAfterCoreRestart(t *testing.T) {
 	s := sim.New(sim.Options{ExecDuration: 20 * time.Second})
