@@ -1,31 +1,36 @@
-// Package server is the MCP server of komodo-mcp: it registers the selected tools of the
-// generated catalog (and the hand-written ones), validates arguments against each tool's
-// input schema, calls Komodo through internal/rpc, and shapes answers and errors into
-// tool results.
+// Package server assembles komodo-mcp's MCP server on the go-sdk: it builds the selected
+// tools of every tool package for the Komodo version served, makes each call's one
+// validated value, puts the policy around every handler, renders errors at the edge, and
+// gives each handler the narrow set of dependencies its package asks for.
 package server
 
 import (
 	"context"
 	"log/slog"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
-	"github.com/komodo-mcp/komodo-mcp/gen/catalog"
 	"github.com/komodo-mcp/komodo-mcp/internal/audit"
 	"github.com/komodo-mcp/komodo-mcp/internal/config"
 	"github.com/komodo-mcp/komodo-mcp/internal/confirm"
+	"github.com/komodo-mcp/komodo-mcp/internal/enrich"
 	"github.com/komodo-mcp/komodo-mcp/internal/errcode"
+	"github.com/komodo-mcp/komodo-mcp/internal/execwait"
+	"github.com/komodo-mcp/komodo-mcp/internal/fleettools"
 	"github.com/komodo-mcp/komodo-mcp/internal/fleetview"
 	"github.com/komodo-mcp/komodo-mcp/internal/follow"
+	"github.com/komodo-mcp/komodo-mcp/internal/gateway"
 	"github.com/komodo-mcp/komodo-mcp/internal/names"
-	"github.com/komodo-mcp/komodo-mcp/internal/params"
+	"github.com/komodo-mcp/komodo-mcp/internal/policy"
 	"github.com/komodo-mcp/komodo-mcp/internal/prompts"
+	"github.com/komodo-mcp/komodo-mcp/internal/protocol"
 	"github.com/komodo-mcp/komodo-mcp/internal/rpc"
+	"github.com/komodo-mcp/komodo-mcp/internal/shape"
+	"github.com/komodo-mcp/komodo-mcp/internal/tool"
 )
 
 // Version is reported to MCP clients; cmd sets it from build information.
@@ -63,24 +68,18 @@ type Options struct {
 
 // Server is an MCP server bound to one Komodo.
 type Server struct {
-	opts     Options
-	mcp      *mcp.Server
-	rpc      *rpc.Client
-	logger   *slog.Logger
-	redact   redactor
-	names    *names.Sessions // id -> name caches of compact results, one per session
-	sel      Selection
-	readOnly bool            // only read-only tools may be called
-	excluded map[string]bool // --exclude-tools: not callable, not even through the gateway
+	opts   Options
+	mcp    *mcp.Server
+	rpc    *rpc.Client
+	logger *slog.Logger
+	sel    Selection
+	policy *policy.Policy
+	env    *env // what handlers are given
 
 	// surface is what depends on the Komodo version served; UseKomodo replaces it whole.
 	surface atomic.Pointer[surface]
 
 	mu sync.Mutex // guards the handlers of the surface and UseKomodo
-
-	confirmTokens *confirm.Tokens
-	started       startedUpdates // updates started by the fleet view's action tools (fleet.go)
-	self          selfUser       // the Komodo user of the server's own credentials, for the audit log
 }
 
 // New builds the server exposing the tools that sel selects. It logs on logger (nil:
@@ -102,31 +101,45 @@ func New(client *rpc.Client, sel Selection, logger *slog.Logger, opts ...Options
 	if o.Confirm == "" {
 		o.Confirm = config.ConfirmNone
 	}
-	sf, err := newSurface(sel)
+	pol := &policy.Policy{
+		Confirm:  o.Confirm,
+		Tokens:   o.ConfirmTokens,
+		Audit:    o.Audit,
+		Komodo:   client,
+		Logger:   logger,
+		ReadOnly: sel.ReadOnly,
+		Excluded: map[string]bool{},
+	}
+	if pol.Tokens == nil {
+		pol.Tokens = confirm.NewTokens(o.ConfirmKey, 0)
+	}
+	for _, n := range sel.Exclude {
+		pol.Excluded[n] = true
+	}
+	sf, err := newSurface(sel, pol)
 	if err != nil {
 		return nil, err
 	}
-	chosen := sf.exposed
 	s := &Server{
-		opts:     o,
-		rpc:      client,
-		logger:   logger,
-		redact:   newRedactor(client.Secrets()),
-		names:    names.NewSessions(client, names.Options{}, 0),
-		sel:      sel,
-		readOnly: sel.ReadOnly,
-		excluded: map[string]bool{},
-
-		confirmTokens: o.ConfirmTokens,
+		opts:   o,
+		rpc:    client,
+		logger: logger,
+		sel:    sel,
+		policy: pol,
 	}
-	if s.confirmTokens == nil {
-		s.confirmTokens = confirm.NewTokens(o.ConfirmKey, 0)
+	redact := shape.NewRedactor(client.Secrets())
+	s.env = &env{
+		s:      s,
+		names:  names.NewSessions(client, names.Options{}, 0),
+		redact: redact,
+		enrich: &enrich.Enricher{Komodo: client, Redact: redact},
+		waiter: &execwait.Waiter{RPC: client, Redact: redact, WaitCap: o.WaitCap, PollInterval: o.PollInterval, Heartbeat: o.Heartbeat, Logger: logger},
+	}
+	if err := s.env.provides(sf.all); err != nil {
+		return nil, err
 	}
 	s.surface.Store(sf)
-	s.opts.Middleware = append([]Middleware{s.policyMiddleware}, o.Middleware...)
-	for _, n := range sel.Exclude {
-		s.excluded[n] = true
-	}
+	s.opts.Middleware = append([]Middleware{pol.Middleware}, o.Middleware...)
 	sdkOpts := &mcp.ServerOptions{Instructions: instructions}
 	if s.fleetSelected() {
 		// The SDK's default capabilities ({"logging":{}}) plus the MCP Apps extension.
@@ -139,8 +152,10 @@ func New(client *rpc.Client, sel Selection, logger *slog.Logger, opts ...Options
 		sdkOpts.Logger = logger // the SDK logs every session at info: only worth it when debugging
 	}
 	s.mcp = mcp.NewServer(&mcp.Implementation{Name: "komodo-mcp", Title: "Komodo", Version: Version}, sdkOpts)
-	s.mcp.AddReceivingMiddleware(recoverPanics(logger, client.Secrets), checkLogLevel, s.unlisted(), s.uiToolList())
-	for _, t := range chosen {
+	render := func(ctx context.Context, e *errcode.Error) (*mcp.CallToolResult, error) { return s.render(ctx, nil, e) }
+	s.mcp.AddReceivingMiddleware(protocol.RecoverPanics(logger, client.Secrets), protocol.CheckLogLevel,
+		gateway.Unlisted(func() tool.Surface { return s.sf() }, render), fleettools.ToolList(s.fleetSelected))
+	for _, t := range sf.exposed {
 		s.mcp.AddTool(t.Def, s.handler(t))
 	}
 	if s.fleetSelected() {
@@ -158,100 +173,5 @@ func (s *Server) MCP() *mcp.Server { return s.mcp }
 // RPC is the Komodo client the server calls through.
 func (s *Server) RPC() *rpc.Client { return s.rpc }
 
-// generatedHandler calls the Komodo operation of a catalog tool. internal/params plans the
-// call from the Call's arguments (the id, page, filters, options and wait parameters);
-// Komodo gets the plan's arguments.
-func (s *Server) generatedHandler(t *catalog.Tool) Handler {
-	return func(ctx context.Context, c *Call) (*mcp.CallToolResult, error) {
-		session := sessionKey(c.Request)
-		plan, err := params.Translate(ctx, s.komodoFor(session), t, c.Args)
-		if err != nil {
-			return nil, s.hideArgs(t, c, s.didYouMean(ctx, session, rpc.AsError(err)))
-		}
-		sh, refused := s.shapeOf(t, c.Args, session)
-		if refused != nil {
-			return nil, refused
-		}
-		if t.ResultWrap == "envelope" {
-			env, err := params.List(ctx, s.rpc, t, plan, decodeJSON)
-			if err != nil {
-				return nil, s.hideArgs(t, c, s.didYouMean(ctx, session, rpc.AsError(err)))
-			}
-			s.learn(session, t, plan, env)
-			items, _ := env["items"].([]any)
-			items = s.redact.items(t.Operation, t.ListKey, items)
-			if t.Operation == "ListUpdates" {
-				s.failedStages(ctx, items)
-			}
-			var note string
-			env["items"], note = sh.items(ctx, items)
-			if note != "" {
-				env["missing_fields"] = note
-			}
-			return success(env), nil
-		}
-		var body []byte
-		if t.Method != "GET" {
-			if body, err = plan.Body(); err != nil {
-				return nil, err
-			}
-		}
-		data, err := s.rpc.Call(ctx, t.Method, t.Path, body)
-		if err != nil {
-			return nil, s.hideArgs(t, c, s.didYouMean(ctx, session, maybeApplied(t, rpc.AsError(err))))
-		}
-		v, err := decodeJSON(data)
-		if err != nil {
-			return nil, rpc.AsError(err)
-		}
-		v, found := s.redact.result(t.Operation, v)
-		if t.Module == "execute" {
-			s.noteStarted(c.Request, t.Name, c.Args, v)
-			return s.afterExecute(ctx, c.Request, plan, v)
-		}
-		out := shownOnce(wrap(t.ResultWrap, v), found)
-		if !sh.raw {
-			out = s.withState(ctx, t, out)
-		}
-		return success(sh.wrapped(ctx, t.ResultWrap, out)), nil
-	}
-}
-
-// hideArgs is e without the credentials the call's arguments carry by type
-// (api/secrets.yaml: a token given to CreateGitProviderAccount, a webhook URL given to
-// UpdateAlerter), which Komodo may echo in its error.
-func (s *Server) hideArgs(t *catalog.Tool, c *Call, e *errcode.Error) *errcode.Error {
-	if values := s.redact.record.RequestValues(t.Operation, c.Args); len(values) > 0 {
-		return e.Redacted(values...)
-	}
-	return e
-}
-
-// maybeApplied warns, for a write or execute that may have reached Komodo before it failed
-// (the typed flag errcode.Error.MayHaveBeenApplied), that repeating it blindly could
-// deploy twice: it is not retried.
-func maybeApplied(t *catalog.Tool, e *errcode.Error) *errcode.Error {
-	if !t.Effect.Mutates() || !e.MayHaveBeenApplied {
-		return e
-	}
-	c := *e
-	c.Hint = strings.TrimSpace("It may have reached Komodo before the failure: check komodo_read_ListUpdates before repeating it. " + e.Hint)
-	return &c
-}
-
-// wrap makes Komodo's answer an object, as structuredContent must be.
-func wrap(how string, v any) map[string]any {
-	switch how {
-	case "items":
-		if v == nil {
-			v = []any{}
-		}
-		return map[string]any{"items": v}
-	case "value":
-		return map[string]any{"value": v}
-	}
-	if m, ok := v.(map[string]any); ok {
-		return m
-	}
-	return map[string]any{"value": v}
-}
+// fleetSelected reports whether the fleet view is on this server.
+func (s *Server) fleetSelected() bool { return s.sf().Listed(fleettools.Name) }

@@ -4,52 +4,113 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/komodo-mcp/komodo-mcp/gen/catalog"
+	"github.com/komodo-mcp/komodo-mcp/internal/arguments"
+	"github.com/komodo-mcp/komodo-mcp/internal/errcode"
+	"github.com/komodo-mcp/komodo-mcp/internal/gateway"
+	"github.com/komodo-mcp/komodo-mcp/internal/policy"
+	"github.com/komodo-mcp/komodo-mcp/internal/selection"
+	"github.com/komodo-mcp/komodo-mcp/internal/tool"
+	"github.com/komodo-mcp/komodo-mcp/internal/toolsearch"
 )
 
 // surface is everything about the server that depends on the Komodo version it serves:
 // the catalog, the tools it builds and lists, and what is built from them on first use.
 // UseKomodo replaces it whole, so a call sees one version from start to end.
 type surface struct {
-	catalog    *catalog.Catalog
-	exposed    []*Tool             // listed in tools/list
-	tools      map[string]*Tool    // the whole inventory, by name
-	listed     map[string]struct{} // names in tools/list
-	gateway    bool                // komodo_call_tool is listed
-	search     searchIndex         // komodo_search_tools' index, built on first use
-	validators *validators         // compiled input schemas, by tool name
-	handlers   map[string]Handler
+	catalog  *catalog.Catalog
+	exposed  []*Tool             // listed in tools/list
+	all      map[string]*Tool    // the whole inventory, by name
+	names    []string            // the whole inventory's names, sorted
+	listed   map[string]struct{} // names in tools/list
+	gateway  bool                // komodo_call_tool is listed
+	policy   *policy.Policy      // the server's, for the permit
+	checker  arguments.Checker   // compiled input schemas, by tool name
+	handlers map[string]Handler
+
+	searchOnce sync.Once
+	search     *toolsearch.Index // komodo_search_tools' index, built on first use
 }
 
+var _ tool.Surface = (*surface)(nil)
+
 // newSurface builds the tools of sel.Catalog (nil: the newest version) that sel selects.
-func newSurface(sel Selection) (*surface, error) {
+func newSurface(sel Selection, pol *policy.Policy) (*surface, error) {
 	c := sel.Catalog
 	if c == nil {
 		c = catalog.Newest()
 	}
 	all := InventoryFor(c)
 	if sel.ReadOnly {
-		all = readOnlyGateway(all)
+		all = gateway.ReadOnly(all)
 	}
-	chosen, err := selectTools(all, sel)
+	chosen, err := selection.Select(all, sel)
 	if err != nil {
 		return nil, err
 	}
 	sf := &surface{
-		catalog:    c,
-		exposed:    chosen,
-		tools:      make(map[string]*Tool, len(all)),
-		listed:     listedNames(chosen),
-		gateway:    gatewayListed(chosen),
-		validators: &validators{},
-		handlers:   map[string]Handler{},
+		catalog:  c,
+		exposed:  chosen,
+		all:      make(map[string]*Tool, len(all)),
+		listed:   make(map[string]struct{}, len(chosen)),
+		gateway:  gateway.Listed(chosen),
+		policy:   pol,
+		handlers: map[string]Handler{},
 	}
 	for _, t := range all {
-		sf.tools[t.Def.Name] = t
+		sf.all[t.Def.Name] = t
+		sf.names = append(sf.names, t.Def.Name)
+	}
+	sort.Strings(sf.names)
+	for _, t := range chosen {
+		sf.listed[t.Def.Name] = struct{}{}
 	}
 	return sf, nil
+}
+
+// Lookup finds a tool of the whole inventory.
+func (sf *surface) Lookup(name string) (*Tool, bool) {
+	t, ok := sf.all[name]
+	return t, ok
+}
+
+// Listed reports whether a tool is in tools/list.
+func (sf *surface) Listed(name string) bool {
+	_, ok := sf.listed[name]
+	return ok
+}
+
+// Gateway reports whether komodo_call_tool is listed.
+func (sf *surface) Gateway() bool { return sf.gateway }
+
+// ReadOnly reports whether only tools that change nothing may be called.
+func (sf *surface) ReadOnly() bool { return sf.policy.ReadOnly }
+
+// Permit is the one decision whether a tool may be called - directly, by name, or
+// through komodo_call_tool: the tool exists in this Komodo version, and the policy allows
+// it (not excluded; on a read-only server, it changes nothing). It returns the tool, or a
+// refusal.
+func (sf *surface) Permit(name string) (*Tool, *errcode.Error) {
+	t, ok := sf.all[name]
+	if !ok {
+		if msg := sf.notInThisVersion(name); msg != "" {
+			return nil, tool.Invalid(msg, "this Core cannot do it; komodo_read_KomodoChanges says what an upgrade brings")
+		}
+		return nil, &errcode.Error{Code: errcode.NotFound, Message: fmt.Sprintf("no tool named %q", name), Hint: gateway.Closest(sf, sf.names, name)}
+	}
+	if e := sf.policy.Allows(t); e != nil {
+		return nil, e
+	}
+	return t, nil
+}
+
+// searchIndex is komodo_search_tools' index, built on first use.
+func (sf *surface) searchIndex() *toolsearch.Index {
+	sf.searchOnce.Do(func() { sf.search = gateway.Index(sf, sf.names) })
+	return sf.search
 }
 
 // sf is the surface in use.
@@ -75,8 +136,12 @@ func (s *Server) UseKomodo(version string) (m catalog.Match, changed bool, err e
 	}
 	sel := s.sel
 	sel.Catalog = m.Catalog
-	sf, err := newSurface(sel)
+	sf, err := newSurface(sel, s.policy)
 	if err != nil {
+		s.mu.Unlock()
+		return m, false, err
+	}
+	if err := s.env.provides(sf.all); err != nil {
 		s.mu.Unlock()
 		return m, false, err
 	}
@@ -150,8 +215,8 @@ func (s *Server) WatchKomodo(ctx context.Context, up, down time.Duration) {
 
 // notInThisVersion explains a tool of the newest Komodo that the Core's version lacks, or
 // says nothing ("") when that is not why the tool is unknown.
-func (s *Server) notInThisVersion(name string) string {
-	c := s.Catalog()
+func (sf *surface) notInThisVersion(name string) string {
+	c := sf.catalog
 	if c == catalog.Newest() {
 		return ""
 	}

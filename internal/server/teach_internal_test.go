@@ -12,6 +12,7 @@ import (
 	"github.com/komodo-mcp/komodo-mcp/internal/auth"
 	"github.com/komodo-mcp/komodo-mcp/internal/config"
 	"github.com/komodo-mcp/komodo-mcp/internal/errcode"
+	"github.com/komodo-mcp/komodo-mcp/internal/gateway"
 	"github.com/komodo-mcp/komodo-mcp/internal/rpc"
 	"github.com/komodo-mcp/komodo-mcp/internal/sim"
 )
@@ -38,7 +39,7 @@ func TestReachable(t *testing.T) {
 	if !strings.Contains(e.Reach, "komodo_execute_StopContainer") || !strings.Contains(e.Reach, "komodo_call_tool") {
 		t.Errorf("reach = %q", e.Reach)
 	}
-	if got := s.reach(&errcode.Error{Code: errcode.NotFound, Message: "x", Hint: "see komodo_read_ListUpdates"}); got != "" {
+	if got := gateway.Reach(s.sf(), &errcode.Error{Code: errcode.NotFound, Message: "x", Hint: "see komodo_read_ListUpdates"}); got != "" {
 		t.Errorf("a listed tool got a note: %s", got)
 	}
 }

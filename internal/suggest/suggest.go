@@ -104,3 +104,14 @@ func DidYouMean(name string, candidates []string) string {
 	}
 	return ""
 }
+
+// OrList joins names for a suggestion: "a", "a or b", "a, b or c".
+func OrList(names []string) string {
+	switch len(names) {
+	case 0:
+		return ""
+	case 1:
+		return names[0]
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
+}

@@ -1,4 +1,4 @@
-package server
+package catalogtools
 
 import (
 	"context"
@@ -6,14 +6,14 @@ import (
 	"github.com/komodo-mcp/komodo-mcp/gen/catalog"
 	"github.com/komodo-mcp/komodo-mcp/internal/names"
 	"github.com/komodo-mcp/komodo-mcp/internal/params"
-	"github.com/komodo-mcp/komodo-mcp/internal/rpc"
+	"github.com/komodo-mcp/komodo-mcp/internal/tool"
 )
 
 // indexed is Komodo as one session's calls see it: the client, with the session's index
 // of resources (internal/names) answering the name lookups of internal/params, so that a
 // name costs no request once its type is known.
 type indexed struct {
-	*rpc.Client
+	tool.Komodo
 	names *names.Cache
 }
 
@@ -24,19 +24,14 @@ func (k indexed) IDs(ctx context.Context, ref string, types []string) ([]names.R
 	return k.names.IDs(ctx, ref, types)
 }
 
-// komodoFor is the Komodo of a session's calls.
-func (s *Server) komodoFor(session any) indexed {
-	return indexed{Client: s.rpc, names: s.namesFor(session)}
-}
-
 // learn gives the session's index a complete list the call read anyway: every item of
 // an unfiltered List of a resource type (before redaction and shaping).
-func (s *Server) learn(session any, t *catalog.Tool, plan *params.Plan, env map[string]any) {
+func learn(index *names.Cache, t *catalog.Tool, plan *params.Plan, env map[string]any) {
 	typ, ok := names.ListType(t.Operation)
 	items, _ := env["items"].([]any)
 	total, _ := env["total"].(int)
 	if !ok || total != len(items) || len(plan.Keep) > 0 || plan.Args["query"] != nil || env["more"] != nil {
 		return
 	}
-	s.namesFor(session).Learn(typ, items)
+	index.Learn(typ, items)
 }

@@ -1,4 +1,7 @@
-package server
+// Package authtools is the auth toolset: login, logout and token refresh of the server's
+// own session with Komodo, and a status tool. No secret ever travels in their arguments or
+// results.
+package authtools
 
 import (
 	"context"
@@ -13,7 +16,21 @@ import (
 	"github.com/komodo-mcp/komodo-mcp/internal/auth"
 	"github.com/komodo-mcp/komodo-mcp/internal/errcode"
 	"github.com/komodo-mcp/komodo-mcp/internal/rpc"
+	"github.com/komodo-mcp/komodo-mcp/internal/tool"
 )
+
+// Account is the server's own standing with Komodo (internal/rpc's client): how it
+// authenticates, its session in jwt mode (nil otherwise), and who it is.
+type Account interface {
+	AuthMode() auth.Mode
+	Session() *auth.JWT
+	User(ctx context.Context) ([]byte, error)
+}
+
+// Deps are what the auth tools' handlers use.
+type Deps interface {
+	Account() Account
+}
 
 // The auth module: login, logout and token refresh (planned by the seed contract), plus a status
 // tool. The tools act on the server's own session and take no arguments, so that no secret
@@ -27,38 +44,38 @@ const modeJWT = "jwt"
 // noArgsSchema is the input schema of the auth tools.
 const noArgsSchema = `{"type":"object","properties":{},"additionalProperties":false}`
 
-// authTools are the tools of the auth toolset, off by default.
-func authTools() []*Tool {
-	return []*Tool{
+// Tools are the tools of the auth toolset, off by default.
+func Tools() []*tool.Tool {
+	return []*tool.Tool{
 		authTool("komodo_auth_Login", "Log in to Komodo",
 			"Establish the server's session with Komodo using the credentials in the server's configuration, and report the user they belong to. "+
 				"In jwt mode this logs in with KOMODO_USERNAME/KOMODO_PASSWORD (when no session is held). "+
 				"In api-key and hmac modes there is no session: every request is authenticated with the API key, so this only checks that Komodo accepts it. "+
 				"Takes no arguments: credentials never travel through tool calls.",
-			catalog.EffectSession, true, true, (*Server).authLogin),
+			catalog.EffectSession, true, true, authLogin),
 		authTool("komodo_auth_Logout", "Log out of Komodo",
 			"Forget the server's JWT session. Komodo keeps no server-side session, so nothing is sent to Komodo; the next call logs in again when a username and password are configured. "+
 				"In api-key and hmac modes there is no session and nothing changes. Takes no arguments.",
-			catalog.EffectSession, true, false, (*Server).authLogout),
+			catalog.EffectSession, true, false, authLogout),
 		authTool("komodo_auth_RefreshToken", "Refresh the Komodo token",
 			"Replace the server's JWT with a fresh one by logging in again with the configured username and password. "+
 				"In api-key and hmac modes there is no token to refresh and nothing changes. Takes no arguments.",
-			catalog.EffectSession, true, true, (*Server).authRefresh),
+			catalog.EffectSession, true, true, authRefresh),
 		authTool("komodo_auth_Status", "Komodo authentication status",
 			"Report the auth mode, whether a session is held, and the calling user (username, id, admin flags). "+
 				"Never returns a token or secret, and never logs in: with no session held it says so instead of asking Komodo.",
-			catalog.EffectRead, true, true, (*Server).authStatus),
+			catalog.EffectRead, true, true, authStatus),
 	}
 }
 
 // authTool builds one auth tool; run does the work. The input schema admits no
 // argument, so a call with one (a credential the user hoped to pass) is refused by name
 // before run, never echoing its value.
-func authTool(name, title, description string, effect catalog.Effect, idempotent, openWorld bool, run func(*Server, context.Context) (*mcp.CallToolResult, error)) *Tool {
+func authTool(name, title, description string, effect catalog.Effect, idempotent, openWorld bool, run func(context.Context, Account) (*mcp.CallToolResult, error)) *tool.Tool {
 	// Forgetting a token is undone by logging in again: no auth tool is destructive.
-	ann := annotations(title, effect, idempotent)
+	ann := tool.Annotations(title, effect, idempotent)
 	ann.OpenWorldHint = &openWorld
-	return &Tool{
+	return &tool.Tool{
 		Def: &mcp.Tool{
 			Name:        name,
 			Title:       title,
@@ -70,51 +87,51 @@ func authTool(name, title, description string, effect catalog.Effect, idempotent
 		Operation: strings.TrimPrefix(name, "komodo_auth_"),
 		Module:    "auth",
 		Toolset:   "auth",
-		Handler: func(s *Server) Handler {
-			return func(ctx context.Context, _ *Call) (*mcp.CallToolResult, error) {
-				return run(s, ctx)
+		Handler: tool.Bind(func(d Deps) tool.Handler {
+			return func(ctx context.Context, _ *tool.Call) (*mcp.CallToolResult, error) {
+				return run(ctx, d.Account())
 			}
-		},
+		}),
 	}
 }
 
-func (s *Server) authLogin(ctx context.Context) (*mcp.CallToolResult, error) {
-	jwt := s.rpc.Session()
+func authLogin(ctx context.Context, s Account) (*mcp.CallToolResult, error) {
+	jwt := s.Session()
 	if jwt == nil {
-		u, err := s.currentUser(ctx)
+		u, err := currentUser(ctx, s)
 		if err != nil {
-			return nil, s.authFailure(err)
+			return nil, authFailure(err)
 		}
-		return success(map[string]any{
-			"mode": string(s.rpc.AuthMode()), "session": false, "user": u,
+		return tool.Success(map[string]any{
+			"mode": string(s.AuthMode()), "session": false, "user": u,
 			"message": fmt.Sprintf("API-key mode has no session to log in to: every request is authenticated with the configured API key and secret. Komodo accepts them as user %s.", u["username"]),
 		}), nil
 	}
 	loggedIn := false
 	if !jwt.HasSession() {
 		if err := jwt.Refresh(ctx); err != nil {
-			return nil, s.authFailure(err)
+			return nil, authFailure(err)
 		}
 		loggedIn = true
 	}
 	// Asking for the user proves the session works; a token Komodo rejects is replaced by
 	// a fresh login inside the transport when a username and password are configured.
-	u, err := s.currentUser(ctx)
+	u, err := currentUser(ctx, s)
 	if err != nil {
-		return nil, s.authFailure(err)
+		return nil, authFailure(err)
 	}
 	msg := fmt.Sprintf("Logged in to Komodo as %s.", u["username"])
 	if !loggedIn {
 		msg = fmt.Sprintf("Already logged in to Komodo as %s; the session works. Use komodo_auth_RefreshToken for a fresh token.", u["username"])
 	}
-	return success(map[string]any{"mode": modeJWT, "session": jwt.HasSession(), "logged_in": loggedIn, "user": u, "message": msg}), nil
+	return tool.Success(map[string]any{"mode": modeJWT, "session": jwt.HasSession(), "logged_in": loggedIn, "user": u, "message": msg}), nil
 }
 
-func (s *Server) authLogout(context.Context) (*mcp.CallToolResult, error) {
-	jwt := s.rpc.Session()
+func authLogout(_ context.Context, s Account) (*mcp.CallToolResult, error) {
+	jwt := s.Session()
 	if jwt == nil {
-		return success(map[string]any{
-			"mode": string(s.rpc.AuthMode()), "session": false, "changed": false,
+		return tool.Success(map[string]any{
+			"mode": string(s.AuthMode()), "session": false, "changed": false,
 			"message": "API keys have no session, so there is nothing to log out of and nothing changed. To stop this server using the key, remove KOMODO_API_KEY/KOMODO_API_SECRET from its configuration, or delete the key in Komodo.",
 		}), nil
 	}
@@ -125,14 +142,14 @@ func (s *Server) authLogout(context.Context) (*mcp.CallToolResult, error) {
 	if !had {
 		msg = "No session was held; nothing changed. " + next
 	}
-	return success(map[string]any{"mode": modeJWT, "session": false, "changed": had, "message": msg}), nil
+	return tool.Success(map[string]any{"mode": modeJWT, "session": false, "changed": had, "message": msg}), nil
 }
 
-func (s *Server) authRefresh(ctx context.Context) (*mcp.CallToolResult, error) {
-	jwt := s.rpc.Session()
+func authRefresh(ctx context.Context, s Account) (*mcp.CallToolResult, error) {
+	jwt := s.Session()
 	if jwt == nil {
-		return success(map[string]any{
-			"mode": string(s.rpc.AuthMode()), "session": false, "refreshed": false,
+		return tool.Success(map[string]any{
+			"mode": string(s.AuthMode()), "session": false, "refreshed": false,
 			"message": "API keys have no token to refresh: every request is authenticated with the configured API key and secret, which stay valid until deleted or expired in Komodo. Nothing changed.",
 		}), nil
 	}
@@ -143,34 +160,34 @@ func (s *Server) authRefresh(ctx context.Context) (*mcp.CallToolResult, error) {
 				Message: "cannot refresh the token: no KOMODO_USERNAME/KOMODO_PASSWORD is configured to log in with; the current token (KOMODO_JWT) stays in use until Komodo rejects it",
 				Hint:    "Configure KOMODO_USERNAME and KOMODO_PASSWORD to let the server log in again, or give it a new KOMODO_JWT and restart it."}
 		}
-		return nil, s.authFailure(err)
+		return nil, authFailure(err)
 	}
-	return success(map[string]any{
+	return tool.Success(map[string]any{
 		"mode": modeJWT, "session": true, "refreshed": true,
 		"message": "Logged in again with the configured username and password; the new token replaces the old one.",
 	}), nil
 }
 
-func (s *Server) authStatus(ctx context.Context) (*mcp.CallToolResult, error) {
-	jwt := s.rpc.Session()
+func authStatus(ctx context.Context, s Account) (*mcp.CallToolResult, error) {
+	jwt := s.Session()
 	if jwt != nil && !jwt.HasSession() {
 		// Asking Komodo would log in, which a status report must not do.
-		return success(map[string]any{
+		return tool.Success(map[string]any{
 			"mode": modeJWT, "session": false, "user": nil,
 			"message": "No session is held. The next call to Komodo (or komodo_auth_Login) logs in with the configured username and password.",
 		}), nil
 	}
-	u, err := s.currentUser(ctx)
+	u, err := currentUser(ctx, s)
 	if err != nil {
-		return nil, s.authFailure(err)
+		return nil, authFailure(err)
 	}
 	if jwt == nil {
-		return success(map[string]any{
-			"mode": string(s.rpc.AuthMode()), "session": false, "user": u,
+		return tool.Success(map[string]any{
+			"mode": string(s.AuthMode()), "session": false, "user": u,
 			"message": fmt.Sprintf("Every request is authenticated with the configured API key and secret (no session). Komodo accepts them as user %s.", u["username"]),
 		}), nil
 	}
-	return success(map[string]any{
+	return tool.Success(map[string]any{
 		"mode": modeJWT, "session": jwt.HasSession(), "user": u,
 		"message": fmt.Sprintf("Logged in to Komodo as %s.", u["username"]),
 	}), nil
@@ -178,8 +195,8 @@ func (s *Server) authStatus(ctx context.Context) (*mcp.CallToolResult, error) {
 
 // currentUser asks Komodo who the credentials belong to (GET /user) and keeps only who
 // they are: the full User also holds login configuration that is nobody's business here.
-func (s *Server) currentUser(ctx context.Context) (map[string]any, error) {
-	data, err := s.rpc.User(ctx) // GET /user, or Komodo 1's POST /auth/GetUser
+func currentUser(ctx context.Context, s Account) (map[string]any, error) {
+	data, err := s.User(ctx) // GET /user, or Komodo 1's POST /auth/GetUser
 	if err != nil {
 		return nil, err
 	}
@@ -216,7 +233,7 @@ var loginErrors = []error{auth.ErrInvalidCredentials, auth.ErrSecondFactor, auth
 // (the JWT transport could not get a token), which would otherwise read as a network
 // failure: it is an AUTH_ERROR, told in the auth package's words, which name the settings
 // to check and never the password.
-func (s *Server) authFailure(err error) *errcode.Error {
+func authFailure(err error) *errcode.Error {
 	for _, le := range loginErrors {
 		if errors.Is(err, le) {
 			return &errcode.Error{Code: errcode.AuthError, Message: "Komodo login failed: " + le.Error(),

@@ -1,4 +1,4 @@
-package server
+package protocol
 
 import (
 	"context"
@@ -14,10 +14,10 @@ import (
 // nolint below, but clients of the earlier versions still use it.
 var logLevels = []mcp.LoggingLevel{"debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"} //nolint:staticcheck // see above
 
-// checkLogLevel is receiving middleware refusing logging/setLevel with a level the spec
+// CheckLogLevel is receiving middleware refusing logging/setLevel with a level the spec
 // does not define as invalid params (-32602). The SDK stores any string, and then
 // compares against it as if it were the lowest level.
-func checkLogLevel(next mcp.MethodHandler) mcp.MethodHandler {
+func CheckLogLevel(next mcp.MethodHandler) mcp.MethodHandler {
 	return func(ctx context.Context, method string, req mcp.Request) (mcp.Result, error) {
 		if method == "logging/setLevel" {
 			p, _ := req.GetParams().(*mcp.SetLoggingLevelParams) //nolint:staticcheck // see logLevels

@@ -1,16 +1,24 @@
-package server
+// Package tool is what a tool of komodo-mcp is, whoever defines it: its definition as
+// clients receive it, its typed effect, its handler, the one validated Call a handler
+// sees, and the results and refusals it answers.
+package tool
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"sort"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/komodo-mcp/komodo-mcp/gen/catalog"
 	"github.com/komodo-mcp/komodo-mcp/internal/audit"
+	"github.com/komodo-mcp/komodo-mcp/internal/errcode"
+	"github.com/komodo-mcp/komodo-mcp/internal/fleetview"
 )
+
+// ConfirmationArg is the argument that carries a confirmation token back to a tool. It is
+// taken out of the arguments before they are validated or sent to Komodo (Call.Token).
+const ConfirmationArg = "confirmation_token"
 
 // Tool is one tool of the server, generated from the catalog or written by hand: what
 // tools/list shows (Def, annotations and all), what calling it does (Effect), where it
@@ -42,9 +50,10 @@ type Tool struct {
 	// Catalog is the catalog entry of a generated tool (nil for hand-written ones), of the
 	// Komodo version served.
 	Catalog *catalog.Tool
-	// Handler builds the tool's handler once the server exists. The handler only sees
-	// calls that passed Def.InputSchema (see Call).
-	Handler func(s *Server) Handler
+	// Handler builds the tool's handler once the server exists, from the dependencies
+	// its package asks for (see Bind). The handler only sees calls that passed
+	// Def.InputSchema (see Call).
+	Handler Builder
 }
 
 // Handler answers one call of a tool. A failure Komodo or the client caused is returned
@@ -61,7 +70,7 @@ type Call struct {
 	// Tool is the tool called (for a call through komodo_call_tool: the tool it names).
 	Tool *Tool
 	// Request is the MCP request, for its session, progress token and input responses.
-	// Through Server.CallTool it may have no Session. Its Params.Arguments are the
+	// Through the server's CallTool it may have no Session. Its Params.Arguments are the
 	// client's raw bytes: read Args instead.
 	Request *mcp.CallToolRequest
 	// Args are the normalised arguments (numbers as json.Number): JSON text where the
@@ -77,65 +86,67 @@ type Call struct {
 func (c *Call) Target() string { return audit.TargetOf(c.Args) }
 
 // Middleware wraps the handler of every tool - generated, hand-written, and any tool
-// called by name through Server.CallTool or komodo_call_tool - in one place, inside the
+// called by name through the server's CallTool or komodo_call_tool - in one place, inside the
 // layer that makes the Call: next sees only validated calls; t is the tool being called.
 type Middleware func(t *Tool, next Handler) Handler
 
-// Inventory is every tool the server knows for the newest Komodo version, generated and
-// hand-written, sorted by name. Each call returns fresh values.
-func Inventory() []*Tool { return InventoryFor(catalog.Newest()) }
+// Builder builds a tool's handler from what the server provides (env). A tool's package
+// declares the narrow set of dependencies its handlers use as an interface and makes its
+// builders with Bind; the server's environment implements every such interface.
+type Builder func(env any) (Handler, error)
 
-// InventoryFor is every tool the server knows for the Komodo version of c.
-func InventoryFor(c *catalog.Catalog) []*Tool {
-	all := make([]*Tool, 0, len(c.Tools)+8)
-	defaults := map[string]bool{}
-	for _, n := range catalog.Default {
-		defaults[n] = true
+// Bind makes a Builder from a function that needs only the dependencies D. Building fails
+// (and the server refuses to serve the tool) when the environment does not provide D.
+func Bind[D any](build func(D) Handler) Builder {
+	return func(env any) (Handler, error) {
+		d, ok := env.(D)
+		if !ok {
+			return nil, fmt.Errorf("the server does not provide %T", (*D)(nil))
+		}
+		return build(d), nil
 	}
-	for i := range c.Tools {
-		ct := &c.Tools[i]
-		all = append(all, &Tool{
-			Catalog:   ct,
-			Def:       catalogDef(ct),
-			Effect:    ct.Effect,
-			Operation: ct.Operation,
-			Module:    ct.Module,
-			Toolset:   ct.Toolset,
-			Default:   defaults[ct.Name],
-			Handler:   func(s *Server) Handler { return s.generatedHandler(ct) },
-		})
-	}
-	all = append(all, authTools()...)
-	all = append(all, waitUpdateTool(), terminalTool(), searchTool(), callTool(), findTool(), changesTool())
-	all = append(all, fleetTools()...)
-	sort.Slice(all, func(i, j int) bool { return all[i].Def.Name < all[j].Def.Name })
-	return all
 }
 
-// catalogDef is the MCP definition of a catalog tool; schemas are used as precomputed.
-func catalogDef(t *catalog.Tool) *mcp.Tool {
-	def := &mcp.Tool{
-		Name:        t.Name,
-		Title:       t.Title,
-		Description: t.Description,
-		InputSchema: json.RawMessage(t.InputSchema),
-		Annotations: annotations(t.Title, t.Effect, t.Idempotent),
-	}
-	if t.OutputSchema != nil {
-		def.OutputSchema = json.RawMessage(t.OutputSchema)
-	}
-	return def
+// Komodo calls one Komodo operation and answers its JSON, or an *errcode.Error
+// (internal/rpc's client).
+type Komodo interface {
+	Call(ctx context.Context, method, path string, body []byte) ([]byte, error)
 }
 
-// annotations are a tool's hints with every one of them explicit: readOnlyHint and
+// Surface is the server's tools as a handler may ask about them, for the Komodo version
+// served.
+type Surface interface {
+	// Lookup finds a tool of the whole inventory, listed or not, callable or not.
+	Lookup(name string) (*Tool, bool)
+	// Permit is the one decision whether a tool may be called - directly, by name, or
+	// through komodo_call_tool: it exists, is not excluded, and on a read-only server
+	// changes nothing. It returns the tool, or the refusal.
+	Permit(name string) (*Tool, *errcode.Error)
+	// Listed reports whether a tool is in tools/list.
+	Listed(name string) bool
+	// Gateway reports whether komodo_call_tool is listed, to reach the other tools.
+	Gateway() bool
+	// ReadOnly reports whether the server offers only tools that change nothing.
+	ReadOnly() bool
+}
+
+// SessionKey identifies a call's MCP session for per-session caches (nil: no session).
+func SessionKey(req *mcp.CallToolRequest) any {
+	if req == nil || req.Session == nil {
+		return nil
+	}
+	return req.Session
+}
+
+// Annotations are a tool's hints with every one of them explicit: readOnlyHint and
 // destructiveHint are the effect's. Every tool talks to Komodo, an open world.
-func annotations(title string, e catalog.Effect, idempotent bool) *mcp.ToolAnnotations {
-	return hints(title, e.ReadOnly(), e.Destructive(), idempotent)
+func Annotations(title string, e catalog.Effect, idempotent bool) *mcp.ToolAnnotations {
+	return Hints(title, e.ReadOnly(), e.Destructive(), idempotent)
 }
 
-// hints are annotations given directly: only for the gateway, which has no effect of its
+// Hints are annotations given directly: only for the gateway, which has no effect of its
 // own.
-func hints(title string, readOnly, destructive, idempotent bool) *mcp.ToolAnnotations {
+func Hints(title string, readOnly, destructive, idempotent bool) *mcp.ToolAnnotations {
 	openWorld := true
 	return &mcp.ToolAnnotations{
 		Title:           title,
@@ -146,12 +157,16 @@ func hints(title string, readOnly, destructive, idempotent bool) *mcp.ToolAnnota
 	}
 }
 
-// readOnly reports whether a read-only server offers the tool: its effect is read, or it
+// ReadOnly reports whether a read-only server offers the tool: its effect is read, or it
 // is the gateway (which then calls only tools whose effect is read).
-func (t *Tool) readOnly() bool { return t.Dispatches || t.Effect.ReadOnly() }
+func (t *Tool) ReadOnly() bool { return t.Dispatches || t.Effect.ReadOnly() }
 
-// schemaJSON is a tool schema as JSON text.
-func schemaJSON(schema any) []byte {
+// AppOnly reports whether a tool is meant only for the fleet view (_meta.ui.visibility):
+// it is not offered to the model.
+func (t *Tool) AppOnly() bool { return fleetview.AppOnly(t.Def.Meta) }
+
+// SchemaJSON is a tool schema as JSON text.
+func SchemaJSON(schema any) []byte {
 	switch s := schema.(type) {
 	case nil:
 		return nil

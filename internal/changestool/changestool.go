@@ -1,4 +1,6 @@
-package server
+// Package changestool is komodo_read_KomodoChanges: what changes in Komodo's API between
+// two Komodo versions, from the generated changelog (gen/catalog/versions).
+package changestool
 
 import (
 	"context"
@@ -11,16 +13,23 @@ import (
 
 	"github.com/komodo-mcp/komodo-mcp/gen/catalog"
 	"github.com/komodo-mcp/komodo-mcp/internal/errcode"
+	"github.com/komodo-mcp/komodo-mcp/internal/tool"
 )
 
-// changesToolName answers "what changes if I upgrade this Core to V" from the generated
-// changelog of the Komodo API (gen/catalog/versions/CHANGELOG.md and its data).
-const changesToolName = "komodo_read_KomodoChanges"
+// Deps are what the tool's handler uses: the catalog of the Komodo version served.
+type Deps interface {
+	Catalog() *catalog.Catalog
+}
 
-func changesTool() *Tool {
-	return &Tool{
+// Name is the tool's name. It answers "what changes if I upgrade this Core to V" from the
+// generated changelog of the Komodo API (gen/catalog/versions/CHANGELOG.md and its data).
+const Name = "komodo_read_KomodoChanges"
+
+// Tool is komodo_read_KomodoChanges.
+func Tool() *tool.Tool {
+	return &tool.Tool{
 		Def: &mcp.Tool{
-			Name:  changesToolName,
+			Name:  Name,
 			Title: "Komodo API changes between versions",
 			Description: "What changes in Komodo's API between two Komodo versions (default: from the version this Core runs to the newest komodo-mcp knows): " +
 				"operations added, removed and renamed, and the request and answer fields each operation gained or lost. Use it before upgrading Komodo, " +
@@ -29,19 +38,19 @@ func changesTool() *Tool {
 				`"to":{"type":"string","maxLength":20,"description":"The version to upgrade to, e.g. 2.3.2 (default: the newest known)."},` +
 				`"from":{"type":"string","maxLength":20,"description":"The version to start from (default: the version this Core runs)."},` +
 				`"operation":{"type":"string","maxLength":100,"description":"Only changes of operations whose name contains this, e.g. Container."}}}`),
-			Annotations: annotations("Komodo API changes between versions", catalog.EffectRead, true),
+			Annotations: tool.Annotations("Komodo API changes between versions", catalog.EffectRead, true),
 		},
 		Effect:    catalog.EffectRead,
 		Operation: "KomodoChanges",
 		Module:    "read",
 		Toolset:   "core",
-		Handler: func(s *Server) Handler {
-			return func(ctx context.Context, c *Call) (*mcp.CallToolResult, error) {
+		Handler: tool.Bind(func(d Deps) tool.Handler {
+			return func(ctx context.Context, c *tool.Call) (*mcp.CallToolResult, error) {
 				from, _ := c.Args["from"].(string)
 				to, _ := c.Args["to"].(string)
 				filter, _ := c.Args["operation"].(string)
 				if from == "" {
-					from = s.Catalog().Version
+					from = d.Catalog().Version
 				}
 				if to == "" {
 					to = catalog.KomodoVersion
@@ -51,9 +60,9 @@ func changesTool() *Tool {
 					return nil, &errcode.Error{Code: errcode.ValidationError, Message: err.Error(),
 						Hint: "versions known: " + strings.Join(catalog.Versions(), ", ")}
 				}
-				return success(out), nil
+				return tool.Success(out), nil
 			}
-		},
+		}),
 	}
 }
 

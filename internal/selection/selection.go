@@ -1,4 +1,7 @@
-package server
+// Package selection resolves which tools a server offers from the toolsets, tools,
+// exclusions and read-only setting its operator chose; an unknown name is refused with
+// what exists.
+package selection
 
 import (
 	"fmt"
@@ -8,7 +11,9 @@ import (
 	"strings"
 
 	"github.com/komodo-mcp/komodo-mcp/gen/catalog"
+	"github.com/komodo-mcp/komodo-mcp/internal/fleettools"
 	"github.com/komodo-mcp/komodo-mcp/internal/suggest"
+	"github.com/komodo-mcp/komodo-mcp/internal/tool"
 )
 
 // Selection says which tools to expose; see Select.
@@ -27,10 +32,10 @@ var moduleToolsets = []string{"read", "write", "execute", "auth"}
 // toolsetAliases are module names of the seed contract (terminal, user) for family toolsets.
 var toolsetAliases = map[string]string{"terminal": "terminals", "user": "users"}
 
-// selectTools resolves a selection into the tools to expose, sorted by name. An unknown
-// toolset or tool name is an error that names it and lists what exists.
-func selectTools(all []*Tool, sel Selection) ([]*Tool, error) {
-	byName := map[string]*Tool{}
+// Select resolves a selection among all into the tools to expose, sorted by name. An
+// unknown toolset or tool name is an error that names it and lists what exists.
+func Select(all []*tool.Tool, sel Selection) ([]*tool.Tool, error) {
+	byName := map[string]*tool.Tool{}
 	families := map[string]bool{}
 	for _, t := range all {
 		byName[t.Def.Name] = t
@@ -84,17 +89,17 @@ func selectTools(all []*Tool, sel Selection) ([]*Tool, error) {
 		}
 		delete(chosen, n)
 	}
-	if !chosen[fleetToolName] { // the view's own tools go with the view
+	if !chosen[fleettools.Name] { // the view's own tools go with the view
 		for n := range chosen {
-			if appOnly(byName[n]) {
+			if byName[n].AppOnly() {
 				delete(chosen, n)
 			}
 		}
 	}
-	var out []*Tool
+	var out []*tool.Tool
 	for n := range chosen {
 		t := byName[n]
-		if sel.ReadOnly && !t.readOnly() {
+		if sel.ReadOnly && !t.ReadOnly() {
 			continue
 		}
 		out = append(out, t)
@@ -110,36 +115,6 @@ func sortedKeys(m map[string]bool) []string {
 	}
 	sort.Strings(keys)
 	return keys
-}
-
-// ToolInfo describes an exposed tool for listings (`komodo-mcp tools`).
-type ToolInfo struct {
-	Name, Title, Module, Toolset string
-	ReadOnly, Destructive        bool
-	AppOnly                      bool // for the fleet view only: not offered to the model
-	InputBytes, OutputBytes      int  // size of the input and output schemas in tools/list
-}
-
-// List resolves a selection without connecting to Komodo.
-func List(sel Selection) ([]ToolInfo, error) {
-	c := sel.Catalog
-	if c == nil {
-		c = catalog.Newest()
-	}
-	chosen, err := selectTools(InventoryFor(c), sel)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]ToolInfo, 0, len(chosen))
-	for _, t := range chosen {
-		a := t.Def.Annotations
-		out = append(out, ToolInfo{
-			Name: t.Def.Name, Title: t.Def.Title, Module: t.Module, Toolset: t.Toolset,
-			ReadOnly: a.ReadOnlyHint, Destructive: a.DestructiveHint != nil && *a.DestructiveHint, AppOnly: appOnly(t),
-			InputBytes: len(schemaJSON(t.Def.InputSchema)), OutputBytes: len(schemaJSON(t.Def.OutputSchema)),
-		})
-	}
-	return out, nil
 }
 
 // unknownToolset names a toolset that does not exist and lists those that do, each once:

@@ -1,15 +1,27 @@
-package server
+// Package enrich adds to Komodo's answers what Komodo spreads over other calls, so that
+// one call answers the question: a Get of a server, deployment or stack gains its list
+// item's state and its last deploy, and a failed update in a page of updates its failed
+// stage and the tail of its error output. Every addition is best effort.
+package enrich
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"github.com/komodo-mcp/komodo-mcp/internal/params"
 	"slices"
 
 	"github.com/komodo-mcp/komodo-mcp/gen/catalog"
 	"github.com/komodo-mcp/komodo-mcp/internal/compact"
+	"github.com/komodo-mcp/komodo-mcp/internal/params"
+	"github.com/komodo-mcp/komodo-mcp/internal/shape"
+	"github.com/komodo-mcp/komodo-mcp/internal/tool"
 )
+
+// Enricher reads what an answer lacks from Komodo.
+type Enricher struct {
+	Komodo tool.Komodo
+	Redact shape.Redactor // hides credentials in what it adds
+}
 
 // Komodo's Get{Server,Deployment,Stack} answer a resource's configuration; how the thing
 // is doing (state, error, version, stats, container status) is in its list item, and its
@@ -29,9 +41,9 @@ var stateful = map[string]struct {
 // stateFields are the list item fields a Get gains (Komodo's names, under info).
 var stateFields = []string{"state", "status", "err", "version", "stats", "services", "image", "update_available", "server_name", "swarm_name"}
 
-// withState adds the list item's state and the last deploy to a Get answer. It is best
+// WithState adds the list item's state and the last deploy to a Get answer. It is best
 // effort: when a lookup fails, the configuration is still answered.
-func (s *Server) withState(ctx context.Context, t *catalog.Tool, v map[string]any) map[string]any {
+func (s *Enricher) WithState(ctx context.Context, t *catalog.Tool, v map[string]any) map[string]any {
 	how, ok := stateful[t.Operation]
 	if !ok {
 		return v
@@ -43,14 +55,14 @@ func (s *Server) withState(ctx context.Context, t *catalog.Tool, v map[string]an
 		return v
 	}
 	body, _ := json.Marshal(map[string]any{"query": map[string]any{"names": []string{name}}, "limit": 0})
-	if data, err := s.rpc.Call(ctx, "POST", how.list, body); err == nil {
+	if data, err := s.Komodo.Call(ctx, "POST", how.list, body); err == nil {
 		var list []map[string]any
 		if json.Unmarshal(data, &list) == nil {
 			for _, item := range list {
 				if item["id"] != id {
 					continue
 				}
-				itemInfo, _ := s.redact.value(item["info"]).(map[string]any)
+				itemInfo, _ := s.Redact.Value(item["info"]).(map[string]any)
 				info, _ := v["info"].(map[string]any)
 				if info == nil {
 					info = map[string]any{}
@@ -79,10 +91,10 @@ func (s *Server) withState(ctx context.Context, t *catalog.Tool, v map[string]an
 
 // lastUpdate is the newest update of one of ops on a target: {id, operation, success,
 // status, time}, or nil.
-func (s *Server) lastUpdate(ctx context.Context, typ, id string, ops []string) map[string]any {
+func (s *Enricher) lastUpdate(ctx context.Context, typ, id string, ops []string) map[string]any {
 	query := map[string]any{"target.type": typ, "target.id": id, "operation": map[string]any{"$in": ops}}
 	body, _ := json.Marshal(map[string]any{"query": query})
-	data, err := s.rpc.Call(ctx, "POST", "/read/ListUpdates", body)
+	data, err := s.Komodo.Call(ctx, "POST", "/read/ListUpdates", body)
 	if err != nil {
 		return nil
 	}

@@ -1,16 +1,35 @@
-package server
+// Package terminaltool is komodo_terminal_Execute: one shell command on a server, or in a
+// container, deployment or stack service, through Komodo's terminal API, answered with its
+// output and exit code.
+package terminaltool
 
 import (
 	"context"
 	"encoding/json"
+	"net/http"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/komodo-mcp/komodo-mcp/gen/catalog"
 	"github.com/komodo-mcp/komodo-mcp/internal/rpc"
+	"github.com/komodo-mcp/komodo-mcp/internal/shape"
 	"github.com/komodo-mcp/komodo-mcp/internal/terminal"
+	"github.com/komodo-mcp/komodo-mcp/internal/tool"
 )
+
+// Endpoint is where Komodo's terminal API is: the Core's address and the HTTP client
+// that carries the server's credentials (internal/rpc's client).
+type Endpoint interface {
+	HTTPClient() *http.Client
+	URL() string
+}
+
+// Deps are what the terminal tool's handler uses.
+type Deps interface {
+	Endpoint() Endpoint
+	Redactor() shape.Redactor
+}
 
 // terminalSchema is the input of komodo_terminal_Execute: flat, so that an assistant need
 // not build Komodo's nested TerminalTarget.
@@ -24,32 +43,32 @@ const terminalSchema = `{"type":"object","additionalProperties":false,"required"
 "timeout":{"type":"number","minimum":1,"maximum":300,"description":"Seconds to wait for the command (default 30). At the timeout the output so far is returned; the command may still be running."},
 "max_output_bytes":{"type":"integer","minimum":1024,"maximum":1048576,"description":"Output kept, the tail when longer (default 65536)."}}}`
 
-// terminalToolName is the terminal tool's name.
-const terminalToolName = "komodo_terminal_Execute"
+// Name is the terminal tool's name.
+const Name = "komodo_terminal_Execute"
 
 // defaultTerminal is the terminal komodo-mcp creates and reuses on a target.
 const defaultTerminal = "komodo-mcp"
 
-// terminalTool runs one command through Komodo's /terminal/execute and answers its output
-// and exit code.
-func terminalTool() *Tool {
-	return &Tool{
+// Tool runs one command through Komodo's /terminal/execute and answers its output and
+// exit code.
+func Tool() *tool.Tool {
+	return &tool.Tool{
 		Def: &mcp.Tool{
-			Name:  terminalToolName,
+			Name:  Name,
 			Title: "Execute a terminal command",
 			Description: "Run a shell command on a server, or in a container, deployment or stack service, through Komodo's terminal API, and answer its output and exit code. " +
 				"Output is capped (the tail is kept, with a note); a command still running at the timeout is left running. Needs terminal permission on the target.",
 			InputSchema: json.RawMessage(terminalSchema),
 			// A shell command can change or remove anything, and running it twice is not
 			// running it once.
-			Annotations: annotations("Execute a terminal command", catalog.EffectRunCode, false),
+			Annotations: tool.Annotations("Execute a terminal command", catalog.EffectRunCode, false),
 		},
 		Effect:    catalog.EffectRunCode,
 		Operation: "ExecuteTerminal",
 		Module:    "terminal",
 		Toolset:   "terminals",
-		Handler: func(s *Server) Handler {
-			return func(ctx context.Context, c *Call) (*mcp.CallToolResult, error) {
+		Handler: tool.Bind(func(d Deps) tool.Handler {
+			return func(ctx context.Context, c *tool.Call) (*mcp.CallToolResult, error) {
 				// Args passed the input schema: each is of its schema's type or absent.
 				str := func(k string) string { v, _ := c.Args[k].(string); return v }
 				in := struct {
@@ -70,7 +89,7 @@ func terminalTool() *Tool {
 					target = terminal.ServerTarget(in.ID)
 				case "container":
 					if in.Container == "" {
-						return nil, invalid("missing argument `container`: type container needs the server in `id` and the container name", "")
+						return nil, tool.Invalid("missing argument `container`: type container needs the server in `id` and the container name", "")
 					}
 					target = terminal.ContainerTarget(in.ID, in.Container)
 				case "deployment":
@@ -85,7 +104,7 @@ func terminalTool() *Tool {
 				if in.Timeout > 0 {
 					timeout = time.Duration(in.Timeout * float64(time.Second))
 				}
-				res, err := terminal.Execute(ctx, s.rpc.HTTPClient(), s.rpc.URL(), terminal.Request{
+				res, err := terminal.Execute(ctx, d.Endpoint().HTTPClient(), d.Endpoint().URL(), terminal.Request{
 					Target: target, Terminal: in.Terminal, Command: in.Command,
 					Init: &terminal.Init{}, MaxOutput: in.MaxOutputBytes, Timeout: timeout,
 				})
@@ -93,7 +112,7 @@ func terminalTool() *Tool {
 					return nil, rpc.AsError(err)
 				}
 				out := map[string]any{
-					"output":    s.redact.value(res.Output),
+					"output":    d.Redactor().Value(res.Output),
 					"exit_code": res.ExitCode,
 					"truncated": res.Truncated,
 					"timed_out": res.TimedOut,
@@ -104,8 +123,8 @@ func terminalTool() *Tool {
 				if res.Note != "" {
 					out["note"] = res.Note
 				}
-				return success(out), nil
+				return tool.Success(out), nil
 			}
-		},
+		}),
 	}
 }

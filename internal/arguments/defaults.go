@@ -1,4 +1,4 @@
-package server
+package arguments
 
 import (
 	"encoding/json"

@@ -1,4 +1,7 @@
-package server
+// Package protocol is receiving middleware that keeps the MCP conversation sound whatever
+// a handler or a client does: a panic becomes an error answer instead of the end of the
+// process, and a log level the spec does not define is refused.
+package protocol
 
 import (
 	"context"
@@ -10,9 +13,10 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/komodo-mcp/komodo-mcp/internal/errcode"
+	"github.com/komodo-mcp/komodo-mcp/internal/tool"
 )
 
-// recoverPanics is receiving middleware that keeps a fault of ours from ending the
+// RecoverPanics is receiving middleware that keeps a fault of ours from ending the
 // process. The SDK recovers nothing: a panic in any handler would take down stdio, and
 // every session of an HTTP server with it. Installed on the server itself, it covers
 // every request and every tool, whichever way it was registered (generated, hand-written,
@@ -21,7 +25,7 @@ import (
 // A panicking tools/call answers a SERVER_ERROR tool result; any other method answers
 // JSON-RPC -32603. The panic value and stack go to the log (stderr), with configured
 // secrets redacted; the client gets a short message only.
-func recoverPanics(logger *slog.Logger, secrets func() []string) mcp.Middleware {
+func RecoverPanics(logger *slog.Logger, secrets func() []string) mcp.Middleware {
 	return func(next mcp.MethodHandler) mcp.MethodHandler {
 		return func(ctx context.Context, method string, req mcp.Request) (res mcp.Result, err error) {
 			defer func() {
@@ -52,11 +56,11 @@ func recoverPanics(logger *slog.Logger, secrets func() []string) mcp.Middleware 
 }
 
 // panicResult is the tool result of a call that hit an internal fault.
-func panicResult(tool string) *mcp.CallToolResult {
-	return failure(&errcode.Error{
+func panicResult(name string) *mcp.CallToolResult {
+	return tool.Failure(&errcode.Error{
 		Code:               errcode.ServerError,
 		MayHaveBeenApplied: true,
-		Message:            fmt.Sprintf("komodo-mcp hit an internal fault while running %s; the call stopped (it may already have reached Komodo)", tool),
+		Message:            fmt.Sprintf("komodo-mcp hit an internal fault while running %s; the call stopped (it may already have reached Komodo)", name),
 		Hint:               "This is a bug in komodo-mcp, logged on its stderr. Other tools keep working; for a write or execute, check komodo_read_ListUpdates before repeating it.",
 	})
 }

@@ -1,4 +1,4 @@
-package server
+package enrich
 
 import (
 	"context"
@@ -10,9 +10,9 @@ import (
 // maxFailedStages bounds the GetUpdate calls one page of updates makes.
 const maxFailedStages = 10
 
-// failedStages adds failed_stage and stderr_tail to the failed updates of a ListUpdates
+// FailedStages adds failed_stage and stderr_tail to the failed updates of a ListUpdates
 // page, so that "what failed?" takes one call: list items carry no logs.
-func (s *Server) failedStages(ctx context.Context, items []any) {
+func (s *Enricher) FailedStages(ctx context.Context, items []any) {
 	n := 0
 	for _, it := range items {
 		u, _ := it.(map[string]any)
@@ -24,12 +24,12 @@ func (s *Server) failedStages(ctx context.Context, items []any) {
 		}
 		id, _ := u["id"].(string)
 		body, _ := json.Marshal(map[string]string{"id": id})
-		data, err := s.rpc.Call(ctx, "POST", "/read/GetUpdate", body)
+		data, err := s.Komodo.Call(ctx, "POST", "/read/GetUpdate", body)
 		if err != nil {
 			continue
 		}
 		if o, err := follow.OutcomeOf(data); err == nil && o.FailedStage != "" {
-			u["failed_stage"], u["stderr_tail"] = o.FailedStage, s.redact.value(o.StderrTail)
+			u["failed_stage"], u["stderr_tail"] = o.FailedStage, s.Redact.Value(o.StderrTail)
 		}
 	}
 }

@@ -1,4 +1,8 @@
-package server
+// Package fleettools serves the fleet view (internal/fleetview) as MCP tools:
+// komodo_read_ShowFleet answers the fleet and names the view a host renders it in,
+// komodo_read_FleetWatchUpdate follows the deploy a button started, and tools/list is
+// fitted to what the client renders.
+package fleettools
 
 import (
 	"context"
@@ -13,10 +17,21 @@ import (
 
 	"github.com/komodo-mcp/komodo-mcp/gen/catalog"
 	"github.com/komodo-mcp/komodo-mcp/internal/errcode"
+	"github.com/komodo-mcp/komodo-mcp/internal/execwait"
 	"github.com/komodo-mcp/komodo-mcp/internal/fleetview"
-	"github.com/komodo-mcp/komodo-mcp/internal/follow"
 	"github.com/komodo-mcp/komodo-mcp/internal/rpc"
+	"github.com/komodo-mcp/komodo-mcp/internal/shape"
+	"github.com/komodo-mcp/komodo-mcp/internal/tool"
 )
+
+// Deps are what the fleet tools' handlers use.
+type Deps interface {
+	Komodo() tool.Komodo
+	Redactor() shape.Redactor
+	Waiter() *execwait.Waiter
+	Surface() tool.Surface
+	Started() *Started
+}
 
 // The fleet view (internal/fleetview) is an MCP App: komodo_read_ShowFleet answers the fleet
 // as text and structured content, and names the ui:// resource a host that renders MCP
@@ -30,71 +45,75 @@ import (
 // text-and-structured-content tool.
 
 const (
-	fleetToolName = "komodo_read_ShowFleet"
+	// Name is the fleet tool's name; the view's other tools go with it.
+	Name          = "komodo_read_ShowFleet"
 	watchToolName = "komodo_read_FleetWatchUpdate"
 	// watchDefault and watchMax bound one komodo_read_FleetWatchUpdate call, in seconds.
 	watchDefault = 25
 	watchMax     = 60
 )
 
-// fleetTools are the tools of the fleet view.
-func fleetTools() []*Tool {
-	return []*Tool{fleetTool(), watchTool()}
+// Tools are the tools of the fleet view.
+func Tools() []*tool.Tool {
+	return []*tool.Tool{fleetTool(), watchTool()}
 }
 
-func fleetTool() *Tool {
+func fleetTool() *tool.Tool {
 	def := &mcp.Tool{
-		Name:        fleetToolName,
+		Name:        Name,
 		Title:       "Fleet",
 		Description: "The fleet at a glance: servers (state, version, load, errors), their stacks and deployments, builds, open alerts; an interactive view in MCP Apps clients.",
 		InputSchema: json.RawMessage(`{"type":"object","additionalProperties":false,"properties":{}}`),
 		// No output schema: the default tools/list has a byte budget, and the view model
 		// (fleetview.Fleet) is documented where it is built.
-		Annotations: annotations("Fleet", catalog.EffectRead, true),
+		Annotations: tool.Annotations("Fleet", catalog.EffectRead, true),
 		Meta:        fleetview.ToolMeta(fleetview.VisibleToModel, fleetview.VisibleToApp),
 	}
-	return &Tool{Def: def, Effect: catalog.EffectRead, Operation: "ShowFleet", Module: "read", Toolset: "ui", Default: true,
-		Handler: func(s *Server) Handler {
-			return func(ctx context.Context, c *Call) (*mcp.CallToolResult, error) {
-				f, err := fleetview.Load(ctx, s.rpc)
+	return &tool.Tool{Def: def, Effect: catalog.EffectRead, Operation: "ShowFleet", Module: "read", Toolset: "ui", Default: true,
+		Handler: tool.Bind(func(d Deps) tool.Handler {
+			return func(ctx context.Context, c *tool.Call) (*mcp.CallToolResult, error) {
+				f, err := fleetview.Load(ctx, d.Komodo())
 				if err != nil {
 					return nil, rpc.AsError(err)
 				}
-				f.Actions = s.fleetActions()
+				f.Actions = actions(d.Surface())
 				raw, err := json.Marshal(f)
 				if err != nil {
 					return nil, err
 				}
-				v, err := decodeJSON(raw)
+				v, err := tool.DecodeJSON(raw)
 				if err != nil {
 					return nil, err
 				}
-				structured, _ := s.redact.value(v).(map[string]any)
-				text, _ := s.redact.value(f.Text()).(string)
+				structured, _ := d.Redactor().Value(v).(map[string]any)
+				text, _ := d.Redactor().Value(f.Text()).(string)
 				return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: text}}, StructuredContent: structured}, nil
 			}
-		}}
+		})}
 }
 
-// fleetActions says which tool each button of the view calls, or nil when the view shows
+// gatewayName is the tool that calls a tool not in the list (internal/gateway).
+const gatewayName = "komodo_call_tool"
+
+// actions says which tool each button of the view calls, or nil when the view shows
 // none: on a read-only server, or when no action tool can be called.
-func (s *Server) fleetActions() *fleetview.Actions {
-	if s.readOnly {
+func actions(sf tool.Surface) *fleetview.Actions {
+	if sf.ReadOnly() {
 		return nil
 	}
 	a := &fleetview.Actions{Tools: map[string]string{}, Listed: []string{}}
-	if s.sf().gateway {
-		a.Gateway = callToolName
+	if sf.Gateway() {
+		a.Gateway = gatewayName
 	}
 	for button, name := range fleetview.ActionTools {
-		if t, refused := s.permit(name); refused != nil || appOnly(t) {
+		if t, refused := sf.Permit(name); refused != nil || t.AppOnly() {
 			continue
 		}
-		_, listed := s.sf().listed[name]
+		listed := sf.Listed(name)
 		switch {
 		case listed:
 			a.Listed = append(a.Listed, name)
-		case !s.sf().gateway:
+		case !sf.Gateway():
 			continue
 		}
 		a.Tools[button] = name
@@ -106,7 +125,7 @@ func (s *Server) fleetActions() *fleetview.Actions {
 	return a
 }
 
-func watchTool() *Tool {
+func watchTool() *tool.Tool {
 	tools := slices.Sorted(maps.Values(fleetview.ActionTools))
 	enum, _ := json.Marshal(tools)
 	def := &mcp.Tool{
@@ -124,18 +143,18 @@ func watchTool() *Tool {
 			`"id":{"type":"string"},"operation":{"type":"string"},"target":{"type":"string"},"status":{"type":"string"},"done":{"type":"boolean"},"success":{"type":"boolean"},` +
 			`"stages":{"type":"array","items":{"type":"object","properties":{"name":{"type":"string"},"success":{"type":"boolean"},"tail":{"type":"string"}}}},` +
 			`"failed_stage":{"type":"string"},"error_tail":{"type":"string"},"duration_ms":{"type":"integer"},"followed_via":{"type":"string"}}}`),
-		Annotations: annotations("Watch update (fleet view)", catalog.EffectRead, true),
+		Annotations: tool.Annotations("Watch update (fleet view)", catalog.EffectRead, true),
 		Meta:        fleetview.ToolMeta(fleetview.VisibleToApp),
 	}
-	return &Tool{Def: def, Effect: catalog.EffectRead, Operation: "GetUpdate", Module: "read", Toolset: "ui", Default: true,
-		Handler: func(s *Server) Handler {
-			return func(ctx context.Context, c *Call) (*mcp.CallToolResult, error) {
+	return &tool.Tool{Def: def, Effect: catalog.EffectRead, Operation: "GetUpdate", Module: "read", Toolset: "ui", Default: true,
+		Handler: tool.Bind(func(d Deps) tool.Handler {
+			return func(ctx context.Context, c *tool.Call) (*mcp.CallToolResult, error) {
 				if !fleetview.ClientSupports(c.Request.ClientCapabilities()) {
-					return nil, invalid(watchToolName+" belongs to the fleet view, which this client does not render (it did not declare the "+fleetview.Extension+" extension)",
+					return nil, tool.Invalid(watchToolName+" belongs to the fleet view, which this client does not render (it did not declare the "+fleetview.Extension+" extension)",
 						"follow an update with komodo_read_WaitForUpdate")
 				}
 				id, _ := c.Args["id"].(string)
-				tool, _ := c.Args["tool"].(string)
+				starter, _ := c.Args["tool"].(string)
 				target, _ := c.Args["target"].(string)
 				seen, timeout := 0, watchDefault
 				if n, ok := c.Args["seen"].(json.Number); ok {
@@ -148,30 +167,30 @@ func watchTool() *Tool {
 				}
 				limit := time.Duration(timeout) * time.Second
 				switch {
-				case id != "" && tool == "" && target == "":
-				case id == "" && tool != "" && target != "":
-					found, err := s.startedBy(ctx, c.Request, tool, target, limit)
+				case id != "" && starter == "" && target == "":
+				case id == "" && starter != "" && target != "":
+					found, err := d.Started().by(ctx, c.Request, starter, target, limit)
 					if err != nil {
 						return nil, err
 					}
 					id = found
 				default:
-					return nil, invalid("give `id`, or `tool` and `target`", "id is the job_id of an execute result")
+					return nil, tool.Invalid("give `id`, or `tool` and `target`", "id is the job_id of an execute result")
 				}
-				s.forgetStarted(id)
-				return s.watchUpdate(ctx, id, seen, limit)
+				d.Started().forget(id)
+				return watchUpdate(ctx, d.Waiter(), id, seen, limit)
 			}
-		}}
+		})}
 }
 
 // startedWindow is how long the server remembers which update an execute call started, for
 // the view that shows that call: the host shows the view the tool's input while the tool runs.
 const startedWindow = 2 * time.Minute
 
-// startedUpdates remembers, per session, the updates the execute tools behind the view
+// Started remembers, per session, the updates the execute tools behind the view
 // started: (tool, target) -> update ids, oldest first. The view's watch by id takes an
 // update out, so that a later call on the same target is never confused with it.
-type startedUpdates struct {
+type Started struct {
 	mu      sync.Mutex
 	changed chan struct{} // closed on every change
 	byKey   map[startedKey][]startedEntry
@@ -187,16 +206,15 @@ type startedEntry struct {
 	at time.Time
 }
 
-// noteStarted records the update an execute call started (called as soon as Komodo answers
-// the execution, before any wait).
-func (s *Server) noteStarted(req *mcp.CallToolRequest, tool string, args map[string]any, update any) {
+// Note records the update an execute call started (called as soon as Komodo answers the
+// execution, before any wait).
+func (st *Started) Note(req *mcp.CallToolRequest, name string, args map[string]any, update any) {
 	u, _ := update.(map[string]any)
 	target, _ := args["id"].(string)
-	id := updateID(u)
-	if id == "" || target == "" || !slices.Contains(slices.Collect(maps.Values(fleetview.ActionTools)), tool) {
+	id := execwait.UpdateID(u)
+	if id == "" || target == "" || !slices.Contains(slices.Collect(maps.Values(fleetview.ActionTools)), name) {
 		return
 	}
-	st := &s.started
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if st.byKey == nil {
@@ -211,13 +229,13 @@ func (s *Server) noteStarted(req *mcp.CallToolRequest, tool string, args map[str
 			st.byKey[k] = es
 		}
 	}
-	k := startedKey{sessionKey(req), tool, target}
+	k := startedKey{tool.SessionKey(req), name, target}
 	st.byKey[k] = append(st.byKey[k], startedEntry{id, now})
 	st.signal()
 }
 
 // signal wakes every waiter; the caller holds mu.
-func (st *startedUpdates) signal() {
+func (st *Started) signal() {
 	if st.changed != nil {
 		close(st.changed)
 	}
@@ -225,8 +243,7 @@ func (st *startedUpdates) signal() {
 }
 
 // forget takes an update out once the view follows it by id.
-func (s *Server) forgetStarted(id string) {
-	st := &s.started
+func (st *Started) forget(id string) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	for k, es := range st.byKey {
@@ -234,13 +251,12 @@ func (s *Server) forgetStarted(id string) {
 	}
 }
 
-// startedBy answers the update that tool started (or is about to start) on target in this
+// by answers the update that tool name started (or is about to start) on target in this
 // session, waiting up to limit for the call to reach Komodo.
-func (s *Server) startedBy(ctx context.Context, req *mcp.CallToolRequest, tool, target string, limit time.Duration) (string, error) {
-	k := startedKey{sessionKey(req), tool, target}
+func (st *Started) by(ctx context.Context, req *mcp.CallToolRequest, name, target string, limit time.Duration) (string, error) {
+	k := startedKey{tool.SessionKey(req), name, target}
 	deadline := time.NewTimer(limit)
 	defer deadline.Stop()
-	st := &s.started
 	for {
 		st.mu.Lock()
 		if es := st.byKey[k]; len(es) > 0 {
@@ -259,77 +275,39 @@ func (s *Server) startedBy(ctx context.Context, req *mcp.CallToolRequest, tool, 
 		case <-ctx.Done():
 			return "", rpc.AsError(ctx.Err())
 		case <-deadline.C:
-			return "", &errcode.Error{Code: errcode.Timeout, Message: fmt.Sprintf("%s started nothing on %s within %s", tool, target, limit),
+			return "", &errcode.Error{Code: errcode.Timeout, Message: fmt.Sprintf("%s started nothing on %s within %s", name, target, limit),
 				Hint: "the call may have been refused or may still be waiting for a confirmation"}
 		}
 	}
 }
 
-// watchUpdate follows an Update as execute tools do (Komodo's update websocket, polling
-// when it is not available) and answers as soon as a stage beyond seen completes, the
-// update is over, or limit passes.
-func (s *Server) watchUpdate(ctx context.Context, id string, seen int, limit time.Duration) (*mcp.CallToolResult, error) {
-	waitCtx, stop := context.WithCancel(ctx)
-	defer stop()
-	res, err := follow.Wait(waitCtx, s.rpc, id, follow.Options{
-		Cap:          min(limit, s.opts.WaitCap),
-		PollInterval: s.opts.PollInterval,
-		Heartbeat:    limit + time.Second, // the view asks again; no heartbeat needed
-		Seen:         seen,
-		Login:        s.updateLogin(ctx),
-		Logger:       s.logger,
-		OnProgress: func(p follow.Progress) {
-			if !p.Heartbeat && p.Index > seen {
-				stop() // a new stage: answer now, the view asks again
-			}
-		},
-	})
-	if ctx.Err() != nil {
-		return nil, rpc.AsError(ctx.Err())
-	}
-	var raw []byte
-	if err == nil && res != nil && res.Complete && res.Update != nil {
-		raw = res.Update
-	} else {
-		body, _ := json.Marshal(map[string]string{"id": id})
-		if raw, err = s.rpc.Call(ctx, "POST", "/read/GetUpdate", body); err != nil {
-			return nil, rpc.AsError(err)
-		}
-	}
-	v, err := decodeJSON(raw)
+// watchUpdate follows an Update as execute tools do and answers its progress as soon as a
+// stage beyond seen completes, the update is over, or limit passes.
+func watchUpdate(ctx context.Context, w *execwait.Waiter, id string, seen int, limit time.Duration) (*mcp.CallToolResult, error) {
+	v, via, err := w.Watch(ctx, id, seen, limit)
 	if err != nil {
-		return nil, rpc.AsError(err)
+		return nil, err
 	}
-	raw, _ = json.Marshal(s.redact.value(v))
+	raw, _ := json.Marshal(v)
 	p, err := fleetview.ProgressOf(raw, id)
 	if err != nil {
 		return nil, &errcode.Error{Code: errcode.ServerError, Message: "GetUpdate did not answer an Update: " + err.Error()}
 	}
-	if res != nil {
-		p.Via = res.Via
-	}
+	p.Via = via
 	out, err := json.Marshal(p)
 	if err != nil {
 		return nil, &errcode.Error{Code: errcode.ServerError, Message: err.Error()}
 	}
-	structured, _ := decodeJSON(out)
+	structured, _ := tool.DecodeJSON(out)
 	m, _ := structured.(map[string]any)
-	return success(m), nil
+	return tool.Success(m), nil
 }
 
-// fleetSelected reports whether the fleet view is on this server.
-func (s *Server) fleetSelected() bool {
-	_, ok := s.sf().listed[fleetToolName]
-	return ok
-}
-
-// appOnly reports whether a tool is meant only for the view (_meta.ui.visibility).
-func appOnly(t *Tool) bool { return fleetview.AppOnly(t.Def.Meta) }
-
-// uiToolList is receiving middleware fitting tools/list to the client: a client that did
+// ToolList is receiving middleware fitting tools/list to the client: a client that did
 // not declare MCP Apps gets no tool meant only for the view and no _meta.ui (the fleet
-// tool is then a plain tool), as the extension's negotiation asks.
-func (s *Server) uiToolList() mcp.Middleware {
+// tool is then a plain tool), as the extension's negotiation asks. selected reports
+// whether the fleet view is on the server.
+func ToolList(selected func() bool) mcp.Middleware {
 	return func(next mcp.MethodHandler) mcp.MethodHandler {
 		return func(ctx context.Context, method string, req mcp.Request) (mcp.Result, error) {
 			res, err := next(ctx, method, req)
@@ -339,7 +317,7 @@ func (s *Server) uiToolList() mcp.Middleware {
 			}
 			lr, _ := req.(*mcp.ListToolsRequest)
 			if lr != nil && fleetview.ClientSupports(lr.ClientCapabilities()) {
-				return s.withActionViews(list), nil
+				return withActionViews(selected, list), nil
 			}
 			out := *list
 			out.Tools = make([]*mcp.Tool, 0, len(list.Tools))
@@ -370,8 +348,8 @@ func (s *Server) uiToolList() mcp.Middleware {
 // withActionViews links the execute tools behind the view's buttons to the view, when the
 // view is on: a host that renders MCP Apps then shows the stages of a deploy the assistant
 // runs as they arrive.
-func (s *Server) withActionViews(list *mcp.ListToolsResult) *mcp.ListToolsResult {
-	if !s.fleetSelected() {
+func withActionViews(selected func() bool, list *mcp.ListToolsResult) *mcp.ListToolsResult {
+	if !selected() {
 		return list
 	}
 	actions := map[string]bool{}

@@ -1,9 +1,15 @@
-package server
+// Package execwait answers an execution: it shapes the Update Komodo started and, when the
+// call asked to wait, follows it to its end (over Komodo's update websocket, or polling)
+// with MCP progress notifications, finds the deploy DeployStackIfChanged started in the
+// background, and waits for a server to report healthy. It also has the tool that resumes
+// a wait, komodo_read_WaitForUpdate.
+package execwait
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -16,7 +22,25 @@ import (
 	"github.com/komodo-mcp/komodo-mcp/internal/follow"
 	"github.com/komodo-mcp/komodo-mcp/internal/params"
 	"github.com/komodo-mcp/komodo-mcp/internal/rpc"
+	"github.com/komodo-mcp/komodo-mcp/internal/shape"
+	"github.com/komodo-mcp/komodo-mcp/internal/tool"
 )
+
+// Waiter follows the work an execution started.
+type Waiter struct {
+	RPC    *rpc.Client    // the Komodo client; its credentials log in to the update websocket
+	Redact shape.Redactor // hides credentials in the Updates it answers
+	// WaitCap bounds every wait; PollInterval is how often GetUpdate is polled when the
+	// websocket is unavailable; Heartbeat is the longest silence between two progress
+	// notifications (server.Options says the defaults).
+	WaitCap, PollInterval, Heartbeat time.Duration
+	Logger                           *slog.Logger
+}
+
+// Deps are what the wait tool's handler uses.
+type Deps interface {
+	Waiter() *Waiter
+}
 
 // deployIfChangedWindow bounds how long a wait looks for the deploy DeployStackIfChanged may
 // start: Komodo first refreshes the stack's files (a git pull for repo stacks), then decides.
@@ -24,13 +48,13 @@ const deployIfChangedWindow = 10 * time.Second
 
 // unstored reports an Update without an id, such as DeployStackIfChanged answers.
 func unstored(u map[string]any) bool {
-	return updateID(u) == ""
+	return UpdateID(u) == ""
 }
 
 // findStarted looks, for an unstored Update, for the update Komodo started in the background
 // (DeployStackIfChanged deploying a changed stack). It answers that Update, or nil when none
 // started within the window (nothing changed).
-func (s *Server) findStarted(ctx context.Context, u map[string]any, deadline time.Time) (map[string]any, error) {
+func (s *Waiter) findStarted(ctx context.Context, u map[string]any, deadline time.Time) (map[string]any, error) {
 	target, _ := u["target"].(map[string]any)
 	typ, _ := target["type"].(string)
 	id, _ := target["id"].(string)
@@ -39,28 +63,28 @@ func (s *Server) findStarted(ctx context.Context, u map[string]any, deadline tim
 		return nil, nil
 	}
 	window := min(deployIfChangedWindow, time.Until(deadline))
-	found, err := follow.Started(ctx, s.rpc, typ, id, follow.DeployIfChangedOperations, since, window, s.opts.PollInterval)
+	found, err := follow.Started(ctx, s.RPC, typ, id, follow.DeployIfChangedOperations, since, window, s.PollInterval)
 	if err != nil || found == "" {
 		return nil, err
 	}
 	body, _ := json.Marshal(map[string]string{"id": found})
-	data, err := s.rpc.Call(ctx, "POST", "/read/GetUpdate", body)
+	data, err := s.RPC.Call(ctx, "POST", "/read/GetUpdate", body)
 	if err != nil {
 		return nil, err
 	}
-	v, err := decodeJSON(data)
+	v, err := tool.DecodeJSON(data)
 	started, ok := v.(map[string]any)
 	if err != nil || !ok {
 		return nil, &errcode.Error{Code: errcode.ServerError, Message: "GetUpdate did not answer an Update"}
 	}
-	return s.redact.typed("Update", started).(map[string]any), nil
+	return s.Redact.Typed("Update", started).(map[string]any), nil
 }
 
-// afterExecute shapes an execute answer and, when asked, waits for the work to finish.
+// AfterExecute shapes an execute answer and, when asked, waits for the work to finish.
 // A Batch answer ({status, data} items) is shaped item by item, its updates followed
 // together.
 // A failure while waiting is an error that says the work was started (Komodo accepted it).
-func (s *Server) afterExecute(ctx context.Context, req *mcp.CallToolRequest, plan *params.Plan, answer any) (*mcp.CallToolResult, error) {
+func (s *Waiter) AfterExecute(ctx context.Context, req *mcp.CallToolRequest, plan *params.Plan, answer any) (*mcp.CallToolResult, error) {
 	deadline := time.Now().Add(s.waitCap(plan.Wait.Limit))
 	var updates []map[string]any // the Updates to shape, in order
 	batch, isBatch := answer.([]any)
@@ -76,7 +100,7 @@ func (s *Server) afterExecute(ctx context.Context, req *mcp.CallToolRequest, pla
 			}
 		}
 	default:
-		return success(wrap("value", answer)), nil
+		return tool.Success(tool.Wrap("value", answer)), nil
 	}
 
 	shaped := make([]map[string]any, len(updates))
@@ -107,11 +131,11 @@ func (s *Server) afterExecute(ctx context.Context, req *mcp.CallToolRequest, pla
 	}
 	for i, u := range updates {
 		if res := results[i]; res != nil && res.Update != nil {
-			if v, err := decodeJSON(res.Update); err == nil {
-				u = s.redact.typed("Update", v).(map[string]any)
+			if v, err := tool.DecodeJSON(res.Update); err == nil {
+				u = s.Redact.Typed("Update", v).(map[string]any)
 			}
 		}
-		out := params.ExecuteResult(u, s.rpc.URL())
+		out := params.ExecuteResult(u, s.RPC.URL())
 		switch {
 		case unchanged[i]:
 			out["status"] = "unchanged"
@@ -138,7 +162,7 @@ func (s *Server) afterExecute(ctx context.Context, req *mcp.CallToolRequest, pla
 		shaped[i] = out
 	}
 	if !isBatch {
-		return success(shaped[0]), nil
+		return tool.Success(shaped[0]), nil
 	}
 	items := make([]any, len(batch))
 	next := 0
@@ -150,7 +174,7 @@ func (s *Server) afterExecute(ctx context.Context, req *mcp.CallToolRequest, pla
 			items[i] = it
 		}
 	}
-	return success(map[string]any{"items": items}), nil
+	return tool.Success(map[string]any{"items": items}), nil
 }
 
 // startedButUnfollowed is the error of a wait that failed after Komodo accepted the work:
@@ -166,7 +190,7 @@ func startedButUnfollowed(err error) *errcode.Error {
 func cancelHint(update map[string]any) string {
 	target, _ := update["target"].(map[string]any)
 	id, _ := target["id"].(string)
-	uid := updateID(update)
+	uid := UpdateID(update)
 	switch update["operation"] {
 	case "RunBuild":
 		return fmt.Sprintf("to cancel: komodo_execute_CancelBuild {\"build\": %q}", id)
@@ -181,28 +205,28 @@ func cancelHint(update map[string]any) string {
 }
 
 // waitCap bounds a wait: below common client timeouts, never above what was asked.
-func (s *Server) waitCap(asked time.Duration) time.Duration {
-	if asked > 0 && asked < s.opts.WaitCap {
+func (s *Waiter) waitCap(asked time.Duration) time.Duration {
+	if asked > 0 && asked < s.WaitCap {
 		return asked
 	}
-	return s.opts.WaitCap
+	return s.WaitCap
 }
 
 // follow waits for updates to complete (over Komodo's /ws/update websocket, or by polling
 // GetUpdate), sending MCP progress notifications for each new log stage and a heartbeat
 // when the client asked for progress. Results are in the order of updates.
-func (s *Server) follow(ctx context.Context, req *mcp.CallToolRequest, updates []map[string]any, limit time.Duration) ([]*follow.Result, error) {
+func (s *Waiter) follow(ctx context.Context, req *mcp.CallToolRequest, updates []map[string]any, limit time.Duration) ([]*follow.Result, error) {
 	ids := make([]string, len(updates))
 	for i, u := range updates {
-		ids[i] = updateID(u)
+		ids[i] = UpdateID(u)
 	}
 	opts := follow.Options{
 		Cap:          max(limit, time.Millisecond),
-		PollInterval: s.opts.PollInterval,
-		Heartbeat:    s.opts.Heartbeat,
+		PollInterval: s.PollInterval,
+		Heartbeat:    s.Heartbeat,
 		OnProgress:   progressNotifier(ctx, req),
-		Login:        s.updateLogin(ctx),
-		Logger:       s.logger,
+		Login:        s.Login(ctx),
+		Logger:       s.Logger,
 	}
 	results := make([]*follow.Result, len(ids))
 	var stored []string // Updates without an id (unstored, nothing started) have nothing to follow
@@ -216,14 +240,14 @@ func (s *Server) follow(ctx context.Context, req *mcp.CallToolRequest, updates [
 	case 0:
 		return results, nil
 	case 1:
-		res, err := follow.Wait(ctx, s.rpc, stored[0], opts)
+		res, err := follow.Wait(ctx, s.RPC, stored[0], opts)
 		if err != nil {
 			return nil, err
 		}
 		results[at[0]] = res
 		return results, nil
 	}
-	items, err := follow.WaitAll(ctx, s.rpc, stored, opts)
+	items, err := follow.WaitAll(ctx, s.RPC, stored, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -233,11 +257,11 @@ func (s *Server) follow(ctx context.Context, req *mcp.CallToolRequest, updates [
 	return results, nil
 }
 
-// updateLogin is the /ws/update login of the request's caller (pass-through) or of the
+// Login is the /ws/update login of the request's caller (pass-through) or of the
 // configured credentials; nil (polling only) in hmac mode, whose signature headers the
 // websocket cannot carry.
-func (s *Server) updateLogin(ctx context.Context) follow.Login {
-	if s.rpc.PassThrough() {
+func (s *Waiter) Login(ctx context.Context) follow.Login {
+	if s.RPC.PassThrough() {
 		c, ok := auth.CallerFrom(ctx)
 		switch {
 		case !ok:
@@ -248,11 +272,11 @@ func (s *Server) updateLogin(ctx context.Context) follow.Login {
 			return follow.APIKeyLogin(c.APIKey, c.APISecret)
 		}
 	}
-	switch s.rpc.AuthMode() {
+	switch s.RPC.AuthMode() {
 	case auth.ModeAPIKey:
-		return follow.APIKeyLogin(s.rpc.APIKey())
+		return follow.APIKeyLogin(s.RPC.APIKey())
 	case auth.ModeJWT:
-		if jwt := s.rpc.Session(); jwt != nil {
+		if jwt := s.RPC.Session(); jwt != nil {
 			return follow.JWTLogin(jwt)
 		}
 	}
@@ -291,11 +315,11 @@ func progressNotifier(ctx context.Context, req *mcp.CallToolRequest) func(follow
 
 // waitHealthy polls the server's state until it is Ok or the deadline passes and records
 // the outcome in out.
-func (s *Server) waitHealthy(ctx context.Context, plan *params.Plan, out map[string]any, deadline time.Time) {
+func (s *Waiter) waitHealthy(ctx context.Context, plan *params.Plan, out map[string]any, deadline time.Time) {
 	server, _ := plan.Args["server"].(string)
 	body, _ := json.Marshal(map[string]string{"server": server})
 	for {
-		data, err := s.rpc.Call(ctx, "POST", "/read/GetServerState", body)
+		data, err := s.RPC.Call(ctx, "POST", "/read/GetServerState", body)
 		if err != nil {
 			out["healthy"], out["health_error"] = false, rpc.AsError(err).Message
 			return
@@ -318,54 +342,55 @@ func (s *Server) waitHealthy(ctx context.Context, plan *params.Plan, out map[str
 		case <-ctx.Done():
 			out["healthy"] = false
 			return
-		case <-time.After(min(s.opts.PollInterval, time.Until(deadline))):
+		case <-time.After(min(s.PollInterval, time.Until(deadline))):
 		}
 	}
 }
 
-// waitUpdateTool resumes waiting on an Update: after a wait reached its cap, or for work
+// WaitTool resumes waiting on an Update: after a wait reached its cap, or for work
 // started without waiting.
-func waitUpdateTool() *Tool {
-	return &Tool{
+func WaitTool() *tool.Tool {
+	return &tool.Tool{
 		Def: &mcp.Tool{
 			Name:        "komodo_read_WaitForUpdate",
 			Title:       "Wait for update",
 			Description: "Wait for a Komodo Update (the job an execute tool started) to complete, up to the wait cap or `timeout` seconds, and answer its final state: success, duration, the failing stage and the tail of its output. Call again to keep waiting.",
 			InputSchema: json.RawMessage(`{"type":"object","additionalProperties":false,"required":["id"],"properties":{"id":{"type":"string","description":"The update id (job_id of an execute result)."},"timeout":{"type":"number","minimum":1,"maximum":3600,"description":"Seconds to wait at most (default and maximum: the server's wait cap)."}}}`),
-			Annotations: annotations("Wait for update", catalog.EffectRead, true),
+			Annotations: tool.Annotations("Wait for update", catalog.EffectRead, true),
 		},
 		Effect:    catalog.EffectRead,
 		Operation: "GetUpdate",
 		Module:    "read",
 		Toolset:   "updates",
 		Default:   true,
-		Handler: func(s *Server) Handler {
-			return func(ctx context.Context, c *Call) (*mcp.CallToolResult, error) {
+		Handler: tool.Bind(func(d Deps) tool.Handler {
+			s := d.Waiter()
+			return func(ctx context.Context, c *tool.Call) (*mcp.CallToolResult, error) {
 				req, args := c.Request, c.Args
 				id, _ := args["id"].(string)
 				if id == "" {
-					return nil, invalid("missing required argument `id`: the update id", "use the job_id of an execute result")
+					return nil, tool.Invalid("missing required argument `id`: the update id", "use the job_id of an execute result")
 				}
 				limit, _ := params.Seconds(args, "timeout")
 				body, _ := json.Marshal(map[string]string{"id": id})
-				data, err := s.rpc.Call(ctx, "POST", "/read/GetUpdate", body)
+				data, err := s.RPC.Call(ctx, "POST", "/read/GetUpdate", body)
 				if err != nil {
 					return nil, rpc.AsError(err)
 				}
-				v, err := decodeJSON(data)
+				v, err := tool.DecodeJSON(data)
 				update, ok := v.(map[string]any)
 				if err != nil || !ok {
 					return nil, &errcode.Error{Code: errcode.ServerError, Message: "GetUpdate did not answer an Update"}
 				}
 				plan := &params.Plan{Args: map[string]any{}, Wait: params.Wait{Enabled: true, Limit: limit}}
-				return s.afterExecute(ctx, req, plan, s.redact.typed("Update", update))
+				return s.AfterExecute(ctx, req, plan, s.Redact.Typed("Update", update))
 			}
-		},
+		}),
 	}
 }
 
-// updateID is an Update's id (`_id.$oid`).
-func updateID(update map[string]any) string {
+// UpdateID is an Update's id (`_id.$oid`).
+func UpdateID(update map[string]any) string {
 	id, _ := update["_id"].(map[string]any)
 	oid, _ := id["$oid"].(string)
 	return oid
@@ -392,4 +417,46 @@ func executedUpdate(ctx context.Context, full map[string]any) map[string]any {
 		}
 	}
 	return u
+}
+
+// Watch follows an Update as a waited execution does (Komodo's update websocket, polling
+// when it is not available) and answers it, redacted, as soon as a stage beyond seen
+// completes, the update is over, or limit passes; via says how it was followed ("" when
+// it was read once).
+func (s *Waiter) Watch(ctx context.Context, id string, seen int, limit time.Duration) (update any, via string, err error) {
+	waitCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	res, err := follow.Wait(waitCtx, s.RPC, id, follow.Options{
+		Cap:          min(limit, s.WaitCap),
+		PollInterval: s.PollInterval,
+		Heartbeat:    limit + time.Second, // the caller asks again; no heartbeat needed
+		Seen:         seen,
+		Login:        s.Login(ctx),
+		Logger:       s.Logger,
+		OnProgress: func(p follow.Progress) {
+			if !p.Heartbeat && p.Index > seen {
+				stop() // a new stage: answer now
+			}
+		},
+	})
+	if ctx.Err() != nil {
+		return nil, "", rpc.AsError(ctx.Err())
+	}
+	var raw []byte
+	if err == nil && res != nil && res.Complete && res.Update != nil {
+		raw = res.Update
+	} else {
+		body, _ := json.Marshal(map[string]string{"id": id})
+		if raw, err = s.RPC.Call(ctx, "POST", "/read/GetUpdate", body); err != nil {
+			return nil, "", rpc.AsError(err)
+		}
+	}
+	v, err := tool.DecodeJSON(raw)
+	if err != nil {
+		return nil, "", rpc.AsError(err)
+	}
+	if res != nil {
+		via = res.Via
+	}
+	return s.Redact.Value(v), via, nil
 }

@@ -1,63 +1,52 @@
-package server
+// Package shape makes Komodo's answers fit an assistant: compact by default (`raw: true`
+// for Komodo's own, `fields` to keep only some), and with every credential hidden - those
+// Komodo holds, by type (api/secrets.yaml), and the configured ones wherever they appear.
+package shape
 
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
-
-	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/komodo-mcp/komodo-mcp/gen/catalog"
 	"github.com/komodo-mcp/komodo-mcp/internal/compact"
 	"github.com/komodo-mcp/komodo-mcp/internal/errcode"
-	"github.com/komodo-mcp/komodo-mcp/internal/names"
 )
 
 // Read results are compact by default (internal/compact): an assistant reads every byte.
 // `raw: true` returns Komodo's answer as it came (redacted), `fields` keeps only the
 // fields asked for.
 
-// readShape is what a read call asked of its result.
-type readShape struct {
+// Read is what a read call asked of its result.
+type Read struct {
 	raw    bool
 	fields []string
 	names  compact.Names
 }
 
-// shapeOf reads `raw` and `fields` of a read call; a malformed `fields` is refused.
-func (s *Server) shapeOf(t *catalog.Tool, args map[string]any, session any) (readShape, *errcode.Error) {
-	var sh readShape
+// Of reads `raw` and `fields` of a call of t; a malformed `fields` is refused. Answers of
+// tools other than reads are left as they are. names turns ids into names.
+func Of(t *catalog.Tool, args map[string]any, names compact.Names) (Read, *errcode.Error) {
+	var sh Read
 	if t.Module != "read" {
-		return readShape{raw: true}, nil
+		return Read{raw: true}, nil
 	}
 	sh.raw, _ = args["raw"].(bool)
 	fields, err := compact.ParseFields(args["fields"])
 	if err != nil {
-		return sh, invalid(err.Error(), "")
+		return sh, &errcode.Error{Code: errcode.ValidationError, Message: err.Error()}
 	}
 	sh.fields = fields
-	sh.names = s.namesFor(session)
+	sh.names = names
 	return sh, nil
 }
 
-// namesFor is the id -> name cache of a session (one shared cache for calls without one).
-func (s *Server) namesFor(session any) *names.Cache {
-	if session == nil {
-		session = s
-	}
-	return s.names.For(session)
-}
-
-// sessionKey identifies a call's MCP session for per-session caches.
-func sessionKey(req *mcp.CallToolRequest) any {
-	if req == nil || req.Session == nil {
-		return nil
-	}
-	return req.Session
-}
+// Raw reports whether Komodo's answer is returned as it came.
+func (sh Read) Raw() bool { return sh.raw }
 
 // object shapes a single answer (a Get), in place of Komodo's.
-func (sh readShape) object(ctx context.Context, v map[string]any) map[string]any {
+func (sh Read) object(ctx context.Context, v map[string]any) map[string]any {
 	if sh.raw {
 		return v
 	}
@@ -72,8 +61,8 @@ func (sh readShape) object(ctx context.Context, v map[string]any) map[string]any
 	return picked
 }
 
-// items shapes list items in place; fields that matched no item are reported once.
-func (sh readShape) items(ctx context.Context, items []any) ([]any, string) {
+// Items shapes list items in place; fields that matched no item are reported once.
+func (sh Read) Items(ctx context.Context, items []any) ([]any, string) {
 	if sh.raw {
 		return items, ""
 	}
@@ -89,7 +78,7 @@ func (sh readShape) items(ctx context.Context, items []any) ([]any, string) {
 			var missing []string
 			out, missing = compact.Project(out, sh.fields)
 			for _, f := range sh.fields {
-				if !contains(missing, f) {
+				if !slices.Contains(missing, f) {
 					found[f] = true
 				}
 			}
@@ -112,25 +101,16 @@ func missingNote(missing []string) string {
 	return fmt.Sprintf("no such field (or it is empty): %s; `raw: true` shows every field Komodo sent", strings.Join(missing, ", "))
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-// shapeWrapped shapes a read answer already wrapped as structuredContent: an object, or
-// {"items": [...]} for answers that are arrays.
-func (sh readShape) wrapped(ctx context.Context, how string, v map[string]any) map[string]any {
+// Wrapped shapes a read answer already wrapped as structuredContent (tool.Wrap): an
+// object, or {"items": [...]} for answers that are arrays.
+func (sh Read) Wrapped(ctx context.Context, how string, v map[string]any) map[string]any {
 	if sh.raw {
 		return v
 	}
 	switch how {
 	case "items":
 		list, _ := v["items"].([]any)
-		list, note := sh.items(ctx, list)
+		list, note := sh.Items(ctx, list)
 		v["items"] = list
 		if note != "" {
 			v["missing_fields"] = note

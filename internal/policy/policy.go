@@ -1,10 +1,16 @@
-package server
+// Package policy decides, once per call and from the tool's typed effect alone, what a
+// call may do: whether the tool may be called at all on this server (read-only,
+// --exclude-tools), whether the person is asked first (KOMODO_CONFIRM: an elicitation, or
+// a preview with a confirmation token), and the audit line every call that changes
+// something leaves, whatever its outcome.
+package policy
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"time"
@@ -13,28 +19,79 @@ import (
 
 	"github.com/komodo-mcp/komodo-mcp/gen/catalog"
 	"github.com/komodo-mcp/komodo-mcp/internal/audit"
+	"github.com/komodo-mcp/komodo-mcp/internal/config"
 	"github.com/komodo-mcp/komodo-mcp/internal/confirm"
 	"github.com/komodo-mcp/komodo-mcp/internal/errcode"
+	"github.com/komodo-mcp/komodo-mcp/internal/terminaltool"
+	"github.com/komodo-mcp/komodo-mcp/internal/tool"
 )
 
-// ConfirmationArg is the argument that carries a confirmation token back to a tool. It is
-// taken out of the arguments before they are validated or sent to Komodo.
-const ConfirmationArg = "confirmation_token"
+// ConfirmationArg is the argument that carries a confirmation token back to a tool.
+const ConfirmationArg = tool.ConfirmationArg
+
+// Komodo is what the policy reads from Komodo and the request (internal/rpc's client):
+// the server a resource runs on (for the question), the user of the server's own
+// credentials (for the audit line), and the secrets an audit line must not show.
+type Komodo interface {
+	Call(ctx context.Context, method, path string, body []byte) ([]byte, error)
+	User(ctx context.Context) ([]byte, error)
+	SecretsFor(ctx context.Context) []string
+}
+
+// Policy is the policy of one server. Set its fields before the first call.
+type Policy struct {
+	// Confirm says which effects are asked about; Tokens issues and spends the
+	// confirmation tokens.
+	Confirm config.ConfirmPolicy
+	Tokens  *confirm.Tokens
+	// Audit receives one line for every call that changes something; nil: none.
+	Audit  *audit.Log
+	Komodo Komodo
+	Logger *slog.Logger
+	// ReadOnly lets only tools that change nothing be called; Excluded tools are not
+	// callable at all.
+	ReadOnly bool
+	Excluded map[string]bool
+
+	self selfUser // the Komodo user of the server's own credentials, for the audit log
+}
+
+// Allows is the policy's part of the permit: the tool is not excluded (--exclude-tools),
+// and on a read-only server it changes nothing. nil when it may be called.
+func (p *Policy) Allows(t *tool.Tool) *errcode.Error {
+	name := t.Def.Name
+	switch {
+	case p.Excluded[name]:
+		return tool.Invalid(fmt.Sprintf("%s is excluded on this server (KOMODO_EXCLUDE_TOOLS / --exclude-tools)", name), "the server's operator chose not to offer it")
+	case p.ReadOnly && !t.ReadOnly():
+		return tool.Invalid(fmt.Sprintf("%s changes Komodo and this server is read-only (KOMODO_READ_ONLY / --read-only)", name), "only read tools can be called")
+	}
+	return nil
+}
+
+// Refuse audits a call refused before it became a Call - by its name, never its
+// arguments - when the tool changes things, and returns e.
+func (p *Policy) Refuse(ctx context.Context, t *tool.Tool, e *errcode.Error) *errcode.Error {
+	if t != nil && !t.Dispatches && t.Effect.Mutates() {
+		p.audit(ctx, audit.Record{Caller: p.actor(ctx), Tool: t.Def.Name, Operation: t.Operation, Outcome: audit.OutcomeRefused, Error: string(e.Code)})
+	}
+	return e
+}
 
 // confirmInput is the id of the elicitation in a multi-round-trip answer.
 const confirmInput = "confirm"
 
-// policyMiddleware is the one place where every tool call that changes something meets
+// Middleware is the one place where every tool call that changes something meets
 // the confirmation policy and leaves an audit line, whichever way it arrived (tools/call
-// on stdio or HTTP, Server.CallTool, or komodo_call_tool). The tool's typed effect alone
+// on stdio or HTTP, the server's CallTool, or komodo_call_tool). The tool's typed effect alone
 // decides: reads and session tools pass untouched, and so does the gateway, whose called
 // tool passes here itself. It sees only validated calls (Call).
-func (s *Server) policyMiddleware(t *Tool, next Handler) Handler {
+func (s *Policy) Middleware(t *tool.Tool, next tool.Handler) tool.Handler {
 	if t.Dispatches || !t.Effect.Mutates() {
 		return next
 	}
-	ask := confirm.Needed(s.opts.Confirm, t.Effect)
-	return func(ctx context.Context, c *Call) (*mcp.CallToolResult, error) {
+	ask := confirm.Needed(s.Confirm, t.Effect)
+	return func(ctx context.Context, c *tool.Call) (*mcp.CallToolResult, error) {
 		rec := audit.Record{Caller: s.actor(ctx), Tool: t.Def.Name, Operation: t.Operation, Target: c.Target()}
 		if ask {
 			res, outcome, err := s.confirmCall(ctx, c, rec.Caller)
@@ -72,15 +129,15 @@ func (s *Server) policyMiddleware(t *Tool, next Handler) Handler {
 // confirmCall decides whether a call that needs confirmation may proceed: nil result and
 // error to proceed; otherwise the answer (a preview, a question, a refusal) and the audit
 // outcome ("" for none).
-func (s *Server) confirmCall(ctx context.Context, c *Call, caller string) (res *mcp.CallToolResult, outcome string, refused *errcode.Error) {
-	t, tokens := c.Tool, s.confirmTokens
+func (s *Policy) confirmCall(ctx context.Context, c *tool.Call, caller string) (res *mcp.CallToolResult, outcome string, refused *errcode.Error) {
+	t, tokens := c.Tool, s.Tokens
 	if c.Token != "" {
 		if err := tokens.Use(c.Token, caller, t.Def.Name, c.Args); err != nil {
 			hint := "call the tool again without " + ConfirmationArg + " to get a new preview and token, and ask the user again"
 			if errors.Is(err, confirm.ErrMismatch) {
 				hint = "a token confirms exactly one call: repeat the previewed call with the same arguments, or " + hint
 			}
-			return nil, audit.OutcomeError, invalid(err.Error()+": nothing was done", hint)
+			return nil, audit.OutcomeError, tool.Invalid(err.Error()+": nothing was done", hint)
 		}
 		return nil, "", nil
 	}
@@ -102,25 +159,13 @@ func (s *Server) confirmCall(ctx context.Context, c *Call, caller string) (res *
 		"next": fmt.Sprintf("Nothing has been done yet. Show the user this action and ask. Only if they agree, call %s again the same way with exactly the same arguments plus %q: %q. The token confirms this one call only.",
 			t.Def.Name, ConfirmationArg, tok),
 	}
-	return notDone(preview), audit.OutcomeConfirm, nil
-}
-
-// notDone answers a call that was not carried out (a preview, a refusal by the person) as
-// JSON text marked isError: the tool's output schema describes what it returns when it
-// acts, and clients that check structuredContent against it (the TypeScript SDK) would
-// reject this answer as structured content.
-func notDone(m map[string]any) *mcp.CallToolResult {
-	text, err := marshalCompact(m)
-	if err != nil {
-		text = []byte(`{"status":"not_done"}`)
-	}
-	return &mcp.CallToolResult{IsError: true, Content: []mcp.Content{&mcp.TextContent{Text: string(text)}}}
+	return tool.NotDone(preview), audit.OutcomeConfirm, nil
 }
 
 // elicit asks the person through the client. ok is false when the client could not be
 // asked (then the token preview is used instead).
-func (s *Server) elicit(ctx context.Context, c *Call, caller, action string) (res *mcp.CallToolResult, outcome string, refused *errcode.Error, ok bool) {
-	req, tool := c.Request, c.Tool.Def.Name
+func (s *Policy) elicit(ctx context.Context, c *tool.Call, caller, action string) (res *mcp.CallToolResult, outcome string, refused *errcode.Error, ok bool) {
+	req, name := c.Request, c.Tool.Def.Name
 	params := &mcp.ElicitParams{
 		Message: action + "\n\nProceed?",
 		RequestedSchema: map[string]any{
@@ -138,20 +183,20 @@ func (s *Server) elicit(ctx context.Context, c *Call, caller, action string) (re
 		// answers an input request, and the client calls again with the answer and the state
 		// (a token that binds the answer to this very call, spent with it).
 		if r, ok := req.Params.InputResponses[confirmInput].(*mcp.ElicitResult); ok {
-			if err := s.confirmTokens.Use(req.Params.RequestState, caller, tool, c.Args); err != nil {
-				return nil, audit.OutcomeError, invalid("the confirmation answer does not confirm this call ("+err.Error()+"): nothing was done", "call the tool again"), true
+			if err := s.Tokens.Use(req.Params.RequestState, caller, name, c.Args); err != nil {
+				return nil, audit.OutcomeError, tool.Invalid("the confirmation answer does not confirm this call ("+err.Error()+"): nothing was done", "call the tool again"), true
 			}
 			answer = r
 		} else {
 			return &mcp.CallToolResult{
 				InputRequests: mcp.InputRequestMap{confirmInput: params},
-				RequestState:  s.confirmTokens.Issue(caller, tool, c.Args),
+				RequestState:  s.Tokens.Issue(caller, name, c.Args),
 			}, "", nil, true
 		}
 	} else {
 		var err error
 		if answer, err = req.Session.Elicit(ctx, params); err != nil {
-			s.logger.Debug("elicitation failed; answering a preview with a confirmation token", "tool", tool, "error", err)
+			s.Logger.Debug("elicitation failed; answering a preview with a confirmation token", "tool", name, "error", err)
 			return nil, "", nil, false
 		}
 	}
@@ -162,13 +207,13 @@ func (s *Server) elicit(ctx context.Context, c *Call, caller, action string) (re
 	if answer.Action == "cancel" {
 		outcome, said = audit.OutcomeCancelled, "dismissed the question"
 	}
-	return notDone(map[string]any{"status": outcome, "done": false, "action": action,
+	return tool.NotDone(map[string]any{"status": outcome, "done": false, "action": action,
 		"message": "The user " + said + ": nothing was done. Do not retry unless the user asks again."}), outcome, nil, true
 }
 
 // describeCall says in plain words what a call will do to which resource, and on which
 // server when the resource lives on one.
-func (s *Server) describeCall(ctx context.Context, c *Call) string {
+func (s *Policy) describeCall(ctx context.Context, c *tool.Call) string {
 	t := c.Tool
 	what := t.Def.Title
 	if what == "" {
@@ -201,12 +246,12 @@ func (s *Server) describeCall(ctx context.Context, c *Call) string {
 // serverOf finds, best effort, the server a deployment or stack runs on (one read each,
 // with the caller's credentials); "" when unknown. The resource is named by its own
 // argument, or by id on a tool whose operation is about deployments or stacks.
-func (s *Server) serverOf(ctx context.Context, c *Call) string {
+func (s *Policy) serverOf(ctx context.Context, c *tool.Call) string {
 	args, operation := c.Args, c.Tool.Operation
 	if v, _ := args["server"].(string); v != "" {
 		return v
 	}
-	if c.Tool.Def.Name == terminalToolName { // {"type": server|container|deployment|stack, "id": ...}
+	if c.Tool.Def.Name == terminaltool.Name { // {"type": server|container|deployment|stack, "id": ...}
 		typ, _ := args["type"].(string)
 		id, _ := args["id"].(string)
 		switch typ {
@@ -232,7 +277,7 @@ func (s *Server) serverOf(ctx context.Context, c *Call) string {
 			continue
 		}
 		body, _ := json.Marshal(map[string]string{kind: name})
-		data, err := s.rpc.Call(ctx, "POST", "/read/Get"+strings.ToUpper(kind[:1])+kind[1:], body)
+		data, err := s.Komodo.Call(ctx, "POST", "/read/Get"+strings.ToUpper(kind[:1])+kind[1:], body)
 		if err != nil {
 			return ""
 		}
@@ -245,7 +290,7 @@ func (s *Server) serverOf(ctx context.Context, c *Call) string {
 			return ""
 		}
 		body, _ = json.Marshal(map[string]string{"server": r.Config.ServerID})
-		if data, err = s.rpc.Call(ctx, "POST", "/read/GetServer", body); err != nil {
+		if data, err = s.Komodo.Call(ctx, "POST", "/read/GetServer", body); err != nil {
 			return r.Config.ServerID
 		}
 		var srv struct{ Name string }
@@ -260,7 +305,7 @@ func (s *Server) serverOf(ctx context.Context, c *Call) string {
 // actor names the caller for the audit log and for binding confirmation tokens: the HTTP
 // caller (token name or Komodo username), or else the Komodo user of the server's own
 // credentials (asked once, GET /user).
-func (s *Server) actor(ctx context.Context) string {
+func (s *Policy) actor(ctx context.Context) string {
 	if a := audit.ActorFrom(ctx); a != "" {
 		return a
 	}
@@ -269,7 +314,7 @@ func (s *Server) actor(ctx context.Context) string {
 	if s.self.name == "" {
 		c, cancel := context.WithTimeout(ctx, 5*time.Second)
 		defer cancel()
-		if data, err := s.rpc.User(c); err == nil {
+		if data, err := s.Komodo.User(c); err == nil {
 			var u struct{ Username string }
 			if json.Unmarshal(data, &u) == nil {
 				s.self.name = u.Username
@@ -290,13 +335,13 @@ type selfUser struct {
 
 // audit writes rec with the secrets a result would hide redacted: the configured
 // credentials and those of the request's caller (pass-through).
-func (s *Server) audit(ctx context.Context, rec audit.Record) {
-	if s.opts.Audit == nil {
+func (s *Policy) audit(ctx context.Context, rec audit.Record) {
+	if s.Audit == nil {
 		return
 	}
 	var replace func(string) string
-	if r := errcode.NewReplacer(s.rpc.SecretsFor(ctx)...); r != nil {
+	if r := errcode.NewReplacer(s.Komodo.SecretsFor(ctx)...); r != nil {
 		replace = r.Replace
 	}
-	s.opts.Audit.Write(rec.Redacted(replace))
+	s.Audit.Write(rec.Redacted(replace))
 }

@@ -1,4 +1,4 @@
-package server
+package arguments
 
 import (
 	"bytes"
@@ -10,7 +10,11 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/santhosh-tekuri/jsonschema/v6/kind"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
 )
+
+var printer = message.NewPrinter(language.English)
 
 // validators compiles input schemas on first use and keeps them: compiling all of them
 // at start-up would cost what the catalog's precomputed schemas save.
@@ -106,10 +110,10 @@ func dedupe(s []string) []string {
 	return out
 }
 
-// decodeArgs parses a call's raw arguments, the one decode of a call; absent arguments
+// Decode parses a call's raw arguments, the one decode of a call; absent arguments
 // are an empty object, and an object sent as a JSON string (some clients encode the
 // arguments twice) is that object.
-func decodeArgs(raw json.RawMessage) (map[string]any, error) {
+func Decode(raw json.RawMessage) (map[string]any, error) {
 	if len(bytes.TrimSpace(raw)) == 0 || string(bytes.TrimSpace(raw)) == "null" {
 		return map[string]any{}, nil
 	}
