@@ -274,7 +274,7 @@ func TestSim_FreePortWhenUsualOneTaken(t *testing.T) {
 
 	// An address the user chose is never replaced.
 	code, _, errOut = runCLI(t, nil, "sim", "--addr", defaultSimAddr)
-	if code != exitFailure || !strings.Contains(errOut, "start the simulator on "+defaultSimAddr) {
+	if code != exitFailure || !strings.Contains(errOut, "start the simulator on "+defaultSimAddr) || !strings.Contains(errOut, "leave --addr out") {
 		t.Errorf("sim --addr on a taken port: exit %d, stderr %q", code, errOut)
 	}
 }

@@ -48,7 +48,7 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		s, err = sim.Listen("127.0.0.1:0", opts)
 	}
 	if err != nil {
-		return fmt.Errorf("start the simulator on %s: %w", *addr, err)
+		return fmt.Errorf("start the simulator on %s: %w (choose another address with --addr, or leave --addr out to take a free port)", *addr, err)
 	}
 	defer s.Close()
 	url := s.URL()
