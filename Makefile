@@ -69,12 +69,13 @@ regenerate:
 	@test -n "$(KOMODO_VERSION)" || { echo "usage: make regenerate KOMODO_VERSION=2.3.2 [KOMODO_SRC=path/to/komodo]" >&2; exit 2; }
 	KOMODO_SRC="$(KOMODO_SRC)" GO="$(GO)" tools/regenerate.sh $(KOMODO_VERSION)
 
-## check-regenerate: `make regenerate` for another version (CHECK_VERSION, default 2.3.0) on a scratch copy of the tree, then the tests that depend on the version (CI)
+## check-regenerate: `make regenerate` for another version (CHECK_VERSION, default 2.3.0) on a scratch copy of the tree, then the tests that depend on the version and the official client's end-to-end suite (CI)
 CHECK_VERSION ?= 2.3.0
 check-regenerate:
 	@dir=$$(mktemp -d) && trap 'rm -rf "$$dir"' EXIT && \
 		git ls-files -z | xargs -0 cp --parents -t "$$dir" && \
 		{ test ! -d $(NODE_DIR)/node_modules || cp -r $(NODE_DIR)/node_modules "$$dir/$(NODE_DIR)/"; } && \
+		{ test ! -d $(E2E_DIR)/node_modules || cp -r $(E2E_DIR)/node_modules "$$dir/$(E2E_DIR)/"; } && \
 		cd "$$dir" && start=$$(date +%s) && \
 		$(MAKE) --no-print-directory regenerate KOMODO_VERSION=$(CHECK_VERSION) && \
 		echo "make regenerate KOMODO_VERSION=$(CHECK_VERSION): $$(( $$(date +%s) - start )) s" && \
@@ -84,7 +85,8 @@ check-regenerate:
 		$(GO) -C gen/komodo test -count=1 ./... && \
 		$(GO) -C internal/sim/typedtest test -count=1 ./... && \
 		$(GO) test -count=1 ./internal/server -run 'Inventory|Snapshots|Version' && \
-		$(GO) test -count=1 ./cmd/komodo-mcp -run 'Doctor|Version|Tools'
+		$(GO) test -count=1 ./cmd/komodo-mcp -run 'Doctor|Version|Tools' && \
+		$(MAKE) --no-print-directory test-e2e
 
 ## spec: regenerate api/komodo.openapi.json from komodo_client (optionally bumping KOMODO_VERSION)
 spec:
