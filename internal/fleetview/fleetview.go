@@ -4,7 +4,7 @@
 // resource (the bundled HTML of tools/ui, committed as gen/ui/fleet.html), the fleet's
 // view model read from Komodo, and the shape of a followed Update's stages.
 //
-// The tools themselves are registered by internal/server, so that the view's calls go
+// The tools themselves are registered by internal/fleettools, so that the view's calls go
 // through the server's one tool path (validation, confirmation, audit).
 package fleetview
 

@@ -222,7 +222,7 @@ func curated(t *testing.T) map[string][]string {
 			switch p {
 			case "id", "page", "page_size", "wait":
 				continue
-			case "fields", "raw": // every read's; internal/server shapes the result with them
+			case "fields", "raw": // every read's; internal/shape shapes the result with them
 				continue
 			case "options":
 				for sub := range schema.Properties[p].Properties {
