@@ -19,6 +19,7 @@ import (
 	"github.com/komodo-mcp/komodo-mcp/internal/errcode"
 	"github.com/komodo-mcp/komodo-mcp/internal/execwait"
 	"github.com/komodo-mcp/komodo-mcp/internal/fleetview"
+	"github.com/komodo-mcp/komodo-mcp/internal/gateway"
 	"github.com/komodo-mcp/komodo-mcp/internal/rpc"
 	"github.com/komodo-mcp/komodo-mcp/internal/shape"
 	"github.com/komodo-mcp/komodo-mcp/internal/tool"
@@ -92,9 +93,6 @@ func fleetTool() *tool.Tool {
 		})}
 }
 
-// gatewayName is the tool that calls a tool not in the list (internal/gateway).
-const gatewayName = "komodo_call_tool"
-
 // actions says which tool each button of the view calls, or nil when the view shows
 // none: on a read-only server, or when no action tool can be called.
 func actions(sf tool.Surface) *fleetview.Actions {
@@ -103,7 +101,7 @@ func actions(sf tool.Surface) *fleetview.Actions {
 	}
 	a := &fleetview.Actions{Tools: map[string]string{}, Listed: []string{}}
 	if sf.Gateway() {
-		a.Gateway = gatewayName
+		a.Gateway = gateway.CallName
 	}
 	for button, name := range fleetview.ActionTools {
 		if t, refused := sf.Permit(name); refused != nil || t.AppOnly() {
