@@ -61,7 +61,6 @@ var (
 type Tokens struct {
 	key []byte
 	ttl time.Duration
-	now func() time.Time
 
 	mu    sync.Mutex
 	spent map[string]int64 // MAC of a used token -> its expiry (Unix seconds), until then
@@ -90,7 +89,7 @@ func NewTokens(key []byte, ttl time.Duration) *Tokens {
 	if ttl <= 0 {
 		ttl = DefaultTTL
 	}
-	return &Tokens{key: key, ttl: ttl, now: time.Now, spent: map[string]int64{}}
+	return &Tokens{key: key, ttl: ttl, spent: map[string]int64{}}
 }
 
 // TTL is how long a token stays valid.
@@ -101,7 +100,7 @@ var enc = base64.RawURLEncoding
 // Issue returns a token for caller calling tool with args. Each token is new (a random
 // nonce), so that two identical calls are confirmed by two tokens.
 func (t *Tokens) Issue(caller, tool string, args map[string]any) string {
-	exp := t.now().Add(t.ttl).Unix()
+	exp := time.Now().Add(t.ttl).Unix()
 	nonce := make([]byte, 12)
 	_, _ = rand.Read(nonce)
 	head := binary.BigEndian.AppendUint64(nil, uint64(exp))
@@ -117,7 +116,7 @@ func (t *Tokens) Use(token, caller, tool string, args map[string]any) error {
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	now := t.now().Unix()
+	now := time.Now().Unix()
 	if t.journal != "" {
 		if err := t.readJournal(); err != nil {
 			return fmt.Errorf("cannot tell whether the confirmation token was used before: %w", err)
@@ -234,7 +233,7 @@ func (t *Tokens) check(token, caller, tool string, args map[string]any) ([]byte,
 	if !hmac.Equal(mac, t.mac(exp, head[8:], caller, tool, args)) {
 		return nil, 0, ErrMismatch
 	}
-	if t.now().Unix() > exp {
+	if time.Now().Unix() > exp {
 		return nil, 0, ErrExpired
 	}
 	return mac, exp, nil

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/komodo-mcp/komodo-mcp/gen/catalog"
@@ -28,10 +29,14 @@ func TestNeeded(t *testing.T) {
 	}
 }
 
+// TestTokens_BoundToCallerToolArgumentsAndTime runs in a synctest bubble: the clock moves
+// only when the test lets time pass, to the second.
 func TestTokens_BoundToCallerToolArgumentsAndTime(t *testing.T) {
+	synctest.Test(t, testTokensBound)
+}
+
+func testTokensBound(t *testing.T) {
 	tk := NewTokens(nil, time.Minute)
-	now := time.Unix(1_800_000_000, 0)
-	tk.now = func() time.Time { return now }
 	args := map[string]any{"stack": "immich", "services": []any{"db"}, "opts": map[string]any{"b": 1.0, "a": true}}
 	tok := tk.Issue("alice", "komodo_execute_DestroyStack", args)
 
@@ -63,25 +68,30 @@ func TestTokens_BoundToCallerToolArgumentsAndTime(t *testing.T) {
 	if err := NewTokens(nil, time.Minute).Use(tok, "alice", "komodo_execute_DestroyStack", args); !errors.Is(err, ErrMismatch) {
 		t.Errorf("another key: %v", err)
 	}
-	now = now.Add(2 * time.Minute)
-	if err := tk.Use(tok, "alice", "komodo_execute_DestroyStack", args); !errors.Is(err, ErrExpired) {
-		t.Errorf("after the ttl: %v, want ErrExpired", err)
+	early, late := tk.Issue("alice", "t", args), tk.Issue("alice", "t", args)
+	<-time.After(time.Minute) // the bubble's clock: the ttl has just passed
+	if err := tk.Use(early, "alice", "t", args); err != nil {
+		t.Errorf("at the ttl: %v, want the token still good", err)
+	}
+	<-time.After(time.Second)
+	if err := tk.Use(late, "alice", "t", args); !errors.Is(err, ErrExpired) {
+		t.Errorf("a second after the ttl: %v, want ErrExpired", err)
 	}
 }
 
 // TestTokens_SpentSetForgetsExpired: remembering spent tokens costs memory only until
 // they expire.
-func TestTokens_SpentSetForgetsExpired(t *testing.T) {
+func TestTokens_SpentSetForgetsExpired(t *testing.T) { synctest.Test(t, testSpentSetForgetsExpired) }
+
+func testSpentSetForgetsExpired(t *testing.T) {
 	tk := NewTokens(nil, time.Minute)
-	now := time.Unix(1_800_000_000, 0)
-	tk.now = func() time.Time { return now }
 	for i := range 100 {
 		args := map[string]any{"stack": fmt.Sprint(i)}
 		if err := tk.Use(tk.Issue("alice", "t", args), "alice", "t", args); err != nil {
 			t.Fatal(err)
 		}
 	}
-	now = now.Add(2 * time.Minute)
+	<-time.After(2 * time.Minute) // the bubble's clock
 	args := map[string]any{"stack": "last"}
 	if err := tk.Use(tk.Issue("alice", "t", args), "alice", "t", args); err != nil {
 		t.Fatal(err)

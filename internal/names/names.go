@@ -46,8 +46,6 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-var now = time.Now // only tests change this
-
 // Cache resolves ids to names for one session. It is safe for concurrent use.
 type Cache struct {
 	call  Caller
@@ -90,17 +88,17 @@ func (c *Cache) Name(ctx context.Context, typ, id string) (string, bool) {
 	t := c.types[typ]
 	if t != nil {
 		name, hit := t.byID[id]
-		if hit && now().Sub(t.fetched) < c.o.TTL {
+		if hit && time.Now().Sub(t.fetched) < c.o.TTL {
 			return name, true
 		}
-		if now().Sub(t.tried) < c.o.Retry {
+		if time.Now().Sub(t.tried) < c.o.Retry {
 			return name, hit // a stale name beats none
 		}
 	} else {
 		t = &typeNames{byID: map[string]string{}}
 		c.types[typ] = t
 	}
-	t.tried = now()
+	t.tried = time.Now()
 	// Names are a convenience: when the list fails, an answer keeps its ids (or stale
 	// names) rather than failing, and the list is not asked again before Retry.
 	if byID, err := c.fetch(ctx, path); err == nil {
@@ -276,8 +274,8 @@ func (c *Cache) all(ctx context.Context, typ string) map[string]string {
 		t = &typeNames{byID: map[string]string{}}
 		c.types[typ] = t
 	}
-	if now().Sub(t.fetched) >= c.o.TTL && now().Sub(t.tried) >= c.o.Retry {
-		t.tried = now()
+	if time.Now().Sub(t.fetched) >= c.o.TTL && time.Now().Sub(t.tried) >= c.o.Retry {
+		t.tried = time.Now()
 		if byID, err := c.fetch(ctx, path); err == nil {
 			t.set(byID, t.tried)
 		}
@@ -323,9 +321,9 @@ func (c *Cache) IDs(ctx context.Context, ref string, types []string) ([]Ref, err
 				t = &typeNames{byID: map[string]string{}}
 				c.types[typ] = t
 			}
-			stale := now().Sub(t.fetched) >= c.o.TTL
-			if (stale || attempt > 0) && now().Sub(t.tried) >= nameRetry {
-				t.tried = now()
+			stale := time.Now().Sub(t.fetched) >= c.o.TTL
+			if (stale || attempt > 0) && time.Now().Sub(t.tried) >= nameRetry {
+				t.tried = time.Now()
 				if byID, err := c.fetch(ctx, path); err == nil {
 					t.set(byID, t.tried)
 				} else {
@@ -376,7 +374,7 @@ func (c *Cache) Learn(typ string, items []any) {
 		t = &typeNames{}
 		c.types[typ] = t
 	}
-	t.tried = now()
+	t.tried = time.Now()
 	t.set(byID, t.tried)
 }
 

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
@@ -37,16 +38,9 @@ func (f *fakeKomodo) Call(_ context.Context, method, path string, body []byte) (
 	return []byte(f.bodies[path]), nil
 }
 
-func fakeClock(t *testing.T) *time.Time {
-	t.Helper()
-	clock := time.Date(2026, 1, 15, 8, 0, 0, 0, time.UTC)
-	now = func() time.Time { return clock }
-	t.Cleanup(func() { now = time.Now })
-	return &clock
-}
+func TestCache_Name(t *testing.T) { synctest.Test(t, testCacheName) }
 
-func TestCache_Name(t *testing.T) {
-	clock := fakeClock(t)
+func testCacheName(t *testing.T) {
 	k := &fakeKomodo{bodies: map[string]string{
 		"/read/ListTags":        `[{"_id":{"$oid":"t1"},"name":"prod","color":"Red"}]`,
 		"/read/ListDeployments": `[{"id":"d1","name":"api-gateway","info":{}}]`,
@@ -70,13 +64,13 @@ func TestCache_Name(t *testing.T) {
 	if k.calls["/read/ListTags"] != 1 {
 		t.Fatalf("a miss within Retry fetched again: %d calls", k.calls["/read/ListTags"])
 	}
-	*clock = clock.Add(11 * time.Second)
+	<-time.After(11 * time.Second) // the bubble's clock moves on
 	k.bodies["/read/ListTags"] = `[{"_id":{"$oid":"t1"},"name":"prod"},{"_id":{"$oid":"t2"},"name":"new"}]`
 	if n, ok := c.Name(ctx, "Tag", "t2"); !ok || n != "new" {
 		t.Fatalf("new tag after Retry: %q %v", n, ok)
 	}
 	// After TTL a known name is read again (a rename shows).
-	*clock = clock.Add(2 * time.Minute)
+	<-time.After(2 * time.Minute) // the bubble's clock moves on
 	k.bodies["/read/ListTags"] = `[{"_id":{"$oid":"t1"},"name":"production"}]`
 	if n, _ := c.Name(ctx, "Tag", "t1"); n != "production" {
 		t.Fatalf("renamed tag after TTL: %q", n)
@@ -87,12 +81,15 @@ func TestCache_Name(t *testing.T) {
 }
 
 func TestCache_FailureKeepsStaleNamesAndBacksOff(t *testing.T) {
-	clock := fakeClock(t)
+	synctest.Test(t, testCacheFailureKeepsStaleNamesAndBacksOff)
+}
+
+func testCacheFailureKeepsStaleNamesAndBacksOff(t *testing.T) {
 	k := &fakeKomodo{bodies: map[string]string{"/read/ListServers": `[{"id":"s1","name":"prod-1"}]`}}
 	c := New(k, Options{TTL: time.Minute, Retry: 10 * time.Second})
 	ctx := context.Background()
 	c.Name(ctx, "Server", "s1")
-	*clock = clock.Add(2 * time.Minute)
+	<-time.After(2 * time.Minute) // the bubble's clock moves on
 	k.fail = true
 	if n, ok := c.Name(ctx, "Server", "s1"); !ok || n != "prod-1" {
 		t.Fatalf("stale name on failure: %q %v", n, ok)
@@ -140,8 +137,9 @@ func TestSessions_Bounded(t *testing.T) {
 	}
 }
 
-func TestCache_Find(t *testing.T) {
-	fakeClock(t)
+func TestCache_Find(t *testing.T) { synctest.Test(t, testCacheFind) }
+
+func testCacheFind(t *testing.T) {
 	k := &fakeKomodo{bodies: map[string]string{
 		"/read/ListDeployments": `[{"id":"d1","name":"redis-cache"},{"id":"d2","name":"api-gateway"}]`,
 		"/read/ListStacks":      `[{"id":"s1","name":"redis"}]`,
@@ -167,8 +165,9 @@ func TestCache_Find(t *testing.T) {
 	}
 }
 
-func TestCache_IDs(t *testing.T) {
-	clock := fakeClock(t)
+func TestCache_IDs(t *testing.T) { synctest.Test(t, testCacheIDs) }
+
+func testCacheIDs(t *testing.T) {
 	k := &fakeKomodo{bodies: map[string]string{
 		"/read/ListDeployments": `[{"id":"d1","name":"api","info":{}}]`,
 		"/read/ListBuilds":      `[{"id":"b1","name":"api","info":{}},{"id":"b2","name":"web","info":{}}]`,
@@ -189,7 +188,7 @@ func TestCache_IDs(t *testing.T) {
 		t.Fatalf("ListBuilds read %d times, want once", n)
 	}
 	// A name the index lacks reads the types again (after a second: it may be new).
-	*clock = clock.Add(2 * time.Second)
+	<-time.After(2 * time.Second) // the bubble's clock moves on
 	k.bodies["/read/ListServers"] = `[{"id":"s1","name":"edge-02","info":{}}]`
 	if id, err := c.ID(ctx, "Server", "edge-02"); err != nil || id != "s1" {
 		t.Fatalf("new server: %q, %v", id, err)
@@ -209,7 +208,7 @@ func TestCache_IDs(t *testing.T) {
 	// When Komodo cannot be read, a stale name still resolves; an unknown one is the
 	// read's error, not "unknown".
 	k.fail = true
-	*clock = clock.Add(2 * time.Minute)
+	<-time.After(2 * time.Minute) // the bubble's clock moves on
 	if id, err := c.ID(ctx, "Build", "web"); err != nil || id != "b2" {
 		t.Errorf("stale name during a failure: %q, %v", id, err)
 	}

@@ -59,10 +59,6 @@ var (
 	_ retryablehttp.Backoff    = Backoff
 )
 
-// timeNow is the clock used to turn a Retry-After date into a wait; only tests
-// change it.
-var timeNow = time.Now
-
 // peekLimit bounds how much of a 502/503/504 body is read to tell Komodo's
 // JSON answer from a proxy page. Komodo error bodies are far smaller.
 const peekLimit = 64 << 10
@@ -171,7 +167,7 @@ func retryAfter(resp *http.Response) (time.Duration, bool) {
 		return time.Duration(secs) * time.Second, true
 	}
 	if at, err := http.ParseTime(v); err == nil {
-		return max(at.Sub(timeNow()), 0), true
+		return max(time.Until(at), 0), true
 	}
 	return 0, false
 }

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
@@ -186,10 +187,12 @@ func TestPolicy_largeBodyIsNotKomodo(t *testing.T) {
 	}
 }
 
-func TestBackoff(t *testing.T) {
-	defer func(f func() time.Time) { timeNow = f }(timeNow)
-	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	timeNow = func() time.Time { return now }
+// TestBackoff runs in a synctest bubble: its clock stands still, so that a Retry-After date
+// 12 s ahead is exactly 12 s away.
+func TestBackoff(t *testing.T) { synctest.Test(t, testBackoff) }
+
+func testBackoff(t *testing.T) {
+	now := time.Now()
 
 	withRA := func(status int, v string) *http.Response {
 		return &http.Response{StatusCode: status, Header: http.Header{"Retry-After": {v}}}

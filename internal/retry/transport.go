@@ -45,10 +45,6 @@ type Transport struct {
 	base    time.Duration
 	limit   time.Duration
 	log     *slog.Logger
-
-	// observeWait sees every computed wait and returns the wait actually
-	// slept; only tests set it, to assert waits without sleeping.
-	observeWait func(time.Duration) time.Duration
 }
 
 var _ http.RoundTripper = (*Transport)(nil)
@@ -89,7 +85,7 @@ func New(base http.RoundTripper, opts Options) *Transport {
 		RetryWaitMax: t.limit,
 		RetryMax:     t.retries,
 		CheckRetry:   t.checkRetry,
-		Backoff:      t.backoff,
+		Backoff:      Backoff,
 		ErrorHandler: retryablehttp.PassthroughErrorHandler,
 	}}
 	return t
@@ -138,15 +134,6 @@ func (t *Transport) checkRetry(ctx context.Context, resp *http.Response, err err
 	}
 	t.log.Warn("retrying komodo request", args...)
 	return true, nil
-}
-
-// backoff is the retryablehttp.Backoff of the Transport.
-func (t *Transport) backoff(base, limit time.Duration, attempt int, resp *http.Response) time.Duration {
-	d := Backoff(base, limit, attempt, resp)
-	if t.observeWait != nil {
-		return t.observeWait(d)
-	}
-	return d
 }
 
 // state is what the Transport knows about one RoundTrip; CheckRetry receives

@@ -15,18 +15,24 @@ import (
 	"sync/atomic"
 	"syscall"
 	"testing"
+	"testing/synctest"
 	"time"
+
+	"github.com/komodo-mcp/komodo-mcp/internal/memnet"
 )
 
 // komodo is a test server mounted under /komodo (to catch absolute-path bugs)
 // that answers each request with the next scripted reply and records what it
-// received.
+// received, and when. It is served on an in-memory network (memnet) so that the
+// tests run in testing/synctest bubbles: the retry layer's waits pass on the
+// bubble's clock, exactly, and take no real time.
 type komodo struct {
 	mu      sync.Mutex
 	replies []reply
 	bodies  []string
 	sigs    []string
-	*httptest.Server
+	at      []time.Time
+	*memnet.Server
 }
 
 type reply struct {
@@ -43,6 +49,7 @@ func newKomodo(t *testing.T, replies ...reply) *komodo {
 		k.mu.Lock()
 		k.bodies = append(k.bodies, string(b))
 		k.sigs = append(k.sigs, r.Header.Get("X-Test-Signature"))
+		k.at = append(k.at, time.Now())
 		rep := reply{status: 200, body: `{"ok":true}`}
 		if n := len(k.bodies) - 1; n < len(k.replies) {
 			rep = k.replies[n]
@@ -56,9 +63,20 @@ func newKomodo(t *testing.T, replies ...reply) *komodo {
 		w.WriteHeader(rep.status)
 		io.WriteString(w, rep.body)
 	})
-	k.Server = httptest.NewServer(mux)
+	k.Server = memnet.NewServer(mux)
 	t.Cleanup(k.Close)
 	return k
+}
+
+// waits are the pauses between the requests Komodo received.
+func (k *komodo) waits() []time.Duration {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	var w []time.Duration
+	for i := 1; i < len(k.at); i++ {
+		w = append(w, k.at[i].Sub(k.at[i-1]))
+	}
+	return w
 }
 
 func (k *komodo) requests() int {
@@ -82,19 +100,12 @@ func (s *signer) RoundTrip(req *http.Request) (*http.Response, error) {
 	return s.next.RoundTrip(req)
 }
 
-// fast returns a Transport over a signer that records every computed wait and
-// sleeps not at all.
-func fast(t *testing.T, retries int) (*Transport, *signer, *[]time.Duration) {
-	t.Helper()
-	s := &signer{next: http.DefaultTransport}
-	var waits []time.Duration
-	tr := New(s, Options{Retries: retries, BaseDelay: time.Second, MaxDelay: 30 * time.Second,
-		Logger: slog.New(slog.DiscardHandler)})
-	tr.observeWait = func(d time.Duration) time.Duration {
-		waits = append(waits, d)
-		return 0
-	}
-	return tr, s, &waits
+// transport returns a Transport with the given retries (waits of 1s, 2s, 4s... up to
+// 30s) over a signer sending to next.
+func transport(retries int, next http.RoundTripper) (*Transport, *signer) {
+	s := &signer{next: next}
+	return New(s, Options{Retries: retries, BaseDelay: time.Second, MaxDelay: 30 * time.Second,
+		Logger: slog.New(slog.DiscardHandler)}), s
 }
 
 func post(t *testing.T, ctx context.Context, rt http.RoundTripper, url, body string) (*http.Response, string, error) {
@@ -196,43 +207,43 @@ func TestTransport_RoundTrip(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			k := newKomodo(t, tt.replies...)
-			tr, s, waits := fast(t, 3)
-			resp, body, err := post(t, context.Background(), tr, k.URL+"/komodo/"+tt.op, `{"server":"prod-9"}`)
-			if err != nil {
-				t.Fatalf("unexpected error: %v", err)
-			}
-			if resp.StatusCode != tt.wantStatus || body != tt.wantBody {
-				t.Errorf("got %d %q, want %d %q", resp.StatusCode, body, tt.wantStatus, tt.wantBody)
-			}
-			if got := k.requests(); got != tt.wantCalls {
-				t.Errorf("Komodo saw %d requests, want %d", got, tt.wantCalls)
-			}
-			if got := int(s.calls.Load()); got != tt.wantCalls {
-				t.Errorf("inner transport called %d times, want %d", got, tt.wantCalls)
-			}
-			if fmt.Sprint(*waits) != fmt.Sprint(tt.wantWaits) {
-				t.Errorf("waits = %v, want %v", *waits, tt.wantWaits)
-			}
+			synctest.Test(t, func(t *testing.T) {
+				k := newKomodo(t, tt.replies...)
+				tr, s := transport(3, k.Transport())
+				resp, body, err := post(t, context.Background(), tr, k.URL+"/komodo/"+tt.op, `{"server":"prod-9"}`)
+				if err != nil {
+					t.Fatalf("unexpected error: %v", err)
+				}
+				if resp.StatusCode != tt.wantStatus || body != tt.wantBody {
+					t.Errorf("got %d %q, want %d %q", resp.StatusCode, body, tt.wantStatus, tt.wantBody)
+				}
+				if got := k.requests(); got != tt.wantCalls {
+					t.Errorf("Komodo saw %d requests, want %d", got, tt.wantCalls)
+				}
+				if got := int(s.calls.Load()); got != tt.wantCalls {
+					t.Errorf("inner transport called %d times, want %d", got, tt.wantCalls)
+				}
+				if got := k.waits(); fmt.Sprint(got) != fmt.Sprint(tt.wantWaits) {
+					t.Errorf("waits = %v, want %v", got, tt.wantWaits)
+				}
+			})
 		})
 	}
 }
 
-func TestTransport_RetryAfterDate(t *testing.T) {
-	defer func(f func() time.Time) { timeNow = f }(timeNow)
-	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	timeNow = func() time.Time { return now }
+func TestTransport_RetryAfterDate(t *testing.T) { synctest.Test(t, testRetryAfterDate) }
 
+func testRetryAfterDate(t *testing.T) {
 	k := newKomodo(t,
-		reply{status: 503, body: "maintenance", header: map[string]string{"Retry-After": now.Add(9 * time.Second).Format(http.TimeFormat)}},
+		reply{status: 503, body: "maintenance", header: map[string]string{"Retry-After": time.Now().Add(9 * time.Second).Format(http.TimeFormat)}},
 		reply{status: 200, body: `"v2.3.2"`})
-	tr, _, waits := fast(t, 3)
+	tr, _ := transport(3, k.Transport())
 	resp, _, err := post(t, context.Background(), tr, k.URL+"/komodo/read/GetVersion", `{}`)
 	if err != nil || resp.StatusCode != 200 {
 		t.Fatalf("got %v, %v", resp, err)
 	}
-	if fmt.Sprint(*waits) != "[9s]" {
-		t.Errorf("waits = %v, want [9s]", *waits)
+	if got := k.waits(); fmt.Sprint(got) != "[9s]" {
+		t.Errorf("waits = %v, want [9s]", got)
 	}
 }
 
@@ -248,30 +259,49 @@ func closedURL(t *testing.T) string {
 	return "http://" + addr + "/komodo"
 }
 
+// TestTransport_ConnectionRefused: a refused connection (a real one: the error must be
+// the system's ECONNREFUSED) is retried whatever the operation, since nothing was sent.
+// The waits pass on a synctest bubble's clock; the connection attempts are real.
 func TestTransport_ConnectionRefused(t *testing.T) {
 	for _, op := range []string{"execute/DeployStack", "write/CreateServer", "read/ListServers"} {
 		t.Run(op, func(t *testing.T) {
-			tr, s, waits := fast(t, 3)
-			_, _, err := post(t, context.Background(), tr, closedURL(t)+"/"+op, `{"stack":"web"}`)
-			if !errors.Is(err, syscall.ECONNREFUSED) {
-				t.Fatalf("error = %v, want connection refused", err)
-			}
-			if got := s.calls.Load(); got != 4 {
-				t.Errorf("attempts = %d, want 4 (1 + 3 retries)", got)
-			}
-			if fmt.Sprint(*waits) != "[1s 2s 4s]" {
-				t.Errorf("waits = %v, want [1s 2s 4s]", *waits)
-			}
+			synctest.Test(t, func(t *testing.T) {
+				var at []time.Time
+				tr, s := transport(3, roundTripFunc(func(r *http.Request) (*http.Response, error) {
+					at = append(at, time.Now())
+					return http.DefaultTransport.RoundTrip(r)
+				}))
+				_, _, err := post(t, context.Background(), tr, closedURL(t)+"/"+op, `{"stack":"web"}`)
+				if !errors.Is(err, syscall.ECONNREFUSED) {
+					t.Fatalf("error = %v, want connection refused", err)
+				}
+				if got := s.calls.Load(); got != 4 {
+					t.Errorf("attempts = %d, want 4 (1 + 3 retries)", got)
+				}
+				var waits []time.Duration
+				for i := 1; i < len(at); i++ {
+					waits = append(waits, at[i].Sub(at[i-1]))
+				}
+				if fmt.Sprint(waits) != "[1s 2s 4s]" {
+					t.Errorf("waits = %v, want [1s 2s 4s]", waits)
+				}
+			})
 		})
 	}
 }
 
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
 // TestTransport_ResetAfterSend: the server reads the request and drops the
 // connection without answering. A read may be repeated; an execute may have
 // run, so it is not.
-func TestTransport_ResetAfterSend(t *testing.T) {
+func TestTransport_ResetAfterSend(t *testing.T) { synctest.Test(t, testResetAfterSend) }
+
+func testResetAfterSend(t *testing.T) {
 	var hits atomic.Int32
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := memnet.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hits.Add(1)
 		io.ReadAll(r.Body)
 		conn, _, err := w.(http.Hijacker).Hijack()
@@ -285,10 +315,9 @@ func TestTransport_ResetAfterSend(t *testing.T) {
 		want int32
 	}{{"execute/DeployStack", 1}, {"read/ListServers", 4}} {
 		hits.Store(0)
-		tr, _, _ := fast(t, 3)
 		// Disable keep-alives so net/http's own replay of requests on a stale
 		// pooled connection does not blur the count.
-		tr.rt.Client.HTTPClient.Transport = &signer{next: &http.Transport{DisableKeepAlives: true}}
+		tr, _ := transport(3, &http.Transport{DialContext: srv.Listener.DialContext, DisableKeepAlives: true})
 		if _, _, err := post(t, context.Background(), tr, srv.URL+"/komodo/"+tt.op, `{}`); err == nil {
 			t.Fatalf("%s: expected an error", tt.op)
 		}
@@ -298,18 +327,25 @@ func TestTransport_ResetAfterSend(t *testing.T) {
 	}
 }
 
+// TestTransport_ContextCancelStopsRetrying: the caller gives up half-way through the
+// first wait (1 s); the wait ends then, not at its end, and nothing more is sent.
 func TestTransport_ContextCancelStopsRetrying(t *testing.T) {
+	synctest.Test(t, testContextCancelStopsRetrying)
+}
+
+func testContextCancelStopsRetrying(t *testing.T) {
 	k := newKomodo(t, reply{status: 503, body: "busy"})
-	tr, _, _ := fast(t, 3)
+	tr, _ := transport(3, k.Transport())
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	tr.observeWait = func(time.Duration) time.Duration {
-		cancel()         // the caller gives up while we wait ...
-		return time.Hour // ... so this wait must end by the context, not the clock
-	}
+	time.AfterFunc(500*time.Millisecond, cancel)
+	start := time.Now()
 	_, _, err := post(t, ctx, tr, k.URL+"/komodo/read/ListServers", `{}`)
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("error = %v, want context.Canceled", err)
+	}
+	if d := time.Since(start); d != 500*time.Millisecond {
+		t.Errorf("gave up after %v, want 500ms: the wait must end with the context", d)
 	}
 	if got := k.requests(); got != 1 {
 		t.Errorf("Komodo saw %d requests after cancel, want 1", got)
@@ -317,9 +353,13 @@ func TestTransport_ContextCancelStopsRetrying(t *testing.T) {
 }
 
 func TestTransport_RetriedBodyIsIdenticalAndResigned(t *testing.T) {
+	synctest.Test(t, testRetriedBodyIsIdenticalAndResigned)
+}
+
+func testRetriedBodyIsIdenticalAndResigned(t *testing.T) {
 	const body = `{"server":"prod-1","query":{"tags":["a","b"]}}`
 	k := newKomodo(t, reply{status: 503}, reply{status: 504}, reply{status: 200, body: `{}`})
-	tr, s, _ := fast(t, 3)
+	tr, s := transport(3, k.Transport())
 
 	req, _ := http.NewRequest("POST", k.URL+"/komodo/read/GetServer", bytes.NewBufferString(body))
 	req.Header.Set("Content-Type", "application/json")
@@ -345,12 +385,13 @@ func TestTransport_RetriedBodyIsIdenticalAndResigned(t *testing.T) {
 	}
 }
 
-func TestTransport_Logging(t *testing.T) {
+func TestTransport_Logging(t *testing.T) { synctest.Test(t, testLogging) }
+
+func testLogging(t *testing.T) {
 	k := newKomodo(t, reply{status: 503}, reply{status: 200, body: `{}`})
 	var buf bytes.Buffer
-	tr := New(http.DefaultTransport, Options{Retries: 2, BaseDelay: time.Second,
+	tr := New(k.Transport(), Options{Retries: 2, BaseDelay: time.Second,
 		Logger: slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))})
-	tr.observeWait = func(time.Duration) time.Duration { return 0 }
 
 	req, _ := http.NewRequest("POST", k.URL+"/komodo/read/ListServers", strings.NewReader(`{}`))
 	req.Header.Set("X-Api-Key", "key-abcdef")
