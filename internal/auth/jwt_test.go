@@ -7,21 +7,23 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/komodo-mcp/komodo-mcp/internal/errcode"
+	"github.com/komodo-mcp/komodo-mcp/internal/memnet"
 )
 
 const testPassword = "hunter2-pw"
 
 // fakeKomodo serves LoginLocalUser and an API that accepts only the tokens it considers valid.
-// It is mounted under /komodo, so a login URL that forgets the base path fails.
+// It is mounted under /komodo, so a login URL that forgets the base path fails. It is served
+// on an in-memory network (memnet), so that a test may run in a testing/synctest bubble.
 type fakeKomodo struct {
-	srv *httptest.Server
+	srv *memnet.Server
 
 	mu          sync.Mutex
 	logins      int
@@ -45,7 +47,7 @@ func newFakeKomodo(t *testing.T, valid ...string) *fakeKomodo {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /komodo/auth/login/LoginLocalUser", f.login)
 	mux.HandleFunc("/komodo/", f.serveAPI)
-	f.srv = httptest.NewServer(mux)
+	f.srv = memnet.NewServer(mux)
 	t.Cleanup(f.srv.Close)
 	return f
 }
@@ -121,7 +123,7 @@ func (f *fakeKomodo) stats() (logins int, api []seen) {
 
 func newJWT(t *testing.T, f *fakeKomodo, c Credentials) *JWT {
 	t.Helper()
-	rt, err := NewJWT(f.url(), c, nil, nil)
+	rt, err := NewJWT(f.url(), c, f.srv.Transport(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -180,7 +182,14 @@ func TestJWT_LogsInLazilyOnce(t *testing.T) {
 	}
 }
 
+// TestJWT_ConcurrentRequestsShareOneLogin: requests that arrive while the login is under
+// way wait for it (synctest.Wait: until every goroutine of the bubble is blocked) instead
+// of logging in again, and all go out with its token.
 func TestJWT_ConcurrentRequestsShareOneLogin(t *testing.T) {
+	synctest.Test(t, testConcurrentRequestsShareOneLogin)
+}
+
+func testConcurrentRequestsShareOneLogin(t *testing.T) {
 	f := newFakeKomodo(t)
 	f.gate = make(chan struct{})
 	rt := newJWT(t, f, adminCreds)
@@ -202,7 +211,10 @@ func TestJWT_ConcurrentRequestsShareOneLogin(t *testing.T) {
 			}
 		})
 	}
-	time.Sleep(50 * time.Millisecond) // let the requests pile up behind the login
+	synctest.Wait() // every request is waiting, one of them in the login held at the gate
+	if logins, api := f.stats(); logins != 1 || len(api) != 0 {
+		t.Errorf("while the login waits: %d logins and %d API calls, want 1 and 0", logins, len(api))
+	}
 	close(f.gate)
 	wg.Wait()
 	close(errs)
