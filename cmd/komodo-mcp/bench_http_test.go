@@ -13,7 +13,22 @@ import (
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/komodo-mcp/komodo-mcp/internal/eventually"
 )
+
+// lastLine is the last line of log that contains s ("" if none).
+func lastLine(log, s string) string {
+	i := strings.LastIndex(log, s)
+	if i < 0 {
+		return ""
+	}
+	line := log[i:]
+	if j := strings.IndexByte(line, '\n'); j >= 0 {
+		line = line[:j]
+	}
+	return line
+}
 
 const benchToken = "bench-0123456789abcdef0123456789"
 
@@ -140,16 +155,27 @@ func BenchmarkHTTPAbandonedSessions(b *testing.B) {
 			resp.Body.Close()
 			return resp.StatusCode
 		}
+		// The server logs this line right after handing the memory of ended sessions back to
+		// the operating system: once with every session gone, RSS is where reaping leaves it.
+		const released = "returned the memory of ended sessions to the operating system"
+		allReleased := func(n int, what string) {
+			if !eventually.Within(2*time.Minute, func() bool {
+				return strings.Count(p.stderr.String(), released) >= n && strings.Contains(lastLine(p.stderr.String(), released), "open=0")
+			}) {
+				b.Fatalf("%s were not ended after the idle timeout; stderr:\n%s", what, p.stderr.String())
+			}
+		}
 		// Warm-up: enough sessions that their reaping hands memory back too, so that the
 		// baseline is the state the server returns to, not its start-up heap.
 		var warm string
 		for range 300 {
 			warm = open()
 		}
-		// A request to a session keeps it alive: ask less often than the idle timeout.
-		for time.Sleep(3 * time.Second); status(warm) != http.StatusNotFound; time.Sleep(3 * time.Second) {
+		allReleased(1, "the warm-up sessions")
+		if s := status(warm); s != http.StatusNotFound {
+			b.Fatalf("a reaped session answered %d, want 404", s)
 		}
-		time.Sleep(3 * time.Second)
+		releases := strings.Count(p.stderr.String(), released)
 		pid := p.cmd.Process.Pid
 		base := rssKB(pid)
 		b.ResetTimer()
@@ -169,20 +195,11 @@ func BenchmarkHTTPAbandonedSessions(b *testing.B) {
 		close(ids)
 		first = <-ids
 		peak := rssKB(pid)
-		deadline := time.Now().Add(60 * time.Second)
-		for time.Sleep(3 * time.Second); status(first) != http.StatusNotFound; time.Sleep(3 * time.Second) {
-			if time.Now().After(deadline) {
-				b.Fatal("abandoned sessions were not ended after the idle timeout")
-			}
+		allReleased(releases+1, "abandoned sessions")
+		if s := status(first); s != http.StatusNotFound {
+			b.Fatalf("an abandoned session answered %d after the idle timeout, want 404", s)
 		}
-		// The Go runtime returns freed memory to the OS in the background: give it time.
-		var after float64
-		for range 30 {
-			time.Sleep(2 * time.Second)
-			if after = rssKB(pid); after-base < 10*1024 {
-				break
-			}
-		}
+		after := rssKB(pid)
 		b.StopTimer()
 		b.ReportMetric(base/1024, "rss-base-MB")
 		b.ReportMetric(peak/1024, "rss-5000-MB")

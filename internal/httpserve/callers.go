@@ -86,8 +86,6 @@ const (
 // often: no further credential is checked until the window ends.
 var ErrTooManyFailures = errors.New("too many refused credentials from this address")
 
-var timeNow = time.Now // only tests change this
-
 func newUserCache(lookup UserLookup, ttl time.Duration, max int) *userCache {
 	return &userCache{lookup: lookup, ttl: ttl, max: max,
 		m: map[[sha256.Size]byte]cachedUser{}, failed: map[[sha256.Size]byte]cachedFailure{},
@@ -108,7 +106,7 @@ func credentialHash(c auth.Caller) [sha256.Size]byte {
 func (uc *userCache) user(ctx context.Context, c auth.Caller, addr string) (User, error) {
 	k := credentialHash(c)
 	uc.mu.Lock()
-	now := timeNow()
+	now := time.Now()
 	if e, ok := uc.m[k]; ok && now.Before(e.expires) {
 		uc.mu.Unlock()
 		return e.user, nil
@@ -140,7 +138,7 @@ func (uc *userCache) user(ctx context.Context, c auth.Caller, addr string) (User
 	defer uc.mu.Unlock()
 	delete(uc.inflight, k)
 	close(fl.done)
-	now = timeNow()
+	now = time.Now()
 	if fl.err != nil {
 		if e, ok := errors.AsType[*errcode.Error](fl.err); ok && e.Code == errcode.AuthError {
 			uc.prune(now)
@@ -166,18 +164,25 @@ func (uc *userCache) prune(now time.Time) {
 	pruneMap(uc.addrs, uc.max, func(a *addrFailures) bool { return now.Sub(a.start) >= failWindow })
 }
 
-// pruneMap, once m holds limit entries, deletes the stale ones and, while m is still full,
-// arbitrary ones, until m is down to half of limit.
+// pruneMap, once m holds limit entries, deletes stale entries and then, if that is not
+// enough, arbitrary ones, until m is down to half of limit: the next prune is limit/2
+// insertions away.
 func pruneMap[K comparable, V any](m map[K]V, limit int, stale func(V) bool) {
 	if len(m) < limit {
 		return
 	}
 	for key, v := range m {
-		if stale(v) || len(m) >= limit {
+		if len(m) < limit/2 {
+			return
+		}
+		if stale(v) {
 			delete(m, key)
 		}
+	}
+	for key := range m {
 		if len(m) < limit/2 {
-			break
+			return
 		}
+		delete(m, key)
 	}
 }

@@ -244,6 +244,7 @@ func (s *Service) releaseMemory(ctx context.Context) {
 		peak = max(peak, n)
 		if peak-n >= releaseAfter {
 			debug.FreeOSMemory()
+			s.logger.Info("returned the memory of ended sessions to the operating system", "ended", peak-n, "open", n)
 			peak = n
 		}
 	}
