@@ -88,10 +88,10 @@ func (c *Cache) Name(ctx context.Context, typ, id string) (string, bool) {
 	t := c.types[typ]
 	if t != nil {
 		name, hit := t.byID[id]
-		if hit && time.Now().Sub(t.fetched) < c.o.TTL {
+		if hit && time.Since(t.fetched) < c.o.TTL {
 			return name, true
 		}
-		if time.Now().Sub(t.tried) < c.o.Retry {
+		if time.Since(t.tried) < c.o.Retry {
 			return name, hit // a stale name beats none
 		}
 	} else {
@@ -274,7 +274,7 @@ func (c *Cache) all(ctx context.Context, typ string) map[string]string {
 		t = &typeNames{byID: map[string]string{}}
 		c.types[typ] = t
 	}
-	if time.Now().Sub(t.fetched) >= c.o.TTL && time.Now().Sub(t.tried) >= c.o.Retry {
+	if time.Since(t.fetched) >= c.o.TTL && time.Since(t.tried) >= c.o.Retry {
 		t.tried = time.Now()
 		if byID, err := c.fetch(ctx, path); err == nil {
 			t.set(byID, t.tried)
@@ -321,8 +321,8 @@ func (c *Cache) IDs(ctx context.Context, ref string, types []string) ([]Ref, err
 				t = &typeNames{byID: map[string]string{}}
 				c.types[typ] = t
 			}
-			stale := time.Now().Sub(t.fetched) >= c.o.TTL
-			if (stale || attempt > 0) && time.Now().Sub(t.tried) >= nameRetry {
+			stale := time.Since(t.fetched) >= c.o.TTL
+			if (stale || attempt > 0) && time.Since(t.tried) >= nameRetry {
 				t.tried = time.Now()
 				if byID, err := c.fetch(ctx, path); err == nil {
 					t.set(byID, t.tried)
