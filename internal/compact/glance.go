@@ -34,10 +34,6 @@ var glanceInfo = map[string][]string{
 // is not needed: every tool takes the name). Info fields never share these names.
 var glanceTop = []string{"name", "tags", "template"}
 
-// GlanceFields are the info fields a kind's list items keep at a glance, for
-// documentation and tests; nil for a kind without a glance.
-func GlanceFields(kind string) []string { return glanceInfo[kind] }
-
 // glance returns the at-a-glance form of a resource list item (before compaction), or
 // the item itself when it is no resource list item of a known kind.
 func glance(item map[string]any) map[string]any {

@@ -157,9 +157,6 @@ func (s *Service) Warnings() []string {
 	return nil
 }
 
-// Handler is the service's HTTP handler: /mcp, /healthz and /readyz.
-func (s *Service) Handler() http.Handler { return s.handler }
-
 // Serve serves on ln until ctx is done, then shuts down gracefully: it stops accepting,
 // lets in-flight calls finish for at most the shutdown grace, ends the sessions and returns.
 func (s *Service) Serve(ctx context.Context, ln net.Listener) error {

@@ -72,20 +72,6 @@ func (s *Server) userByJWT(tok string) (*user, *apiError) {
 	return nil, unauthorized("Invalid user credentials")
 }
 
-// SetUserEnabled enables or disables a user by name, as a Komodo admin can: a disabled
-// user's credentials are refused ("Invalid user credentials") and its /ws/update
-// connections receive INVALID_USER on the next update.
-func (s *Server) SetUserEnabled(username string, enabled bool) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	u := s.w.findUser(username)
-	if u == nil {
-		return fmt.Errorf("no user %q", username)
-	}
-	u.Disabled = !enabled
-	return nil
-}
-
 // SetState sets the state Komodo reports for a resource (a deployment "unhealthy", a server
 // "NotOk"), as the Core's monitoring would after a change on the host.
 func (s *Server) SetState(kind, name, state string) error {

@@ -3,6 +3,7 @@ package sim
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"testing"
@@ -46,4 +47,18 @@ func oid(v map[string]any) string {
 	id, _ := v["_id"].(map[string]any)
 	s, _ := id["$oid"].(string)
 	return s
+}
+
+// SetUserEnabled enables or disables a user by name, as a Komodo admin can: a disabled
+// user's credentials are refused ("Invalid user credentials") and its /ws/update
+// connections receive INVALID_USER on the next update.
+func (s *Server) SetUserEnabled(username string, enabled bool) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u := s.w.findUser(username)
+	if u == nil {
+		return fmt.Errorf("no user %q", username)
+	}
+	u.Disabled = !enabled
+	return nil
 }

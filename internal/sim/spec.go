@@ -114,21 +114,6 @@ func (sp *spec) schema(name string) *openapi3.Schema {
 	return nil
 }
 
-// Operations lists the operationIds of the document (read, write, execute, auth, user,
-// version, terminal), sorted.
-func Operations() []string {
-	sp, err := loadSpec()
-	if err != nil {
-		return nil
-	}
-	out := make([]string, 0, len(sp.byID))
-	for id := range sp.byID {
-		out = append(out, id)
-	}
-	sort.Strings(out)
-	return out
-}
-
 // ref returns a component schema as a reference to it ("#/components/schemas/name"), so
 // that what walks it knows the type's name (Komodo's defaults are kept by type), or nil.
 func (sp *spec) ref(name string) *openapi3.SchemaRef {

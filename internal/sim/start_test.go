@@ -25,8 +25,6 @@ func WithExecDuration(d time.Duration) func(*Options) {
 	return func(o *Options) { o.ExecDuration = d }
 }
 
-func WithHMAC() func(*Options) { return func(o *Options) { o.AcceptHMAC = true } }
-
 func WithoutWebsocket() func(*Options) { return func(o *Options) { o.DisableWebsocket = true } }
 
 func WithTerminalLineDelay(d time.Duration) func(*Options) {

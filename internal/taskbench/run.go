@@ -21,9 +21,6 @@ type Result struct {
 	Trace    []string
 }
 
-// Answered reports whether the script reached an answer.
-func (r Result) Answered() bool { return r.Err == nil }
-
 // Run runs every task in order on one session.
 func Run(ctx context.Context, s *Session, tasks []Task) []Result {
 	out := make([]Result, 0, len(tasks))

@@ -4,7 +4,6 @@
 package simtest
 
 import (
-	"log/slog"
 	"testing"
 	"time"
 
@@ -37,17 +36,6 @@ func WithExecDuration(d time.Duration) Option {
 
 // WithHMAC sets Options.AcceptHMAC.
 func WithHMAC() Option { return func(o *sim.Options) { o.AcceptHMAC = true } }
-
-// WithoutWebsocket sets Options.DisableWebsocket.
-func WithoutWebsocket() Option { return func(o *sim.Options) { o.DisableWebsocket = true } }
-
-// WithTerminalLineDelay sets Options.TerminalLineDelay.
-func WithTerminalLineDelay(d time.Duration) Option {
-	return func(o *sim.Options) { o.TerminalLineDelay = d }
-}
-
-// WithLogger sets Options.Logger.
-func WithLogger(l *slog.Logger) Option { return func(o *sim.Options) { o.Logger = l } }
 
 // WithLacks sets Options.Lacks: a Core of another version, without these operations.
 func WithLacks(ops ...string) Option { return func(o *sim.Options) { o.Lacks = ops } }
