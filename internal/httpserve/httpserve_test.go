@@ -423,20 +423,6 @@ func TestOriginAndHost(t *testing.T) {
 	}
 }
 
-func TestSessions_IdleEndedAnswer404(t *testing.T) {
-	e := start(t, false, httpserve.Options{SessionIdle: 100 * time.Millisecond})
-	resp, _ := e.post(t, initBody, nil)
-	id := resp.Header.Get("Mcp-Session-Id")
-	if id == "" {
-		t.Fatal("no session id")
-	}
-	eventually.True(t, "the idle session reaped", func() bool { return e.sessions() == 0 })
-	resp, body := e.post(t, `{"jsonrpc":"2.0","id":2,"method":"tools/list"}`, map[string]string{"Mcp-Session-Id": id, "Mcp-Protocol-Version": "2025-06-18"})
-	if resp.StatusCode != http.StatusNotFound {
-		t.Errorf("ended session: %d %q; want 404", resp.StatusCode, body)
-	}
-}
-
 func TestSessions_Capped(t *testing.T) {
 	e := start(t, false, httpserve.Options{MaxSessions: 2})
 	for i := range 2 {
