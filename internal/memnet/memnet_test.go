@@ -14,7 +14,7 @@ import (
 func TestServer_InBubble(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		s := NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			time.Sleep(time.Hour)
+			<-time.After(time.Hour) // the bubble's clock
 			body, _ := io.ReadAll(r.Body)
 			_, _ = io.WriteString(w, r.Host+" "+r.URL.Path+" "+string(body))
 		}))
