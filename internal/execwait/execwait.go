@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"strings"
 	"time"
 
@@ -34,7 +35,9 @@ type Waiter struct {
 	// websocket is unavailable; Heartbeat is the longest silence between two progress
 	// notifications (server.Options says the defaults).
 	WaitCap, PollInterval, Heartbeat time.Duration
-	Logger                           *slog.Logger
+	// WebsocketClient makes the update websocket's handshake (follow.Options).
+	WebsocketClient *http.Client
+	Logger          *slog.Logger
 }
 
 // Deps are what the wait tool's handler uses.
@@ -227,6 +230,8 @@ func (s *Waiter) follow(ctx context.Context, req *mcp.CallToolRequest, updates [
 		OnProgress:   progressNotifier(ctx, req),
 		Login:        s.Login(ctx),
 		Logger:       s.Logger,
+
+		WebsocketClient: s.WebsocketClient,
 	}
 	results := make([]*follow.Result, len(ids))
 	var stored []string // Updates without an id (unstored, nothing started) have nothing to follow
@@ -427,12 +432,13 @@ func (s *Waiter) Watch(ctx context.Context, id string, seen int, limit time.Dura
 	waitCtx, stop := context.WithCancel(ctx)
 	defer stop()
 	res, err := follow.Wait(waitCtx, s.RPC, id, follow.Options{
-		Cap:          min(limit, s.WaitCap),
-		PollInterval: s.PollInterval,
-		Heartbeat:    limit + time.Second, // the caller asks again; no heartbeat needed
-		Seen:         seen,
-		Login:        s.Login(ctx),
-		Logger:       s.Logger,
+		Cap:             min(limit, s.WaitCap),
+		PollInterval:    s.PollInterval,
+		Heartbeat:       limit + time.Second, // the caller asks again; no heartbeat needed
+		Seen:            seen,
+		Login:           s.Login(ctx),
+		WebsocketClient: s.WebsocketClient,
+		Logger:          s.Logger,
 		OnProgress: func(p follow.Progress) {
 			if !p.Heartbeat && p.Index > seen {
 				stop() // a new stage: answer now

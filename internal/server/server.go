@@ -7,6 +7,7 @@ package server
 import (
 	"context"
 	"log/slog"
+	"net/http"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -50,6 +51,10 @@ type Options struct {
 	// Heartbeat is the longest time a wait stays silent: a progress notification is sent
 	// at least this often (default 10s).
 	Heartbeat time.Duration
+	// WebsocketClient makes the handshake of Komodo's update websocket; nil: a client that
+	// follows no redirect (the login message carries the credentials). Tests on an
+	// in-memory network (internal/memnet) set it, with rpc.NewWithTransport.
+	WebsocketClient *http.Client
 	// Middleware wraps every tool's handler, Middleware[0] outermost; see Middleware.
 	Middleware []Middleware
 	// Audit receives one line for every call that changes something in Komodo; nil: none.
@@ -133,7 +138,7 @@ func New(client *rpc.Client, sel Selection, logger *slog.Logger, opts ...Options
 		names:  names.NewSessions(client, names.Options{}, 0),
 		redact: redact,
 		enrich: &enrich.Enricher{Komodo: client, Redact: redact},
-		waiter: &execwait.Waiter{RPC: client, Redact: redact, WaitCap: o.WaitCap, PollInterval: o.PollInterval, Heartbeat: o.Heartbeat, Logger: logger},
+		waiter: &execwait.Waiter{RPC: client, Redact: redact, WaitCap: o.WaitCap, PollInterval: o.PollInterval, Heartbeat: o.Heartbeat, WebsocketClient: o.WebsocketClient, Logger: logger},
 	}
 	if err := s.env.provides(sf.all); err != nil {
 		return nil, err

@@ -9,11 +9,13 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/komodo-mcp/komodo-mcp/internal/eventually"
+	"github.com/komodo-mcp/komodo-mcp/internal/memnet"
 	"github.com/komodo-mcp/komodo-mcp/internal/rpc"
 	"github.com/komodo-mcp/komodo-mcp/internal/server"
 	"github.com/komodo-mcp/komodo-mcp/internal/sim"
@@ -141,85 +143,102 @@ func TestWait_DeployWithProgress(t *testing.T) {
 	}
 }
 
-// TestWait_CapAndResume stops at the wait cap with the job still running, then resumes.
+// memSession serves a fresh simulator, and the server on it, over an in-memory network
+// (internal/memnet), for a test that runs in a testing/synctest bubble: the simulator's
+// executions and the server's waits, polls and caps all run on the bubble's clock, so
+// minutes pass at once and "nothing more happens" can be asserted exactly. Everything is
+// closed when the test ends, inside the bubble.
+func memSession(t *testing.T, simOpts sim.Options, opts server.Options) (*mcp.ClientSession, *sim.Server) {
+	t.Helper()
+	s := sim.New(simOpts)
+	mn := memnet.NewServer(s.Handler())
+	t.Cleanup(func() { mn.Close(); s.Close() })
+	client, err := rpc.NewWithTransport(testConfig(mn.URL), mn.Transport(), quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts.WebsocketClient = mn.Client()
+	srv, err := server.New(client, server.Selection{}, quiet, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return session(t, srv), s
+}
+
+// TestWait_CapAndResume stops at the wait cap with the job still running, then resumes
+// until it ends.
 func TestWait_CapAndResume(t *testing.T) {
-	// The deploy lasts 40 times the cap, so that a loaded machine cannot see it end first.
-	s := simtest.Start(t, simtest.WithExecDuration(2*time.Second))
-	cs := connect(t, testConfig(s.URL()), server.Selection{}, server.Options{PollInterval: 5 * time.Millisecond, WaitCap: 50 * time.Millisecond})
-	m := structured(t, call(t, cs, "komodo_execute_Deploy", `{"id":"api-gateway","wait":true}`))
-	if m["status"] == "succeeded" || m["status"] == "failed" {
-		t.Fatalf("a 2 s deploy finished inside a 50 ms cap: %v", m["status"])
-	}
-	note, _ := m["note"].(string)
-	if !strings.Contains(note, "komodo_read_WaitForUpdate") {
-		t.Errorf("capped result does not say how to resume: %q", note)
-	}
-	id := m["job_id"].(string)
-	// Each resume waits at most the cap; the minute is only a generous bound.
-	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); {
-		m = structured(t, call(t, cs, "komodo_read_WaitForUpdate", `{"id":"`+id+`"}`))
+	synctest.Test(t, func(t *testing.T) {
+		cs, _ := memSession(t, sim.Options{ExecDuration: 2 * time.Second}, server.Options{PollInterval: 5 * time.Millisecond, WaitCap: 50 * time.Millisecond})
+		start := time.Now()
+		m := structured(t, call(t, cs, "komodo_execute_Deploy", `{"id":"api-gateway","wait":true}`))
 		if m["status"] == "succeeded" || m["status"] == "failed" {
-			break
+			t.Fatalf("a 2 s deploy finished inside a 50 ms cap: %v", m["status"])
 		}
-	}
-	if m["status"] != "succeeded" {
-		t.Errorf("after resuming: %v", m["status"])
-	}
+		if waited := time.Since(start); waited < 50*time.Millisecond || waited > time.Second {
+			t.Errorf("the capped wait took %s on the bubble's clock, want the 50 ms cap", waited)
+		}
+		note, _ := m["note"].(string)
+		if !strings.Contains(note, "komodo_read_WaitForUpdate") {
+			t.Errorf("capped result does not say how to resume: %q", note)
+		}
+		id := m["job_id"].(string)
+		resumes := 0
+		for m["status"] != "succeeded" && m["status"] != "failed" && resumes < 100 { // 2 s / 50 ms: about 40
+			m = structured(t, call(t, cs, "komodo_read_WaitForUpdate", `{"id":"`+id+`"}`))
+			resumes++
+		}
+		if m["status"] != "succeeded" {
+			t.Errorf("after %d resumes: %v", resumes, m["status"])
+		}
+	})
 }
 
 // TestWait_ClientCancel stops waiting when the client cancels the request, without
 // cancelling the work in Komodo.
 func TestWait_ClientCancel(t *testing.T) {
-	// The build outlasts the test, so only the cancel can end the wait.
-	s := simtest.Start(t, simtest.WithExecDuration(time.Minute))
-	returned := make(chan error, 1) // the context of the Build handler, once it returned
-	onReturn := func(tool *server.Tool, next server.Handler) server.Handler {
-		return func(ctx context.Context, c *server.Call) (*mcp.CallToolResult, error) {
-			res, err := next(ctx, c)
-			if tool.Def.Name == "komodo_execute_Build" {
-				returned <- ctx.Err()
+	synctest.Test(t, func(t *testing.T) {
+		returned := make(chan error, 1) // the context of the Build handler, once it returned
+		onReturn := func(tool *server.Tool, next server.Handler) server.Handler {
+			return func(ctx context.Context, c *server.Call) (*mcp.CallToolResult, error) {
+				res, err := next(ctx, c)
+				if tool.Def.Name == "komodo_execute_Build" {
+					returned <- ctx.Err()
+				}
+				return res, err
 			}
-			return res, err
 		}
-	}
-	cs := connect(t, testConfig(s.URL()), server.Selection{}, server.Options{PollInterval: 5 * time.Millisecond, WaitCap: 2 * time.Minute,
-		Middleware: []server.Middleware{onReturn}})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		_, err := callWithProgress(t, ctx, cs, "komodo_execute_Build", `{"id":"web-frontend","wait":true}`)
-		done <- err
-	}()
-	// Wait until the server is following the update, then cancel.
-	eventually.True(t, "the server asks Komodo for the update", func() bool { return s.Count("GetUpdate") > 0 })
-	cancel()
-	select {
-	case err := <-done:
-		if !errors.Is(err, context.Canceled) {
+		// The build lasts an hour: only the cancel can end the wait.
+		cs, s := memSession(t, sim.Options{ExecDuration: time.Hour}, server.Options{PollInterval: 5 * time.Millisecond, WaitCap: 2 * time.Hour,
+			Middleware: []server.Middleware{onReturn}})
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() {
+			_, err := callWithProgress(t, ctx, cs, "komodo_execute_Build", `{"id":"web-frontend","wait":true}`)
+			done <- err
+		}()
+		synctest.Wait() // the server follows the build: websocket logged in, polls on their timer
+		if s.Count("GetUpdate") == 0 || s.UpdateSockets() != 1 {
+			t.Fatalf("not following the build: %d GetUpdate, %d update websocket(s)", s.Count("GetUpdate"), s.UpdateSockets())
+		}
+		cancel()
+		if err := <-done; !errors.Is(err, context.Canceled) {
 			t.Errorf("cancelled call returned %v", err)
 		}
-	case <-time.After(eventually.Bound):
-		t.Fatal("the call did not return after the client cancelled")
-	}
-	// The server stops following: the tool's handler returns (the build still runs, so only
-	// the cancel can end its wait), which ends polling - GetUpdate is only asked from inside
-	// the wait, one at most still on its way - and its update websocket closes.
-	select {
-	case err := <-returned:
-		if !errors.Is(err, context.Canceled) {
+		if err := <-returned; !errors.Is(err, context.Canceled) {
 			t.Errorf("the handler returned with its context %v, want it cancelled", err)
 		}
-	case <-time.After(eventually.Bound):
-		t.Fatal("the server is still waiting for the build after the client cancelled")
-	}
-	polled := s.Count("GetUpdate")
-	eventually.True(t, "the server's update websocket closes", func() bool { return s.UpdateSockets() == 0 })
-	if n := s.Count("GetUpdate"); n > polled+1 {
-		t.Errorf("still polling the build after the wait ended: %d GetUpdate, then %d", polled, n)
-	}
-	if n := s.Count("CancelBuild"); n != 0 {
-		t.Errorf("komodo-mcp cancelled the build on its own (%d CancelBuild)", n)
-	}
+		synctest.Wait()
+		polled := s.Count("GetUpdate")
+		time.Sleep(10 * time.Minute) // on the bubble's clock: 120,000 poll intervals
+		synctest.Wait()
+		if n := s.Count("GetUpdate"); n != polled || s.UpdateSockets() != 0 {
+			t.Errorf("still following the build after the cancel: %d GetUpdate then %d, %d update websocket(s)", polled, n, s.UpdateSockets())
+		}
+		if n := s.Count("CancelBuild"); n != 0 {
+			t.Errorf("komodo-mcp cancelled the build on its own (%d CancelBuild)", n)
+		}
+	})
 }
 
 // TestWait_FailingExecution reports the failing stage and the tail of its output.
