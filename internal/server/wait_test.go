@@ -83,17 +83,10 @@ func (n *progressNotes) await(tb testing.TB, count int) {
 	}
 }
 
-// progressSession connects a client that records the progress notifications it receives.
-func progressSession(t *testing.T, s *sim.Server, opts server.Options) (*mcp.ClientSession, *progressNotes) {
+// progressSession connects a client to srv that records the progress notifications it
+// receives.
+func progressSession(t *testing.T, srv *server.Server) (*mcp.ClientSession, *progressNotes) {
 	t.Helper()
-	client, err := rpc.New(testConfig(s.URL()), quiet)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := server.New(client, server.Selection{Toolsets: []string{"all"}}, quiet, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
 	notes := newProgressNotes()
 	ctx := context.Background()
 	st, ct := mcp.NewInMemoryTransports()
@@ -120,8 +113,12 @@ func callWithProgress(t *testing.T, ctx context.Context, cs *mcp.ClientSession, 
 // TestWait_DeployWithProgress waits for a deploy to complete and receives a progress
 // notification per stage.
 func TestWait_DeployWithProgress(t *testing.T) {
-	s := simtest.Start(t, simtest.WithExecDuration(150*time.Millisecond))
-	cs, progress := progressSession(t, s, server.Options{PollInterval: 5 * time.Millisecond})
+	synctest.Test(t, testWaitDeployWithProgress)
+}
+
+func testWaitDeployWithProgress(t *testing.T) {
+	_, mn := memSim(t, sim.Options{ExecDuration: 150 * time.Millisecond})
+	cs, progress := progressSession(t, memServer(t, mn, server.Selection{Toolsets: []string{"all"}}, server.Options{PollInterval: 5 * time.Millisecond}))
 	res, err := callWithProgress(t, context.Background(), cs, "komodo_execute_Deploy", `{"id":"web-frontend","wait":true}`)
 	if err != nil {
 		t.Fatal(err)
@@ -143,33 +140,45 @@ func TestWait_DeployWithProgress(t *testing.T) {
 	}
 }
 
-// memSession serves a fresh simulator, and the server on it, over an in-memory network
-// (internal/memnet), for a test that runs in a testing/synctest bubble: the simulator's
-// executions and the server's waits, polls and caps all run on the bubble's clock, so
-// minutes pass at once and "nothing more happens" can be asserted exactly. Everything is
-// closed when the test ends, inside the bubble.
-func memSession(t *testing.T, simOpts sim.Options, opts server.Options) (*mcp.ClientSession, *sim.Server) {
+// memSim serves a fresh simulator over an in-memory network (internal/memnet), for a test
+// that runs in a testing/synctest bubble: the simulator's executions and the server's
+// waits, polls and caps all run on the bubble's clock, so minutes pass at once and "nothing
+// more happens" can be asserted exactly. It is closed when the test ends, inside the bubble.
+func memSim(t *testing.T, opts sim.Options) (*sim.Server, *memnet.Server) {
 	t.Helper()
-	s := sim.New(simOpts)
+	s := sim.New(opts)
 	mn := memnet.NewServer(s.Handler())
 	t.Cleanup(func() { mn.Close(); s.Close() })
+	return s, mn
+}
+
+// memServer is the server on a simulator of memSim.
+func memServer(t *testing.T, mn *memnet.Server, sel server.Selection, opts server.Options) *server.Server {
+	t.Helper()
 	client, err := rpc.NewWithTransport(testConfig(mn.URL), mn.Transport(), quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
 	opts.WebsocketClient = mn.Client()
-	srv, err := server.New(client, server.Selection{}, quiet, opts)
+	srv, err := server.New(client, sel, quiet, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return session(t, srv), s
+	return srv
+}
+
+// memSession is a client of a server on a fresh simulator of memSim.
+func memSession(t *testing.T, simOpts sim.Options, sel server.Selection, opts server.Options) (*mcp.ClientSession, *sim.Server) {
+	t.Helper()
+	s, mn := memSim(t, simOpts)
+	return session(t, memServer(t, mn, sel, opts)), s
 }
 
 // TestWait_CapAndResume stops at the wait cap with the job still running, then resumes
 // until it ends.
 func TestWait_CapAndResume(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		cs, _ := memSession(t, sim.Options{ExecDuration: 2 * time.Second}, server.Options{PollInterval: 5 * time.Millisecond, WaitCap: 50 * time.Millisecond})
+		cs, _ := memSession(t, sim.Options{ExecDuration: 2 * time.Second}, server.Selection{}, server.Options{PollInterval: 5 * time.Millisecond, WaitCap: 50 * time.Millisecond})
 		start := time.Now()
 		m := structured(t, call(t, cs, "komodo_execute_Deploy", `{"id":"api-gateway","wait":true}`))
 		if m["status"] == "succeeded" || m["status"] == "failed" {
@@ -209,7 +218,7 @@ func TestWait_ClientCancel(t *testing.T) {
 			}
 		}
 		// The build lasts an hour: only the cancel can end the wait.
-		cs, s := memSession(t, sim.Options{ExecDuration: time.Hour}, server.Options{PollInterval: 5 * time.Millisecond, WaitCap: 2 * time.Hour,
+		cs, s := memSession(t, sim.Options{ExecDuration: time.Hour}, server.Selection{}, server.Options{PollInterval: 5 * time.Millisecond, WaitCap: 2 * time.Hour,
 			Middleware: []server.Middleware{onReturn}})
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error, 1)
@@ -243,51 +252,54 @@ func TestWait_ClientCancel(t *testing.T) {
 
 // TestWait_FailingExecution reports the failing stage and the tail of its output.
 func TestWait_FailingExecution(t *testing.T) {
-	s := simtest.Start(t, simtest.WithExecDuration(30*time.Millisecond))
-	cs := connect(t, testConfig(s.URL()), server.Selection{Toolsets: []string{"all"}}, server.Options{PollInterval: 5 * time.Millisecond})
-	// edge-1 is unreachable: Komodo accepts the work (HTTP 200) and the Update fails.
-	m := structured(t, call(t, cs, "komodo_execute_StopAllContainers", `{"id":"edge-1","wait":true}`))
-	if m["status"] != "failed" || m["success"] != false {
-		t.Fatalf("execution on an unreachable server: %v", m["status"])
-	}
-	if m["failed_stage"] == "" || m["failed_stage"] == nil || m["stderr_tail"] == nil {
-		t.Errorf("failed result lacks the failing stage and its output: %v", m)
-	}
-	// Komodo's Task Error carries <span style=...> markup for its web UI; the tail is text.
-	if tail, _ := m["stderr_tail"].(string); !strings.HasPrefix(tail, "ERROR: Failed to get Periphery client") || strings.Contains(tail, "<span") {
-		t.Errorf("stderr_tail = %q, want Komodo's error without HTML markup", tail)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		cs, _ := memSession(t, sim.Options{ExecDuration: 30 * time.Millisecond}, server.Selection{Toolsets: []string{"all"}}, server.Options{PollInterval: 5 * time.Millisecond})
+		// edge-1 is unreachable: Komodo accepts the work (HTTP 200) and the Update fails.
+		m := structured(t, call(t, cs, "komodo_execute_StopAllContainers", `{"id":"edge-1","wait":true}`))
+		if m["status"] != "failed" || m["success"] != false {
+			t.Fatalf("execution on an unreachable server: %v", m["status"])
+		}
+		if m["failed_stage"] == "" || m["failed_stage"] == nil || m["stderr_tail"] == nil {
+			t.Errorf("failed result lacks the failing stage and its output: %v", m)
+		}
+		// Komodo's Task Error carries <span style=...> markup for its web UI; the tail is text.
+		if tail, _ := m["stderr_tail"].(string); !strings.HasPrefix(tail, "ERROR: Failed to get Periphery client") || strings.Contains(tail, "<span") {
+			t.Errorf("stderr_tail = %q, want Komodo's error without HTML markup", tail)
+		}
+	})
 }
 
 // TestWait_BatchWaitsForEach follows every update of a Batch execution.
 func TestWait_BatchWaitsForEach(t *testing.T) {
-	s := simtest.Start(t, simtest.WithExecDuration(30*time.Millisecond))
-	cs := connect(t, testConfig(s.URL()), server.Selection{Toolsets: []string{"all"}}, server.Options{PollInterval: 5 * time.Millisecond})
-	m := structured(t, call(t, cs, "komodo_execute_BatchRunBuild", `{"pattern":"*","wait":true}`))
-	items, _ := m["items"].([]any)
-	if len(items) < 2 {
-		t.Fatalf("batch answered %d items", len(items))
-	}
-	for _, it := range items {
-		item := it.(map[string]any)
-		data, _ := item["data"].(map[string]any)
-		if item["status"] != "Ok" || (data["status"] != "succeeded" && data["status"] != "failed") {
-			t.Errorf("batch item not waited: %v", it)
+	synctest.Test(t, func(t *testing.T) {
+		cs, _ := memSession(t, sim.Options{ExecDuration: 30 * time.Millisecond}, server.Selection{Toolsets: []string{"all"}}, server.Options{PollInterval: 5 * time.Millisecond})
+		m := structured(t, call(t, cs, "komodo_execute_BatchRunBuild", `{"pattern":"*","wait":true}`))
+		items, _ := m["items"].([]any)
+		if len(items) < 2 {
+			t.Fatalf("batch answered %d items", len(items))
 		}
-	}
+		for _, it := range items {
+			item := it.(map[string]any)
+			data, _ := item["data"].(map[string]any)
+			if item["status"] != "Ok" || (data["status"] != "succeeded" && data["status"] != "failed") {
+				t.Errorf("batch item not waited: %v", it)
+			}
+		}
+	})
 }
 
 // TestWait_CancelHint says how to cancel what Komodo can cancel, without doing it.
 func TestWait_CancelHint(t *testing.T) {
-	s := simtest.Start(t, simtest.WithExecDuration(2*time.Second))
-	cs := connect(t, testConfig(s.URL()), server.Selection{})
-	m := structured(t, call(t, cs, "komodo_execute_Build", `{"id":"web-frontend"}`))
-	if hint, _ := m["cancel"].(string); !strings.Contains(hint, "komodo_execute_CancelBuild") {
-		t.Errorf("running build without a cancel hint: %v", m)
-	}
-	if s.Count("CancelBuild") != 0 {
-		t.Error("cancelled on its own")
-	}
+	synctest.Test(t, func(t *testing.T) {
+		cs, s := memSession(t, sim.Options{ExecDuration: 2 * time.Second}, server.Selection{}, server.Options{})
+		m := structured(t, call(t, cs, "komodo_execute_Build", `{"id":"web-frontend"}`))
+		if hint, _ := m["cancel"].(string); !strings.Contains(hint, "komodo_execute_CancelBuild") {
+			t.Errorf("running build without a cancel hint: %v", m)
+		}
+		if s.Count("CancelBuild") != 0 {
+			t.Error("cancelled on its own")
+		}
+	})
 }
 
 // TestWait_WebsocketAndPolling follows an update over Komodo's /ws/update websocket, and
@@ -302,62 +314,68 @@ func TestWait_WebsocketAndPolling(t *testing.T) {
 		{"polling fallback", true, "polling"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			// Over the websocket, polling (but for the first GetUpdate) is made useless, so
-			// the end can only be seen through the websocket however slowly it logs in; the
-			// 1 s deploy only has to outlast that first GetUpdate.
-			exec, poll := time.Second, time.Hour
-			if tc.fault {
-				exec, poll = 200*time.Millisecond, 20*time.Millisecond
-			}
-			s := simtest.Start(t, simtest.WithExecDuration(exec))
-			if tc.fault {
-				s.InjectFault(sim.Fault{Op: "ws/update", Kind: sim.FaultProxy, Status: 502})
-			}
-			cs, progress := progressSession(t, s, server.Options{PollInterval: poll})
-			res, err := callWithProgress(t, context.Background(), cs, "komodo_execute_DeployStack", `{"id":"monitoring","wait":true}`)
-			if err != nil {
-				t.Fatal(err)
-			}
-			m := structured(t, res)
-			if m["status"] != "succeeded" {
-				t.Fatalf("deploy stack: %v", m["status"])
-			}
-			if m["followed_via"] != tc.wantVia {
-				t.Errorf("followed via %v, want %s", m["followed_via"], tc.wantVia)
-			}
-			if s.Count("ws/update") == 0 {
-				t.Error("the websocket was never tried")
-			}
-			progress.await(t, 2) // one per stage
+			synctest.Test(t, func(t *testing.T) {
+				// Over the websocket, polling (but for the first GetUpdate) is made useless, so
+				// the end can only be seen through the websocket; the 1 s deploy only has to
+				// outlast that first GetUpdate.
+				exec, poll := time.Second, time.Hour
+				if tc.fault {
+					exec, poll = 200*time.Millisecond, 20*time.Millisecond
+				}
+				s, mn := memSim(t, sim.Options{ExecDuration: exec})
+				if tc.fault {
+					s.InjectFault(sim.Fault{Op: "ws/update", Kind: sim.FaultProxy, Status: 502})
+				}
+				cs, progress := progressSession(t, memServer(t, mn, server.Selection{Toolsets: []string{"all"}}, server.Options{PollInterval: poll}))
+				res, err := callWithProgress(t, context.Background(), cs, "komodo_execute_DeployStack", `{"id":"monitoring","wait":true}`)
+				if err != nil {
+					t.Fatal(err)
+				}
+				m := structured(t, res)
+				if m["status"] != "succeeded" {
+					t.Fatalf("deploy stack: %v", m["status"])
+				}
+				if m["followed_via"] != tc.wantVia {
+					t.Errorf("followed via %v, want %s", m["followed_via"], tc.wantVia)
+				}
+				if s.Count("ws/update") == 0 {
+					t.Error("the websocket was never tried")
+				}
+				progress.await(t, 2) // one per stage
+			})
 		})
 	}
 }
 
 // TestWait_FailingBuild reports the stage a build failed at and the tail of its output.
 func TestWait_FailingBuild(t *testing.T) {
-	s := simtest.Start(t, simtest.WithExecDuration(60*time.Millisecond))
-	cs := connect(t, testConfig(s.URL()), server.Selection{}, server.Options{PollInterval: 5 * time.Millisecond})
-	// api-gateway's latest commit does not build.
-	m := structured(t, call(t, cs, "komodo_execute_Build", `{"id":"api-gateway","wait":true}`))
-	if m["status"] != "failed" || m["success"] != false {
-		t.Fatalf("broken build: status %v", m["status"])
-	}
-	if m["failed_stage"] != "Build Image" {
-		t.Errorf("failed_stage = %v, want Build Image", m["failed_stage"])
-	}
-	if tail, _ := m["stderr_tail"].(string); !strings.Contains(tail, "failed to solve") {
-		t.Errorf("stderr_tail = %q, want the end of docker's error", tail)
-	}
-	// web-frontend builds fine.
-	if m := structured(t, call(t, cs, "komodo_execute_Build", `{"id":"web-frontend","wait":true}`)); m["status"] != "succeeded" {
-		t.Errorf("good build: %v", m["status"])
-	}
+	synctest.Test(t, func(t *testing.T) {
+		cs, _ := memSession(t, sim.Options{ExecDuration: 60 * time.Millisecond}, server.Selection{}, server.Options{PollInterval: 5 * time.Millisecond})
+		// api-gateway's latest commit does not build.
+		m := structured(t, call(t, cs, "komodo_execute_Build", `{"id":"api-gateway","wait":true}`))
+		if m["status"] != "failed" || m["success"] != false {
+			t.Fatalf("broken build: status %v", m["status"])
+		}
+		if m["failed_stage"] != "Build Image" {
+			t.Errorf("failed_stage = %v, want Build Image", m["failed_stage"])
+		}
+		if tail, _ := m["stderr_tail"].(string); !strings.Contains(tail, "failed to solve") {
+			t.Errorf("stderr_tail = %q, want the end of docker's error", tail)
+		}
+		// web-frontend builds fine.
+		if m := structured(t, call(t, cs, "komodo_execute_Build", `{"id":"web-frontend","wait":true}`)); m["status"] != "succeeded" {
+			t.Errorf("good build: %v", m["status"])
+		}
+	})
 }
 
 // TestDeployStackIfChanged: Komodo answers DeployStackIfChanged with an Update it never
 // stores (no _id) and decides in the background. Without waiting the result says so; with
 // wait an unchanged stack is "unchanged" (not a "no update id" failure), and a changed one
 // is followed through the DeployStack update Komodo started for it.
+//
+// It runs on loopback, not in a synctest bubble: whether a stack changed is the simulator's
+// comparison of its seeded (2026) history with the clock, and a bubble's clock starts in 2000.
 func TestDeployStackIfChanged(t *testing.T) {
 	s := simtest.Start(t, simtest.WithExecDuration(30*time.Millisecond))
 	// "unchanged" is concluded when the look-out window (the wait cap, when shorter) has
@@ -389,12 +407,13 @@ func TestDeployStackIfChanged(t *testing.T) {
 // TestWaitForUpdate_UnknownID: Komodo's "no update exists with given id" (and mungos' "id is
 // not ObjectId") is NOT_FOUND at once, not a wait until the cap.
 func TestWaitForUpdate_UnknownID(t *testing.T) {
-	s := simtest.Start(t, simtest.WithExecDuration(30*time.Millisecond))
-	cs := connect(t, testConfig(s.URL()), server.Selection{Toolsets: []string{"all"}},
-		server.Options{PollInterval: 5 * time.Millisecond, WaitCap: time.Minute})
-	for _, id := range []string{"66ffffffffffffffffffffff", "job-123"} {
-		if code, msg := toolError(t, call(t, cs, "komodo_read_WaitForUpdate", `{"id":"`+id+`"}`)); code != "NOT_FOUND" {
-			t.Errorf("WaitForUpdate %s: %s %q, want NOT_FOUND", id, code, msg)
+	synctest.Test(t, func(t *testing.T) {
+		cs, _ := memSession(t, sim.Options{ExecDuration: 30 * time.Millisecond}, server.Selection{Toolsets: []string{"all"}},
+			server.Options{PollInterval: 5 * time.Millisecond, WaitCap: time.Minute})
+		for _, id := range []string{"66ffffffffffffffffffffff", "job-123"} {
+			if code, msg := toolError(t, call(t, cs, "komodo_read_WaitForUpdate", `{"id":"`+id+`"}`)); code != "NOT_FOUND" {
+				t.Errorf("WaitForUpdate %s: %s %q, want NOT_FOUND", id, code, msg)
+			}
 		}
-	}
+	})
 }
