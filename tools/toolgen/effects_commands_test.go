@@ -9,9 +9,11 @@ import (
 
 // An operation whose request can carry a SystemCommand (a stack's pre/post_deploy, a repo's
 // on_clone/on_pull, a build's pre_build: shell commands that Periphery runs on a host at the next
-// deploy, clone, pull or build) defines code that runs, so its effect is run_code and the default
-// KOMODO_CONFIRM=destructive asks before it. Walks every request schema of the document, so a
-// command field Komodo adds later cannot slip through as `configure`.
+// deploy, clone, pull or build) or a host script (an AWS builder's user_data, which the
+// instance Komodo launches for the next build runs as root at boot: bin/core/src/cloud/aws/ec2.rs)
+// defines code that runs, so its effect is run_code and the default KOMODO_CONFIRM=destructive
+// asks before it. Walks every request schema of the document, so a command field Komodo adds
+// later cannot slip through as `configure`.
 func TestEffects_CommandsAreRunCode(t *testing.T) {
 	doc, err := openapi3.NewLoader().LoadFromFile("../../api/komodo.openapi.json")
 	if err != nil {
@@ -33,7 +35,7 @@ func TestEffects_CommandsAreRunCode(t *testing.T) {
 		}
 		found++
 		if got := effects[op.OperationID]; got != "run_code" {
-			t.Errorf("%s can set a command that runs on a host, but its effect is %q: list it under run_code in api/effects.yaml", op.OperationID, got)
+			t.Errorf("%s can set a command or script that runs on a host, but its effect is %q: list it under run_code in api/effects.yaml", op.OperationID, got)
 		}
 	}
 	if found == 0 {
@@ -41,7 +43,12 @@ func TestEffects_CommandsAreRunCode(t *testing.T) {
 	}
 }
 
-// reachesCommand reports whether the schema is, or contains, Komodo's SystemCommand.
+// hostScripts are the properties, by schema and name, that hold a script a host runs but are
+// plain strings in the document (not a SystemCommand).
+var hostScripts = map[string]string{"AwsBuilderConfig": "user_data", "PartialAwsBuilderConfig": "user_data"}
+
+// reachesCommand reports whether the schema is, or contains, Komodo's SystemCommand or one
+// of the hostScripts.
 func reachesCommand(ref *openapi3.SchemaRef, seen map[*openapi3.Schema]bool) bool {
 	if ref == nil || ref.Value == nil || seen[ref.Value] {
 		return false
@@ -51,6 +58,9 @@ func reachesCommand(ref *openapi3.SchemaRef, seen map[*openapi3.Schema]bool) boo
 	}
 	s := ref.Value
 	seen[s] = true
+	if name, ok := hostScripts[ref.Ref[strings.LastIndexByte(ref.Ref, '/')+1:]]; ok && s.Properties[name] != nil {
+		return true
+	}
 	for _, p := range s.Properties {
 		if reachesCommand(p, seen) {
 			return true
