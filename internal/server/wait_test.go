@@ -374,8 +374,9 @@ func TestWait_FailingBuild(t *testing.T) {
 // wait an unchanged stack is "unchanged" (not a "no update id" failure), and a changed one
 // is followed through the DeployStack update Komodo started for it.
 //
-// It runs on loopback, not in a synctest bubble: whether a stack changed is the simulator's
-// comparison of its seeded (2026) history with the clock, and a bubble's clock starts in 2000.
+// It runs on loopback, not in a synctest bubble: the server finds the deploy Komodo started
+// by looking for updates newer than the request, and the simulator's seeded history is dated
+// 2026 while a bubble's clock starts in 2000, so a seeded deploy would look new.
 func TestDeployStackIfChanged(t *testing.T) {
 	s := simtest.Start(t, simtest.WithExecDuration(30*time.Millisecond))
 	// "unchanged" is concluded when the look-out window (the wait cap, when shorter) has
