@@ -64,7 +64,7 @@ func (p *Policy) Allows(t *tool.Tool) *errcode.Error {
 	case p.Excluded[name]:
 		return tool.Invalid(fmt.Sprintf("%s is excluded on this server (KOMODO_EXCLUDE_TOOLS / --exclude-tools)", name), "the server's operator chose not to offer it")
 	case p.ReadOnly && !t.ReadOnly():
-		return tool.Invalid(fmt.Sprintf("%s changes Komodo and this server is read-only (KOMODO_READ_ONLY / --read-only)", name), "only read tools can be called")
+		return tool.Invalid(fmt.Sprintf("%s changes Komodo and this server is read-only (KOMODO_READ_ONLY / --read-only)", name), "only tools that read can be called here; to change Komodo, use a server started without --read-only (KOMODO_READ_ONLY)")
 	}
 	return nil
 }

@@ -24,6 +24,11 @@ type Selection struct {
 	ReadOnly bool     // drop every tool that is not read-only; wins over everything
 	// Catalog is the Komodo version's catalog whose tools are offered; nil: the newest.
 	Catalog *catalog.Catalog
+	// SkipMissing skips the toolsets and tools that Catalog lacks instead of refusing
+	// them: the server sets it when it moves to the version a Core reports, because the
+	// names were checked against the catalog it started with and an older Core may lack
+	// some (CancelAction, the swarm toolset on 1.19.5).
+	SkipMissing bool
 }
 
 // moduleToolsets select every tool of one module.
@@ -73,18 +78,25 @@ func Select(all []*tool.Tool, sel Selection) ([]*tool.Tool, error) {
 					chosen[t.Def.Name] = true
 				}
 			}
+		case sel.SkipMissing: // a toolset this version lacks: nothing of it to offer
 		default:
 			return nil, unknownToolset(ts, families)
 		}
 	}
 	for _, n := range sel.Tools {
 		if _, ok := byName[n]; !ok {
+			if sel.SkipMissing {
+				continue
+			}
 			return nil, fmt.Errorf("unknown tool %q in --tools%s: `komodo-mcp tools --toolsets all` lists every tool", n, suggest.DidYouMean(n, slices.Sorted(maps.Keys(byName))))
 		}
 		chosen[n] = true
 	}
 	for _, n := range sel.Exclude {
 		if _, ok := byName[n]; !ok {
+			if sel.SkipMissing {
+				continue
+			}
 			return nil, fmt.Errorf("unknown tool %q in --exclude-tools%s: `komodo-mcp tools --toolsets all` lists every tool", n, suggest.DidYouMean(n, slices.Sorted(maps.Keys(byName))))
 		}
 		delete(chosen, n)

@@ -171,12 +171,17 @@ func TestSecrets_NoSeededCredentialReachesAnyTool(t *testing.T) {
 	if len(tools) < 300 {
 		t.Fatalf("only %d tools under --toolsets all", len(tools))
 	}
-	// Renames, then deletes, last: everything else finds its target by its seeded name.
+	// Executions, renames, then deletes, last: everything else finds its target by its
+	// seeded name and state. Executions run after the reads because the simulator's run
+	// for ExecDuration and a deployment Destroy finished before a later read (a loaded
+	// machine spaces the calls) left no container to inspect.
 	weight := func(name string) int {
 		switch {
 		case strings.HasPrefix(name, "komodo_write_Delete"):
-			return 2
+			return 3
 		case strings.HasPrefix(name, "komodo_write_Rename"):
+			return 2
+		case strings.HasPrefix(name, "komodo_execute_"):
 			return 1
 		}
 		return 0

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"sync"
@@ -136,6 +137,7 @@ func (s *Server) UseKomodo(version string) (m catalog.Match, changed bool, err e
 	}
 	sel := s.sel
 	sel.Catalog = m.Catalog
+	sel.SkipMissing = true // checked against the starting catalog; this version may lack some
 	sf, err := newSurface(sel, s.policy)
 	if err != nil {
 		s.mu.Unlock()
@@ -173,11 +175,27 @@ func (s *Server) DetectKomodo(ctx context.Context) (catalog.Match, error) {
 		return catalog.Match{}, err
 	}
 	m, _, err := s.UseKomodo(v)
-	if err == nil && !m.Exact {
+	if err != nil {
+		return m, &serveError{version: v, err: err}
+	}
+	if !m.Exact {
 		s.logger.Warn(m.Warning, "komodo_version", v, "catalog", m.Catalog.Version)
 	}
-	return m, err
+	return m, nil
 }
+
+// serveError is DetectKomodo's failure to serve the version the Core answered, told apart
+// from a Core that does not answer.
+type serveError struct {
+	version string
+	err     error
+}
+
+func (e *serveError) Error() string {
+	return fmt.Sprintf("cannot serve the tools of Komodo %s: %v", e.version, e.err)
+}
+
+func (e *serveError) Unwrap() error { return e.err }
 
 // WatchKomodo keeps the tools those of the version the Core runs until ctx ends: it asks
 // every up while Komodo answers and every down while it does not, so that a Core that comes
@@ -190,9 +208,13 @@ func (s *Server) WatchKomodo(ctx context.Context, up, down time.Duration) {
 			c, cancel := context.WithTimeout(ctx, 10*time.Second)
 			_, err := s.DetectKomodo(c)
 			cancel()
+			var cannot *serveError
 			switch {
 			case ctx.Err() != nil:
 				return
+			case errors.As(err, &cannot):
+				// The Core answers; asking again soon would only repeat the failure.
+				s.logger.Error("keeping the tools served so far", "err", err)
 			case err != nil:
 				if answering {
 					s.logger.Warn("Komodo does not answer its version: asking again until it does", "err", err)

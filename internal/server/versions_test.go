@@ -123,3 +123,47 @@ func TestKomodoVersion_Newest(t *testing.T) {
 		t.Fatalf("DetectKomodo = %+v, %v", m, err)
 	}
 }
+
+// TestKomodoVersion_OlderWithNewerNames: a selection that names what only newer Komodo
+// versions have (a tool in KOMODO_TOOLS or KOMODO_EXCLUDE_TOOLS, the swarm toolset) still
+// moves to an older Core's tools, leaving those names out, rather than keeping the newest
+// tools for ever (the older Core would then be sent operations it lacks).
+func TestKomodoVersion_OlderWithNewerNames(t *testing.T) {
+	s := simtest.Start(t, func(o *sim.Options) { o.KomodoVersion = "1.19.5" })
+	client, err := rpc.New(testConfig(s.URL()), quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sel := range []server.Selection{
+		{Toolsets: []string{"all"}, Exclude: []string{"komodo_execute_CancelAction"}},
+		{Toolsets: []string{"stacks"}, Tools: []string{"komodo_execute_CancelAction"}},
+		{Toolsets: []string{"swarm", "stacks"}},
+		{Toolsets: []string{"swarm"}},
+	} {
+		srv, err := server.New(client, sel, quiet)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := srv.DetectKomodo(context.Background())
+		if err != nil {
+			t.Fatalf("%+v: %v", sel, err)
+		}
+		if got := srv.Catalog().Version; got != "1.19.5" || m.Catalog.Version != "1.19.5" {
+			t.Errorf("%+v: serves the tools of %s against a 1.19.5 Core", sel, got)
+		}
+		cs := session(t, srv)
+		listed := 0
+		for tl, err := range cs.Tools(context.Background(), nil) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			listed++
+			if tl.Name == "komodo_execute_CancelAction" || strings.Contains(tl.Name, "Swarm") {
+				t.Errorf("%+v: 1.19.5 lacks %s, yet it is listed", sel, tl.Name)
+			}
+		}
+		if len(sel.Toolsets) == 1 && sel.Toolsets[0] == "swarm" && listed > 0 {
+			t.Errorf("only the swarm toolset, which 1.19.5 lacks: %d tools listed, want none", listed)
+		}
+	}
+}
