@@ -62,9 +62,8 @@ func (l *Listener) DialContext(ctx context.Context, _, _ string) (net.Conn, erro
 	case l.conns <- server:
 		return client, nil
 	case <-l.closed:
-		err := ErrRefused
 		_, _ = client.Close(), server.Close()
-		return nil, &net.OpError{Op: "dial", Net: "memnet", Err: err}
+		return nil, &net.OpError{Op: "dial", Net: "memnet", Err: ErrRefused}
 	case <-ctx.Done():
 		_, _ = client.Close(), server.Close()
 		return nil, ctx.Err()
@@ -97,7 +96,7 @@ func NewServer(h http.Handler) *Server {
 		srv:      &http.Server{Handler: h},
 		done:     make(chan struct{}),
 	}
-	s.transport = &http.Transport{DialContext: s.Listener.DialContext, ForceAttemptHTTP2: false}
+	s.transport = &http.Transport{DialContext: s.Listener.DialContext}
 	go func() {
 		defer close(s.done)
 		_ = s.srv.Serve(s.Listener)
