@@ -11,7 +11,12 @@
 //     start_time) holding Unix milliseconds (or seconds) becomes "2026-01-15T08:00:00Z"; 0
 //     (never) is dropped;
 //   - the text of a Komodo Log (stage, stdout, stderr) loses Komodo's HTML markup;
+//   - in a resource's config (Get, ListFull), the fields still at Komodo's default
+//     (Options.Defaults) and an X_id whose X_name the resource's info gives;
+//   - an alert's data {"type", "data": {...}} flattened to {"type", ...}, without the id
+//     and name that repeat its target;
 //   - noise: alert thresholds that are 0 (unset), alerting_thresholds, base_permission "None",
+//     Periphery's public_key, a server's stats bookkeeping (polling_rate, refresh_list_ts),
 //     an update's operator id next to its username, X_id next to X_name (Komodo already named it),
 //     the resource type repeated in every list item, and a latest_X (not a hash) equal to the
 //     deployed_X, built_X or cloned_X beside it;
@@ -50,6 +55,10 @@ type Options struct {
 	// KeepNoise keeps the noise fields (nulls, empties and times are still handled):
 	// used when the assistant asked for fields by name.
 	KeepNoise bool
+	// Defaults are the values Komodo gives a resource's configuration fields when nobody
+	// set them (api/komodo.serde.json, by the answer's config type): a field of the
+	// resource's `config` still at its default is left out, unless KeepNoise.
+	Defaults map[string]any
 }
 
 // keepFalse are fields whose false value says something an assistant must see.
@@ -63,6 +72,9 @@ func Value(ctx context.Context, v any, o Options) any {
 		v = glance(m)
 	}
 	c := compactor{ctx: ctx, o: o}
+	if m, ok := v.(map[string]any); ok && !o.KeepNoise {
+		c.named = namedInInfo(m)
+	}
 	out, _ := c.value("", v, 0)
 	return out
 }
@@ -70,6 +82,50 @@ func Value(ctx context.Context, v any, o Options) any {
 type compactor struct {
 	ctx context.Context
 	o   Options
+	// named are the fields of a resource's config that its info names already (see
+	// namedInInfo).
+	named map[string]bool
+}
+
+// namedInInfo finds, in a resource {config, info}, the config's X_id fields whose X_name
+// the info gives (a stack's config.server_id beside info.server_name): the same rule as
+// X_id next to X_name in one object, for Komodo's split of a resource in two.
+func namedInInfo(resource map[string]any) map[string]bool {
+	config, _ := resource["config"].(map[string]any)
+	info, _ := resource["info"].(map[string]any)
+	var named map[string]bool
+	for k := range config {
+		if !strings.HasSuffix(k, "_id") {
+			continue
+		}
+		if name, _ := info[strings.TrimSuffix(k, "_id")+"_name"].(string); name != "" {
+			if named == nil {
+				named = map[string]bool{}
+			}
+			named[k] = true
+		}
+	}
+	return named
+}
+
+// atDefault reports whether field k of a resource's config holds Komodo's default for it.
+// A false that is news (enabled: false) is never left out.
+func (c compactor) atDefault(k string, v any) bool {
+	d, ok := c.o.Defaults[k]
+	if !ok {
+		return false
+	}
+	if b, isBool := v.(bool); isBool && !b && keepFalse[k] {
+		return false
+	}
+	return sameJSON(v, d)
+}
+
+// sameJSON compares two decoded JSON values whatever their number representation.
+func sameJSON(a, b any) bool {
+	ja, err1 := json.Marshal(a)
+	jb, err2 := json.Marshal(b)
+	return err1 == nil && err2 == nil && string(ja) == string(jb)
 }
 
 // value compacts v found under key at depth (0: the answer or a list item itself); keep is
@@ -110,8 +166,12 @@ func (c compactor) value(key string, v any, depth int) (any, bool) {
 func (c compactor) object(key string, m map[string]any, depth int) (any, bool) {
 	out := make(map[string]any, len(m))
 	log := isLog(m)
+	config := key == "config" && depth == 1 && !c.o.KeepNoise
 	for k, v := range m {
 		if !c.o.KeepNoise && c.noise(k, v, m, depth) {
+			continue
+		}
+		if config && (c.named[k] || c.atDefault(k, v)) {
 			continue
 		}
 		if s, ok := v.(string); ok && log && logText[k] {
@@ -124,7 +184,48 @@ func (c compactor) object(key string, m map[string]any, depth int) (any, bool) {
 	if key == "target" {
 		c.targetName(out)
 	}
+	if !c.o.KeepNoise {
+		out = untag(out)
+		dropTargetRepeats(m, out)
+	}
 	return out, len(out) > 0 || depth == 0
+}
+
+// untag flattens a value of an adjacently tagged Rust enum (serde tag "type", content
+// "data": an alert's AlertData) into one object, {"type", ...its fields}, when none of its
+// fields is called type. Other objects are returned as they are.
+func untag(m map[string]any) map[string]any {
+	content, ok := m["data"].(map[string]any)
+	if _, typed := m["type"].(string); !ok || !typed || len(m) != 2 {
+		return m
+	}
+	if _, clash := content["type"]; clash {
+		return m
+	}
+	out := make(map[string]any, len(content)+1)
+	for k, v := range content {
+		out[k] = v
+	}
+	out["type"] = m["type"]
+	return out
+}
+
+// dropTargetRepeats leaves out, from the data of an object with a target (an alert), the
+// id and name that repeat the target's: the target says once what the object is about.
+// in is the object as Komodo sent it (its target still has the id), out its compact form.
+func dropTargetRepeats(in, out map[string]any) {
+	data, _ := out["data"].(map[string]any)
+	target, _ := in["target"].(map[string]any)
+	if data == nil || target == nil {
+		return
+	}
+	if id, _ := target["id"].(string); id != "" && data["id"] == id {
+		delete(data, "id")
+	}
+	named, _ := out["target"].(map[string]any)
+	if name, _ := named["name"].(string); name != "" && data["name"] == name {
+		delete(data, "name")
+	}
 }
 
 // noise reports whether field k of object m (at depth) is one of Komodo's noise fields.
@@ -149,6 +250,15 @@ func (c compactor) noise(k string, v any, m map[string]any, depth int) bool {
 		return hasInfo && hasName
 	case k == "stats" && depth == 1 && c.o.ListItem:
 		return true
+	case k == "public_key":
+		// The key Core expects of a server's Periphery: identity, not state (a key that
+		// fails shows as attempted_public_key, kept, and in the server's state and error).
+		return true
+	case k == "polling_rate" || k == "refresh_list_ts":
+		// A server's stats bookkeeping: Core's polling setting, the same for every server,
+		// and when the disk list was last re-read (refresh_ts, kept, dates the figures).
+		_, cpu := m["cpu_perc"]
+		return cpu
 	case strings.HasPrefix(k, "latest_") && !strings.HasSuffix(k, "_hash"):
 		// The latest commit's message or services repeated from what is deployed or built:
 		// the hashes (kept) already say that nothing is newer.

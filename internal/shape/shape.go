@@ -20,9 +20,10 @@ import (
 
 // Read is what a read call asked of its result.
 type Read struct {
-	raw    bool
-	fields []string
-	names  compact.Names
+	raw      bool
+	fields   []string
+	names    compact.Names
+	defaults map[string]any // of the answer's config fields, when it is a resource
 }
 
 // Of reads `raw` and `fields` of a call of t; a malformed `fields` is refused. Answers of
@@ -39,6 +40,7 @@ func Of(t *catalog.Tool, args map[string]any, names compact.Names) (Read, *errco
 	}
 	sh.fields = fields
 	sh.names = names
+	sh.defaults = configDefaults(t.Operation)
 	return sh, nil
 }
 
@@ -50,7 +52,7 @@ func (sh Read) object(ctx context.Context, v map[string]any) map[string]any {
 	if sh.raw {
 		return v
 	}
-	out, _ := compact.Value(ctx, v, compact.Options{Names: sh.names, KeepNoise: len(sh.fields) > 0}).(map[string]any)
+	out, _ := compact.Value(ctx, v, compact.Options{Names: sh.names, KeepNoise: len(sh.fields) > 0, Defaults: sh.defaults}).(map[string]any)
 	if len(sh.fields) == 0 {
 		return out
 	}
@@ -66,7 +68,7 @@ func (sh Read) Items(ctx context.Context, items []any) ([]any, string) {
 	if sh.raw {
 		return items, ""
 	}
-	opts := compact.Options{Names: sh.names, ListItem: true, KeepNoise: len(sh.fields) > 0}
+	opts := compact.Options{Names: sh.names, ListItem: true, KeepNoise: len(sh.fields) > 0, Defaults: sh.defaults}
 	found := map[string]bool{}
 	for i, it := range items {
 		m, ok := it.(map[string]any)
