@@ -71,6 +71,28 @@ func TestValue(t *testing.T) {
 		{"latest equal to deployed", `{"deployed_hash":"a","latest_hash":"a","deployed_message":"m","latest_message":"m","latest_services":[1],"deployed_services":[2]}`, Options{},
 			`{"deployed_hash":"a","deployed_message":"m","deployed_services":[2],"latest_hash":"a","latest_services":[1]}`},
 		{"nested arrays", `{"logs":[{"stage":"Build","stderr":"","success":false},{}]}`, Options{}, `{"logs":[{"stage":"Build","success":false}]}`},
+		// A resource's config at Komodo's defaults (Options.Defaults, from api/komodo.serde.json).
+		{"config at defaults left out, the rest kept", `{"name":"prod-1","config":{"cpu_warning":90,"cpu_critical":80,"send_cpu_alerts":true,"region":"eu","network":"host"},"info":{"state":"Ok"}}`,
+			Options{Defaults: map[string]any{"cpu_warning": 90.0, "cpu_critical": 99.0, "send_cpu_alerts": true, "network": "host"}},
+			`{"config":{"cpu_critical":80,"region":"eu"},"info":{"state":"Ok"},"name":"prod-1"}`},
+		{"a false that is news stays at its default", `{"config":{"enabled":false},"info":{"state":"Disabled"}}`, Options{Defaults: map[string]any{"enabled": false}},
+			`{"config":{"enabled":false},"info":{"state":"Disabled"}}`},
+		{"defaults only in the resource's config", `{"name":"x","network":"host","info":{"network":"host"}}`, Options{Defaults: map[string]any{"network": "host"}},
+			`{"info":{"network":"host"},"name":"x","network":"host"}`},
+		{"defaults kept when fields were asked", `{"config":{"cpu_warning":90}}`, Options{KeepNoise: true, Defaults: map[string]any{"cpu_warning": 90.0}}, `{"config":{"cpu_warning":90}}`},
+		{"config id the info names", `{"config":{"server_id":"s1","build_id":"b1"},"info":{"server_name":"prod-1"}}`, Options{},
+			`{"config":{"build_id":"b1"},"info":{"server_name":"prod-1"}}`},
+		{"an error stays whatever the defaults", `{"config":{"address":"x"},"info":{"state":"NotOk","err":{"error":"refused"}}}`, Options{Defaults: map[string]any{"address": "x"}},
+			`{"info":{"err":{"error":"refused"},"state":"NotOk"}}`},
+		{"public key and stats bookkeeping", `{"info":{"public_key":"MCow","attempted_public_key":"MCox","stats":{"cpu_perc":3,"polling_rate":"15-sec","refresh_ts":1768377600000,"refresh_list_ts":1768377600000}}}`, Options{},
+			`{"info":{"attempted_public_key":"MCox","stats":{"cpu_perc":3,"refresh_ts":"2026-01-14T08:00:00Z"}}}`},
+		// Alerts: AlertData flattened, the target said once.
+		{"alert data flattened, target not repeated", `{"level":"CRITICAL","resolved":false,"target":{"type":"Deployment","id":"d1"},"data":{"type":"ContainerStateChange","data":{"id":"d1","name":"api-gateway","server_name":"prod-1","from":"running","to":"exited"}}}`,
+			Options{Names: names}, `{"data":{"from":"running","server_name":"prod-1","to":"exited","type":"ContainerStateChange"},"level":"CRITICAL","resolved":false,"target":{"name":"api-gateway","type":"Deployment"}}`},
+		{"alert error kept", `{"target":{"type":"Server","id":"s9"},"data":{"type":"ServerUnreachable","data":{"id":"s9","name":"edge-1","err":{"error":"refused","trace":["os error 111"]}}}}`,
+			Options{Names: names}, `{"data":{"err":{"error":"refused","trace":["os error 111"]},"name":"edge-1","type":"ServerUnreachable"},"target":{"id":"s9","type":"Server"}}`},
+		{"a payload with a type of its own stays nested", `{"data":{"type":"Custom","data":{"type":"x"}}}`, Options{}, `{"data":{"data":{"type":"x"},"type":"Custom"}}`},
+		{"alert data kept when fields were asked", `{"data":{"type":"None","data":{"id":"1"}}}`, Options{KeepNoise: true}, `{"data":{"data":{"id":"1"},"type":"None"}}`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
