@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
 	"github.com/komodo-mcp/komodo-mcp/gen/catalog"
 	"github.com/komodo-mcp/komodo-mcp/internal/arguments"
 	"github.com/komodo-mcp/komodo-mcp/internal/catalogtools"
@@ -77,5 +79,29 @@ func TestCheck(t *testing.T) {
 	unclassified.Effect = "surprise"
 	if _, e := v.Check(&unclassified, nil, map[string]any{"id": "web"}); e == nil || !strings.Contains(e.Message, "no known effect") {
 		t.Errorf("a tool of unknown effect: %v, want refused", e)
+	}
+}
+
+// What a tool's schema says is read from the schema of the Checker's own tools: the same
+// tool of another Komodo version, with another schema, is checked by its own.
+func TestCheck_SchemaOfItsOwnVersion(t *testing.T) {
+	mk := func(typ string) *tool.Tool {
+		return &tool.Tool{Def: &mcp.Tool{Name: "komodo_read_Versioned",
+			InputSchema: json.RawMessage(`{"type":"object","properties":{"o":{"type":"` + typ + `"}}}`)}, Effect: catalog.EffectRead}
+	}
+	var older, newer arguments.Checker
+	c, e := newer.Check(mk("object"), nil, map[string]any{"o": `{"a":1}`})
+	if e != nil {
+		t.Fatal(e)
+	}
+	if _, ok := c.Args["o"].(map[string]any); !ok {
+		t.Errorf("an object sent as JSON text was not decoded: %#v", c.Args["o"])
+	}
+	c, e = older.Check(mk("string"), nil, map[string]any{"o": `{"a":1}`})
+	if e != nil {
+		t.Fatalf("a string the schema wants was refused: %v", e)
+	}
+	if _, ok := c.Args["o"].(string); !ok {
+		t.Errorf("a string the schema wants was decoded as the other version's object: %#v", c.Args["o"])
 	}
 }

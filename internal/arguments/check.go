@@ -40,10 +40,10 @@ func (v *Checker) Check(t *tool.Tool, req *mcp.CallToolRequest, args map[string]
 		delete(args, tool.ConfirmationArg)
 	}
 	schema := tool.SchemaJSON(t.Def.InputSchema)
-	coerceJSONStrings(t.Def.Name, args, schema)
+	v.validators.coerceJSONStrings(t.Def.Name, args, schema)
 	ct := t.Catalog
 	if ct != nil {
-		if e := targetAlias(ct, args, schema); e != nil {
+		if e := v.targetAlias(ct, args, schema); e != nil {
 			return nil, e
 		}
 		fillDefaults(ct, args)
@@ -64,12 +64,12 @@ func (v *Checker) Check(t *tool.Tool, req *mcp.CallToolRequest, args map[string]
 // the schema lists: an assistant that read Komodo's documentation is not refused for it,
 // and the call is the same call whichever spelling it used (one confirmation, one audit
 // target). Two spellings at once are ambiguous and refused.
-func targetAlias(ct *catalog.Tool, args map[string]any, schema []byte) *errcode.Error {
+func (v *Checker) targetAlias(ct *catalog.Tool, args map[string]any, schema []byte) *errcode.Error {
 	if ct.TargetField == "" {
 		return nil
 	}
 	spellings := []string{ct.TargetField}
-	if !hasProperty(ct.Name, schema, "name") {
+	if !v.validators.hasProperty(ct.Name, schema, "name") {
 		spellings = append(spellings, "name")
 	}
 	for _, alias := range spellings {

@@ -17,10 +17,12 @@ import (
 var printer = message.NewPrinter(language.English)
 
 // validators compiles input schemas on first use and keeps them: compiling all of them
-// at start-up would cost what the catalog's precomputed schemas save.
+// at start-up would cost what the catalog's precomputed schemas save. One set of tools
+// (one Komodo version's) has its own: a tool's schema differs between versions.
 type validators struct {
 	mu       sync.Mutex
 	compiled map[string]*jsonschema.Schema
+	props    sync.Map // tool name -> map[string]string (properties)
 }
 
 func (v *validators) get(name string, schema []byte) (*jsonschema.Schema, error) {
@@ -150,12 +152,10 @@ func jsonKind(v any) string {
 	return "a number"
 }
 
-// propertyTypes lists, per tool, the top-level properties of its input schema with their
-// type ("" when it is not one string); computed on first use.
-var propertyTypes sync.Map // tool name -> map[string]string
-
-func properties(tool string, schema []byte) map[string]string {
-	if m, ok := propertyTypes.Load(tool); ok {
+// properties lists the top-level properties of a tool's input schema with their type (""
+// when it is not one string); computed on first use.
+func (v *validators) properties(tool string, schema []byte) map[string]string {
+	if m, ok := v.props.Load(tool); ok {
 		return m.(map[string]string)
 	}
 	var s struct {
@@ -170,22 +170,22 @@ func properties(tool string, schema []byte) map[string]string {
 			m[name] = t
 		}
 	}
-	v, _ := propertyTypes.LoadOrStore(tool, m)
-	return v.(map[string]string)
+	got, _ := v.props.LoadOrStore(tool, m)
+	return got.(map[string]string)
 }
 
 // hasProperty reports whether a tool's input schema has a top-level property name.
-func hasProperty(tool string, schema []byte, name string) bool {
-	_, ok := properties(tool, schema)[name]
+func (v *validators) hasProperty(tool string, schema []byte, name string) bool {
+	_, ok := v.properties(tool, schema)[name]
 	return ok
 }
 
 // coerceJSONStrings replaces a top-level argument that should be an object or an array
 // but arrived as a string holding that JSON (some clients send nested objects that way).
 // It reports whether it changed anything.
-func coerceJSONStrings(tool string, args map[string]any, schema []byte) bool {
+func (v *validators) coerceJSONStrings(tool string, args map[string]any, schema []byte) bool {
 	changed := false
-	for name, want := range properties(tool, schema) {
+	for name, want := range v.properties(tool, schema) {
 		if want != "object" && want != "array" {
 			continue
 		}
@@ -193,14 +193,14 @@ func coerceJSONStrings(tool string, args map[string]any, schema []byte) bool {
 		if !isString {
 			continue
 		}
-		v, err := jsonschema.UnmarshalJSON(strings.NewReader(str))
+		decoded, err := jsonschema.UnmarshalJSON(strings.NewReader(str))
 		if err != nil {
 			continue
 		}
-		_, isObject := v.(map[string]any)
-		_, isArray := v.([]any)
+		_, isObject := decoded.(map[string]any)
+		_, isArray := decoded.([]any)
 		if (want == "object" && isObject) || (want == "array" && isArray) {
-			args[name] = v
+			args[name] = decoded
 			changed = true
 		}
 	}
