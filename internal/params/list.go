@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/komodo-mcp/komodo-mcp/gen/catalog"
+	"github.com/komodo-mcp/komodo-mcp/internal/compact"
 	"github.com/komodo-mcp/komodo-mcp/internal/errcode"
 )
 
@@ -32,7 +33,7 @@ func List(ctx context.Context, k Komodo, t *catalog.Tool, p *Plan, decode Decode
 		if t.ListKey != "" {
 			args["page"] = page
 		}
-		body, err := marshalCompact(args)
+		body, err := compact.Marshal(args)
 		if err != nil {
 			return nil, err
 		}

@@ -11,7 +11,6 @@
 package params
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -21,6 +20,7 @@ import (
 	"time"
 
 	"github.com/komodo-mcp/komodo-mcp/gen/catalog"
+	"github.com/komodo-mcp/komodo-mcp/internal/compact"
 	"github.com/komodo-mcp/komodo-mcp/internal/errcode"
 )
 
@@ -108,7 +108,7 @@ func Translate(ctx context.Context, k Komodo, t *catalog.Tool, args map[string]a
 // Body is what Komodo receives: the plan's arguments as compact JSON (numbers exactly as
 // the client wrote them).
 func (p *Plan) Body() ([]byte, error) {
-	return marshalCompact(p.Args)
+	return compact.Marshal(p.Args)
 }
 
 // with returns a copy of the plan whose Args has key set to v; p is not modified.
@@ -164,14 +164,4 @@ func intParam(params map[string]any, name string, def, lo, hi int) int {
 		return hi
 	}
 	return int(f)
-}
-
-func marshalCompact(v any) ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/komodo-mcp/komodo-mcp/internal/compact"
 	"github.com/komodo-mcp/komodo-mcp/internal/errcode"
 )
 
@@ -24,7 +25,7 @@ func Invalid(msg, hint string) *errcode.Error {
 // acts, and clients that check structuredContent against it (the TypeScript SDK) would
 // reject this answer as structured content.
 func NotDone(m map[string]any) *mcp.CallToolResult {
-	text, err := MarshalCompact(m)
+	text, err := compact.Marshal(m)
 	if err != nil {
 		text = []byte(`{"status":"not_done"}`)
 	}
@@ -63,7 +64,7 @@ func DecodeJSON(data []byte) (any, error) {
 // Success builds the tool result of a successful call: structuredContent (always an
 // object) and its compact JSON text, cut at textBudget with a note.
 func Success(structured map[string]any) *mcp.CallToolResult {
-	text, err := MarshalCompact(structured)
+	text, err := compact.Marshal(structured)
 	if err != nil {
 		return Failure(&errcode.Error{Code: errcode.ServerError, Message: "cannot render Komodo's answer: " + err.Error()})
 	}
@@ -88,15 +89,4 @@ func Failure(e *errcode.Error) *mcp.CallToolResult {
 		IsError: true,
 		Content: []mcp.Content{&mcp.TextContent{Text: string(e.ToolJSON())}},
 	}
-}
-
-// MarshalCompact is v as compact JSON, HTML characters unescaped.
-func MarshalCompact(v any) ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
