@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -27,16 +28,8 @@ func TestOlderVersion(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer resp.Body.Close()
-		var b strings.Builder
-		buf := make([]byte, 4096)
-		for {
-			n, err := resp.Body.Read(buf)
-			b.Write(buf[:n])
-			if err != nil {
-				break
-			}
-		}
-		return resp.StatusCode, b.String()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
 	}
 	if code, body := call("POST", "/read/GetVersion", "{}"); code != 200 || !strings.Contains(body, `"1.19.5"`) {
 		t.Errorf("GetVersion: %d %s", code, body)
